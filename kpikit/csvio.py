@@ -1,0 +1,176 @@
+"""Reading and writing the engagement's CSV files, safely.
+
+Reading keeps every record's physical start line (quoted fields may span lines), so
+that validation can say ``FILE:LINE``. Writing is atomic: a temp file in the same
+folder, flushed and fsynced, then renamed over the target, so a crash never leaves a
+half-written file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import Problem
+
+
+@dataclass
+class RawTable:
+    """A table as text: normalised header, rows of stripped cell strings, source lines.
+
+    ``lines[i]`` is where row ``i`` starts in its file (header = 1). For an Excel
+    sheet it is the sheet's row number. ``header_as_written`` keeps the original
+    column names so that a rewritten file keeps them.
+    """
+
+    file: str
+    header: list[str]
+    rows: list[list[str]]
+    lines: list[int]
+    header_as_written: list[str] = field(default_factory=list)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str | None:
+    try:
+        return sha256_bytes(path.read_bytes())
+    except FileNotFoundError:
+        return None
+
+
+def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
+    """Parse CSV bytes (UTF-8, optional BOM, any line ending, RFC 4180 quoting).
+
+    Rows whose first cell starts with ``#`` are comments (the scaffold's examples);
+    blank lines are skipped. Short rows are padded with empty cells.
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        return None, [Problem(file, line, f"is not UTF-8 text (byte 0x{byte}); save it as CSV UTF-8")]
+    if not text.strip():
+        return None, [Problem(file, None, "is empty: it needs at least a header row")]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    problems: list[Problem] = []
+    header: list[str] | None = None
+    written: list[str] = []
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    prev_end = 0
+    while True:
+        start = prev_end + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            problems.append(Problem(file, start, f"malformed CSV: {exc}"))
+            break
+        prev_end = reader.line_num
+        if not record or all(not c.strip() for c in record):
+            continue
+        if header is None:
+            written = [c.strip().lstrip("\ufeff") for c in record]
+            header = [c.lower() for c in written]
+            seen: dict[str, int] = {}
+            for i, name in enumerate(header):
+                if not name:
+                    problems.append(Problem(file, start, f"column {i + 1} of the header has no name"))
+                elif name in seen:
+                    problems.append(Problem(file, start, f"column '{name}' appears twice in the header"))
+                seen.setdefault(name, i)
+            continue
+        if record[0].lstrip().startswith("#"):
+            continue
+        if len(record) > len(header):
+            extra = record[len(header) :]
+            if any(c.strip() for c in extra):
+                problems.append(
+                    Problem(file, start, f"has {len(record)} fields but the header has {len(header)}")
+                )
+                continue
+            record = record[: len(header)]
+        cells = [c.strip() for c in record]
+        if len(cells) < len(header):
+            cells.extend([""] * (len(header) - len(cells)))
+        rows.append(cells)
+        lines.append(start)
+    if header is None:
+        return None, problems or [Problem(file, None, "is empty: it needs at least a header row")]
+    return RawTable(file, header, rows, lines, written), problems
+
+
+def read_csv_file(path: Path) -> tuple[RawTable | None, bytes, list[Problem]]:
+    """Read and parse one CSV file; the bytes are returned for fingerprinting."""
+    data = path.read_bytes()
+    table, problems = parse_csv(data, path.name)
+    return table, data, problems
+
+
+def format_value(value: object) -> str:
+    """A cell as the contract writes it: '' for missing, shortest exact form for numbers.
+
+    >>> format_value(12.0), format_value(0.1), format_value(float("nan")), format_value("a")
+    ('12', '0.1', '', 'a')
+    """
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def to_csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """RFC 4180 CSV (quoting only where needed, ``\\n`` line ends) as UTF-8 bytes."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(list(header))
+    for row in rows:
+        writer.writerow([format_value(v) for v in row])
+    return buf.getvalue().encode("utf-8")
+
+
+def frame_to_csv_bytes(df: pd.DataFrame, header: Sequence[str] | None = None) -> bytes:
+    """A typed table back to CSV; ``header`` gives the names to write (default: columns)."""
+    cols = list(df.columns)
+    return to_csv_bytes(list(header) if header else cols, df.itertuples(index=False, name=None))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

@@ -1,0 +1,277 @@
+"""The engagement: one client's folder of files, loaded into typed tables.
+
+:func:`load_engagement` reads and validates a folder; :class:`Engagement` holds the
+settings (``config``) and one pandas DataFrame per table, with the contract's column
+names and declared dtypes (text as ``str``, numbers as ``float64``, missing = NaN).
+:meth:`Engagement.save` writes changed tables back: validated first with exactly the
+rules of ``kpikit validate``, refused if a file changed on disk since it was loaded,
+backed up, and written atomically. Tables nobody touched keep their bytes.
+
+>>> eng = load_engagement("clients/demo-harbor")          # doctest: +SKIP
+>>> eng.metrics[["id", "direction"]].head(2)               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from .config import EngagementConfig
+from .csvio import RawTable, atomic_write, frame_to_csv_bytes, read_csv_file, sha256_bytes, sha256_file
+from .errors import NotAnEngagementError, Problem, StaleFileError
+from .periods import Period
+from .schema import CONFIG_FILE, SPECS, TABLES
+from .validation import RawEngagement, build_engagement, raw_from_frames
+
+BACKUP_DIR = Path(".kpikit") / "backups"
+STEPS: dict[str, str] = {
+    "metric_scores": "Metric scoring workshop (metric_scores.csv)",
+    "kpis": "KPI selection, targets and benchmarks (kpis.csv)",
+    "stakeholders": "Stakeholder map (stakeholders.csv)",
+    "raci": "RACI assignments (raci.csv)",
+    "actuals": "Actuals collection (actuals.csv)",
+    "changes": "Decision log (changes.csv)",
+}
+"""Optional files and the alignment step whose absence they signal."""
+
+
+@dataclass
+class SaveResult:
+    """What :meth:`Engagement.save` did: files written and where the old ones went."""
+
+    written: list[str]
+    backup: Path | None
+
+
+@dataclass
+class Engagement:
+    """One engagement, validated. Tables are DataFrames keyed by table name."""
+
+    folder: str
+    config: EngagementConfig
+    tables: dict[str, pd.DataFrame]
+    present: frozenset[str]
+    source_lines: dict[str, list[int]] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    config_text: str | None = None
+    _loaded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._loaded = {k: v.copy() for k, v in self.tables.items()}
+
+    # -- tables, by name ------------------------------------------------------------
+    @property
+    def org_units(self) -> pd.DataFrame:
+        return self.tables["org_units"]
+
+    @property
+    def objectives(self) -> pd.DataFrame:
+        return self.tables["objectives"]
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        return self.tables["metrics"]
+
+    @property
+    def metric_scores(self) -> pd.DataFrame:
+        return self.tables["metric_scores"]
+
+    @property
+    def kpis(self) -> pd.DataFrame:
+        return self.tables["kpis"]
+
+    @property
+    def stakeholders(self) -> pd.DataFrame:
+        return self.tables["stakeholders"]
+
+    @property
+    def raci(self) -> pd.DataFrame:
+        return self.tables["raci"]
+
+    @property
+    def actuals(self) -> pd.DataFrame:
+        return self.tables["actuals"]
+
+    @property
+    def changes(self) -> pd.DataFrame:
+        return self.tables["changes"]
+
+    @property
+    def path(self) -> Path:
+        return Path(self.folder)
+
+    @property
+    def client(self) -> str:
+        return self.config.client
+
+    def has(self, table: str) -> bool:
+        """Whether the table's file exists (the step has been started)."""
+        return table in self.present
+
+    def outstanding_steps(self) -> list[str]:
+        """The alignment steps whose file is absent or still empty, in process order."""
+        return [step for name, step in STEPS.items() if not self.has(name) or self.tables[name].empty]
+
+    def review_period(self, override: str | None = None) -> Period | None:
+        """The review period: ``override``, else ``current_period``, else the latest actual.
+
+        The latest actual across frequencies is the one that ends last (the coarser
+        one on a tie: 2026-Q3 rather than 2026-09).
+        """
+        text = override or self.config.current_period
+        if text:
+            return Period.parse(text)
+        if self.actuals.empty:
+            return None
+        periods = {Period.parse(p) for p in self.actuals["period"].dropna().unique()}
+        order = {"annual": 2, "quarterly": 1, "monthly": 0}
+        return max(periods, key=lambda p: (p.end_month, order[p.freq]))
+
+    def copy(self) -> Engagement:
+        """A deep copy (tables and settings) that can be edited and saved independently."""
+        dup = copy.copy(self)
+        dup.tables = {k: v.copy() for k, v in self.tables.items()}
+        dup.config = self.config.model_copy(deep=True)
+        dup._loaded = {k: v.copy() for k, v in self._loaded.items()}
+        dup.fingerprints = dict(self.fingerprints)
+        return dup
+
+    # -- saving ---------------------------------------------------------------------
+    def changed_tables(self) -> list[str]:
+        """Tables that differ from what was loaded (or last saved)."""
+        out = []
+        for spec in TABLES:
+            now, then = self.tables.get(spec.name), self._loaded.get(spec.name)
+            if now is None:
+                continue
+            if then is None or not _same(now, then):
+                out.append(spec.name)
+        return out
+
+    def validate(self) -> Engagement:
+        """Re-check the current (possibly edited) tables with the rules of ``kpikit validate``.
+
+        Raises :class:`~kpikit.errors.EngagementError` listing every problem; line
+        numbers refer to the file as it would be written.
+        """
+        changed = set(self.changed_tables())
+        lines = {k: v for k, v in self.source_lines.items() if k not in changed}
+        raw = raw_from_frames(self.folder, self.config_text, self.tables, self.headers, lines)
+        raw.tables = {k: t for k, t in raw.tables.items() if k in self.present or k in changed}
+        return build_engagement(raw)
+
+    def save(self, *, keep_backups: int = 20, check_stale: bool = True) -> SaveResult:
+        """Validate, then atomically write every changed table, backing up what it replaces.
+
+        Refuses (:class:`~kpikit.errors.StaleFileError`) when a file it would write
+        changed on disk since it was loaded. Nothing is written if anything is wrong.
+        """
+        changed = self.changed_tables()
+        if not changed:
+            return SaveResult([], None)
+        checked = self.validate()
+        folder = self.path
+        if check_stale:
+            stale = [
+                SPECS[n].file for n in changed if sha256_file(folder / SPECS[n].file) != self.fingerprints.get(SPECS[n].file)
+            ]
+            if stale:
+                raise StaleFileError(stale)
+        backup = make_backup(folder, [SPECS[n].file for n in changed], keep=keep_backups)
+        for name in changed:
+            df = checked.tables[name]
+            header = self.headers.get(name)
+            cols = [str(c) for c in df.columns]
+            written = header + cols[len(header):] if header and [h.lower() for h in header] == cols[: len(header)] else cols
+            data = frame_to_csv_bytes(df, written)
+            atomic_write(folder / SPECS[name].file, data)
+            self.fingerprints[SPECS[name].file] = sha256_bytes(data)
+            self.headers[name] = list(written)
+            self.tables[name] = df
+            self._loaded[name] = df.copy()
+            self.source_lines[name] = list(range(2, len(df) + 2))
+        self.present = self.present | set(changed)
+        return SaveResult([SPECS[n].file for n in changed], backup)
+
+
+def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    if list(a.columns) != list(b.columns) or a.shape != b.shape:
+        return False
+    return bool(a.reset_index(drop=True).equals(b.reset_index(drop=True)))
+
+
+def make_backup(folder: Path, files: list[str], keep: int = 20) -> Path | None:
+    """Copy the files about to be replaced to ``.kpikit/backups/<UTC stamp>/``; prune old sets."""
+    existing = [f for f in files if (folder / f).exists()]
+    if not existing:
+        return None
+    root = folder / BACKUP_DIR
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    dest = root / stamp
+    dest.mkdir(parents=True, exist_ok=False)
+    for f in existing:
+        shutil.copy2(folder / f, dest / f)
+    sets = sorted(p for p in root.iterdir() if p.is_dir())
+    for old in sets[: max(0, len(sets) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+    return dest
+
+
+def list_backups(folder: str | os.PathLike[str]) -> list[Path]:
+    """Backup sets of a folder, oldest first."""
+    root = Path(folder) / BACKUP_DIR
+    return sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []
+
+
+def read_engagement(folder: str | os.PathLike[str]) -> RawEngagement:
+    """Read every file of the folder as raw text, collecting read problems."""
+    path = Path(folder)
+    if not path.exists():
+        raise NotAnEngagementError(f"{folder}: no such folder")
+    if not path.is_dir():
+        raise NotAnEngagementError(f"{folder}: not a folder")
+    problems: list[Problem] = []
+    fingerprints: dict[str, str] = {}
+    config_text: str | None = None
+    cfg = path / CONFIG_FILE
+    if cfg.exists():
+        data = cfg.read_bytes()
+        fingerprints[CONFIG_FILE] = sha256_bytes(data)
+        try:
+            config_text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            problems.append(Problem(CONFIG_FILE, line, "is not UTF-8 text; save it as UTF-8"))
+            config_text = ""
+    tables: dict[str, RawTable] = {}
+    for spec in TABLES:
+        p = path / spec.file
+        if not p.exists():
+            continue
+        if not p.is_file():
+            problems.append(Problem(spec.file, None, "is not a file"))
+            continue
+        table, data, read_problems = read_csv_file(p)
+        fingerprints[spec.file] = sha256_bytes(data)
+        problems.extend(read_problems)
+        if table is not None:
+            tables[spec.name] = table
+    if config_text is None and not tables and not problems:
+        raise NotAnEngagementError(f"{folder}: not an engagement folder (no {CONFIG_FILE} and no CSV files of the contract)")
+    return RawEngagement(str(folder), config_text, tables, problems, fingerprints)
+
+
+def load_engagement(folder: str | os.PathLike[str]) -> Engagement:
+    """Read and validate an engagement folder.
+
+    Raises :class:`~kpikit.errors.EngagementError` with every input problem, or
+    :class:`~kpikit.errors.NotAnEngagementError` when the path is no engagement.
+    """
+    return build_engagement(read_engagement(folder))

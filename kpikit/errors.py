@@ -1,0 +1,95 @@
+"""Every error a user can cause, in one place.
+
+All kpikit errors derive from :class:`KpikitError`, so a CLI or notebook can catch
+one type and show a clean message instead of a traceback. Errors that concern the
+engagement's files carry structured :class:`Problem` records (file, line, message)
+rather than pre-formatted text, so that the same problem can be shown as
+``metrics.csv:7: ...`` for a CSV file or ``metrics!D7: ...`` for an Excel sheet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One input error: where it is and what is wrong.
+
+    ``line`` is the 1-based line in the file (header = line 1), or ``None`` when the
+    problem concerns the whole file. ``column`` names the column (lower-case) when
+    the problem is about one cell; it lets other front ends (Excel) point at a cell.
+    ``row`` is the 0-based data-row index in the table, when known.
+    """
+
+    file: str
+    line: int | None
+    message: str
+    column: str | None = field(default=None, compare=False)
+    row: int | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class KpikitError(Exception):
+    """Base of every kpikit error; ``str(err)`` is a message fit for a user."""
+
+
+class EngagementError(KpikitError):
+    """The engagement folder has input errors; ``problems`` lists every one of them.
+
+    >>> err = EngagementError("clients/x", [Problem("metrics.csv", 7, "direction 'sideways' is not one of up, down")])
+    >>> str(err).splitlines()[1]
+    "metrics.csv:7: direction 'sideways' is not one of up, down"
+    """
+
+    def __init__(self, folder: str, problems: Iterable[Problem]) -> None:
+        self.folder = folder
+        self.problems: list[Problem] = sorted(set(problems), key=_problem_key)
+        n = len(self.problems)
+        head = f"{folder}: {n} input error{'s' if n != 1 else ''}"
+        super().__init__("\n".join([head, *(str(p) for p in self.problems)]))
+
+    def format(self, locate: object | None = None) -> list[str]:
+        """The problems as text lines (``FILE:LINE: message``)."""
+        return [str(p) for p in self.problems]
+
+
+def _problem_key(p: Problem) -> tuple[str, int, str]:
+    return (p.file, p.line or 0, p.message)
+
+
+class NotAnEngagementError(KpikitError):
+    """The path is not an engagement folder (missing, not a folder, or empty)."""
+
+
+class FolderNotEmptyError(KpikitError):
+    """``kpikit new`` was pointed at a folder that already holds files."""
+
+
+class StaleFileError(KpikitError):
+    """A file changed on disk since it was loaded; saving would overwrite someone's edit."""
+
+    def __init__(self, files: Sequence[str]) -> None:
+        self.files = list(files)
+        super().__init__(
+            "changed on disk since it was loaded: " + ", ".join(self.files) + " (reload, then edit again)"
+        )
+
+
+class NotebookError(KpikitError):
+    """A workbook notebook failed while running; names the notebook and the cell."""
+
+    def __init__(self, notebook: str, cell_index: int | None, ename: str, evalue: str) -> None:
+        self.notebook = notebook
+        self.cell_index = cell_index
+        self.ename = ename
+        self.evalue = evalue
+        where = f"{notebook}, cell {cell_index}" if cell_index is not None else notebook
+        super().__init__(f"{where}: {ename}: {evalue}")
+
+
+class ExcelError(KpikitError):
+    """An Excel workbook could not be read (not xlsx, corrupt, or password-protected)."""

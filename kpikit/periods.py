@@ -1,0 +1,106 @@
+"""Reporting periods: ``YYYY`` (annual), ``YYYY-Qn`` (quarterly), ``YYYY-MM`` (monthly).
+
+A period is stored as text in the engagement files; this module is the one place
+that parses it, orders it, counts between periods in a metric's frequency and
+maps a review period onto a KPI's own period.
+
+>>> Period.parse("2026-Q2").in_frequency("annual")
+Period(freq='annual', ordinal=2025)
+>>> str(Period.parse("2026-05").in_frequency("quarterly"))
+'2026-Q1'
+>>> Period.parse("2025-Q4").shift(1)
+Period(freq='quarterly', ordinal=8104)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+Frequency = Literal["monthly", "quarterly", "annual"]
+FREQUENCIES: tuple[Frequency, ...] = ("monthly", "quarterly", "annual")
+PERIODS_PER_YEAR: dict[str, int] = {"annual": 1, "quarterly": 4, "monthly": 12}
+
+PERIOD_RE = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
+"""The contract's three period forms (anchored)."""
+PERIOD_PATTERN = r"\d{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?"
+"""The same as a pattern string, for vectorised pandas checks."""
+
+
+def frequency_of(text: str) -> Frequency | None:
+    """The frequency a period string is written in, or None if it is not a period."""
+    m = PERIOD_RE.match(text)
+    if not m:
+        return None
+    if m.group(2):
+        return "quarterly"
+    if m.group(3):
+        return "monthly"
+    return "annual"
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A period of one frequency; ``ordinal`` counts periods since year 0."""
+
+    freq: Frequency
+    ordinal: int
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        m = PERIOD_RE.match(str(text).strip())
+        if not m:
+            raise ValueError(f"'{text}' is not a period (YYYY, YYYY-Qn or YYYY-MM)")
+        year = int(m.group(1))
+        if m.group(2):
+            return cls("quarterly", year * 4 + int(m.group(2)) - 1)
+        if m.group(3):
+            return cls("monthly", year * 12 + int(m.group(3)) - 1)
+        return cls("annual", year)
+
+    @property
+    def year(self) -> int:
+        return self.ordinal // PERIODS_PER_YEAR[self.freq]
+
+    @property
+    def end_month(self) -> int:
+        """Months since year 0 of the last month in this period (for comparing across frequencies)."""
+        n = PERIODS_PER_YEAR[self.freq]
+        return (self.ordinal + 1) * (12 // n) - 1
+
+    @property
+    def end_date(self) -> date:
+        m = self.end_month + 1  # first month after the period
+        y, mo = divmod(m, 12)
+        nxt = date(y, mo + 1, 1)
+        return date.fromordinal(nxt.toordinal() - 1)
+
+    def shift(self, n: int) -> Period:
+        return Period(self.freq, self.ordinal + n)
+
+    def minus(self, other: Period) -> int:
+        """How many periods of this frequency from ``other`` to ``self``."""
+        if other.freq != self.freq:
+            raise ValueError(f"cannot count from {other} to {self}: different frequencies")
+        return self.ordinal - other.ordinal
+
+    def in_frequency(self, freq: Frequency) -> Period:
+        """The latest period of ``freq`` that ends on or before the end of this period."""
+        months_per = 12 // PERIODS_PER_YEAR[freq]
+        # period k of freq ends at month (k+1)*months_per - 1; need that <= self.end_month
+        k = (self.end_month + 1) // months_per - 1
+        return Period(freq, k)
+
+    def __str__(self) -> str:
+        if self.freq == "annual":
+            return f"{self.ordinal:04d}"
+        n = PERIODS_PER_YEAR[self.freq]
+        y, i = divmod(self.ordinal, n)
+        return f"{y:04d}-Q{i + 1}" if self.freq == "quarterly" else f"{y:04d}-{i + 1:02d}"
+
+
+def period_range(start: Period, end: Period) -> list[Period]:
+    """Every period from ``start`` to ``end`` inclusive (same frequency)."""
+    return [Period(start.freq, o) for o in range(start.ordinal, end.minus(start) + start.ordinal + 1)]
