@@ -1,0 +1,53 @@
+"""The ``kpikit`` command line: a thin layer over the Python API.
+
+Each subcommand lives in its own module with two functions, ``register(subparsers)``
+and ``run(args) -> int``; this module only wires them together and turns every
+:class:`~kpikit.errors.KpikitError` into a clean message and an exit status, so no
+traceback ever reaches a user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ..errors import KpikitError
+
+SUBCOMMANDS = ("new", "validate")
+"""Modules of ``kpikit.cli`` that provide a subcommand, in ``--help`` order."""
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="kpikit",
+        description="KPI-alignment workbooks: validate an engagement folder, run its notebooks, build the report.",
+    )
+    parser.add_argument("--version", action="version", version=f"kpikit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"{__name__}.{name.replace('-', '_')}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except KpikitError as exc:
+        print(f"kpikit: {exc}", file=sys.stderr)
+        code = getattr(exc, "exit_code", EXIT_INPUT)
+    except KeyboardInterrupt:
+        print("kpikit: interrupted", file=sys.stderr)
+        code = 130
+    return code
+
+
+def entry() -> None:  # pragma: no cover - console script shim
+    sys.exit(main())
