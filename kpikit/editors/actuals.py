@@ -1,0 +1,15 @@
+"""Actuals entry editor (interactive version in progress; this returns the static summary)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ..engagement import Engagement
+from .base import as_engagement, static_summary
+
+
+def actuals_entry(eng: Engagement | str | os.PathLike[str]) -> Any:
+    """Actuals entry: a summary for now; the interactive editor replaces it."""
+    e = as_engagement(eng)
+    return static_summary("Actuals entry", [f"{len(e.actuals)} rows in actuals"])
