@@ -271,7 +271,7 @@ def _check_references(
     unknown("stakeholders", "org_unit_id", unit_ids, "org unit")
     unknown("raci", "item_id", obj_ids | metric_ids, "objective or metric")
     unknown("raci", "stakeholder_id", person_ids, "stakeholder (see stakeholders.csv)")
-    _duplicates(f["raci"], ["item_id", "stakeholder_id"], C("raci"), lines["raci"], "assignment")
+    # A person may hold two letters for one item (R and A): not an input error.
 
     # --- actuals ----------------------------------------------------------------------
     unknown("actuals", "metric_id", metric_ids, "metric")
