@@ -1,0 +1,398 @@
+"""Measurability, targets and benchmarks: can each selected KPI be measured, and is its target realistic?
+
+A target is only useful if the number can be collected (a data source and a unit)
+and if reaching it is plausible. :func:`realism` compares the improvement per period
+a target needs with the best improvement the metric has actually shown over windows
+of the same length, and with its benchmark; :data:`METHOD` states the rule in the
+words the report prints. :func:`suggest_target` proposes a target for a pairing
+that has none; it is a suggestion only and is never written to any file.
+
+The helpers :func:`selected_kpis`, :func:`period_ordinals` and :func:`actuals_frame`
+are shared with :mod:`kpikit.review`: they join each KPI to its metric and turn
+period text into counts of periods, vectorised so that 100,000 actuals cost
+milliseconds.
+
+>>> realism(eng)[["objective_id", "metric_id", "realistic"]]   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from .findings import Finding
+from .periods import Period
+
+if TYPE_CHECKING:
+    from .engagement import Engagement
+
+MIN_HISTORY = 4
+"""Fewest actuals (up to the review period) needed before the pace of a target is judged."""
+HEADROOM = 1.25
+"""A target may ask for up to 25% more improvement per period than the best ever observed."""
+SUGGEST_SHARE = 0.5
+""":func:`suggest_target` closes this share of the gap from the baseline to the benchmark."""
+
+METHOD = (
+    "Target realism. For each selected KPI the starting point is its latest actual up to the "
+    "review period (or its baseline when no later actual exists). The improvement the target "
+    "needs is the distance from that start to the target in the KPI's good direction, divided "
+    "by the number of periods (in the metric's own frequency) left until the target period. "
+    "That required pace is compared with the best improvement per period the metric has "
+    f"actually achieved over any window of the same length in its history (shorter windows when "
+    f"the history is shorter); it is judged unrealistic when it exceeds that best pace by more "
+    f"than {HEADROOM - 1:.0%}, or when the metric never improved at all. A target that is "
+    "better than the KPI's benchmark is also judged unrealistic. With fewer than "
+    f"{MIN_HISTORY} actuals the pace is not judged (too little history). A target already "
+    "reached is realistic; a target whose period has passed without being reached is not."
+)
+"""The realism rule as the report's method notes print it."""
+
+SUGGEST_METHOD = (
+    f"Suggested targets close {SUGGEST_SHARE:.0%} of the gap between the KPI's baseline (or "
+    "latest actual) and its benchmark, in the good direction; they are suggestions for the "
+    "workshop and are never written to kpis.csv."
+)
+
+KPI_COLUMNS = [
+    "objective_id", "metric_id", "name", "unit", "direction", "frequency", "data_source",
+    "target", "target_period", "baseline", "baseline_period", "stretch", "benchmark",
+    "benchmark_source", "weight", "sign", "target_ord", "baseline_ord",
+]
+
+
+def period_ordinals(values: pd.Series) -> np.ndarray:
+    """Period text -> ordinal in its own frequency (float; NaN where missing).
+
+    Parses each distinct value once, so a column of 100,000 periods costs a few ms.
+
+    >>> period_ordinals(pd.Series(["2026-Q1", None])).tolist()
+    [8104.0, nan]
+    """
+    uniq = pd.unique(values.dropna())
+    mapping = {u: float(Period.parse(str(u)).ordinal) for u in uniq}
+    return values.map(mapping).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def selected_kpis(eng: Engagement) -> pd.DataFrame:
+    """kpis.csv joined with its metrics: one row per selected KPI, in file order.
+
+    Adds ``sign`` (+1 for up, -1 for down: multiply a difference by it to read
+    "better"), ``target_ord`` and ``baseline_ord`` (periods counted in the metric's
+    frequency) and fills ``weight`` with its default 1.
+    """
+    k = eng.kpis
+    m = eng.metrics.set_index("id")
+    out = pd.DataFrame({
+        "objective_id": k["objective_id"].to_numpy(),
+        "metric_id": k["metric_id"].to_numpy(),
+    })
+    for col in ("name", "unit", "direction", "frequency", "data_source"):
+        out[col] = k["metric_id"].map(m[col]).to_numpy() if len(m) else np.nan
+        out[col] = out[col].astype("str")
+    for col in ("target", "target_period", "baseline", "baseline_period", "stretch", "benchmark",
+                "benchmark_source", "weight"):
+        out[col] = k[col].to_numpy()
+    out["weight"] = out["weight"].astype("float64").fillna(1.0)
+    out["sign"] = np.where(out["direction"] == "down", -1.0, 1.0)
+    out["target_ord"] = period_ordinals(k["target_period"])
+    out["baseline_ord"] = period_ordinals(k["baseline_period"])
+    return out.reset_index(drop=True)
+
+
+def actuals_frame(eng: Engagement) -> pd.DataFrame:
+    """actuals.csv with an ``ord`` column (the period counted in the metric's frequency), sorted."""
+    a = eng.actuals[["metric_id", "period", "value"]].copy()
+    a["ord"] = period_ordinals(a["period"])
+    return a.sort_values(["metric_id", "ord"], kind="stable").reset_index(drop=True)
+
+
+def review_ordinals(eng: Engagement, kt: pd.DataFrame, period: str | None = None) -> np.ndarray:
+    """Each KPI's own period p for the review period (NaN when there is no review period)."""
+    r = eng.review_period(period)
+    if r is None:
+        return np.full(len(kt), np.nan)
+    by_freq = {f: float(r.in_frequency(f).ordinal) for f in ("monthly", "quarterly", "annual")}
+    return kt["frequency"].map(by_freq).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def fmt(value: float, unit: str | None = None, change: bool = False) -> str:
+    """A number as a consultant reads it: ``14,200``, ``0.72``, ``95%``, ``41 minutes``.
+
+    Four significant digits below 1,000, thousands separators above. ``change=True``
+    reads a difference: for a ``%`` unit that is percentage points, not percent.
+
+    >>> fmt(0.333333, "%"), fmt(0.333333, "%", change=True), fmt(14403, "USD")
+    ('0.3333%', '0.3333 percentage points', '14,403 USD')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "(none)"
+    if abs(value) >= 1e15:
+        text = f"{value:.3g}"
+    elif abs(value) >= 1000:
+        text = f"{value:,.1f}".removesuffix(".0")
+    else:
+        text = f"{value:.4g}"
+        if "e" in text:
+            text = f"{value:.3g}"
+    if unit and unit != "nan":
+        if unit == "%":
+            return f"{text} percentage points" if change else f"{text}%"
+        return f"{text} {unit}"
+    return text
+
+
+def plural(n: int, word: str) -> str:
+    """``plural(1, "quarter")`` -> ``'1 quarter'``; ``plural(3, "quarter")`` -> ``'3 quarters'``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _label(row: pd.Series) -> str:
+    name = row["name"]
+    return f"KPI {row['objective_id']}/{row['metric_id']}" + (f" ({name})" if isinstance(name, str) and name != "nan" else "")
+
+
+# -- measurability -----------------------------------------------------------------
+
+def measurability(eng: Engagement) -> pd.DataFrame:
+    """Per selected KPI: does its metric have a data source and a unit, and how much history?
+
+    Columns: ``objective_id, metric_id, name, data_source, unit, has_data_source,
+    has_unit, n_actuals, first_period, last_period, measurable`` (measurable = has
+    both a data source and a unit).
+    """
+    kt = selected_kpis(eng)
+    a = eng.actuals
+    counts = a.groupby("metric_id").size() if len(a) else pd.Series(dtype="int64")
+    acts = actuals_frame(eng)
+    first = acts.groupby("metric_id")["period"].first() if len(acts) else pd.Series(dtype="str")
+    last = acts.groupby("metric_id")["period"].last() if len(acts) else pd.Series(dtype="str")
+    has_src = kt["data_source"].ne("nan") & kt["data_source"].str.strip().ne("")
+    has_unit = kt["unit"].ne("nan") & kt["unit"].str.strip().ne("")
+    out = pd.DataFrame({
+        "objective_id": kt["objective_id"],
+        "metric_id": kt["metric_id"],
+        "name": kt["name"],
+        "data_source": kt["data_source"].where(has_src, np.nan),
+        "unit": kt["unit"].where(has_unit, np.nan),
+        "has_data_source": has_src.astype(bool),
+        "has_unit": has_unit.astype(bool),
+        "n_actuals": kt["metric_id"].map(counts).fillna(0).astype("int64"),
+        "first_period": kt["metric_id"].map(first).astype("str"),
+        "last_period": kt["metric_id"].map(last).astype("str"),
+    })
+    out["measurable"] = out["has_data_source"] & out["has_unit"]
+    return out
+
+
+# -- realism -----------------------------------------------------------------------
+
+def best_pace(history: np.ndarray, window: int) -> tuple[float, int]:
+    """Best improvement per period over windows of ``window`` periods (or shorter, if none).
+
+    ``history`` holds a metric's values on consecutive periods, already multiplied by
+    the KPI's sign (so bigger is better) and NaN where a period has no actual. Returns
+    the best pace and the window length it was measured over (0 when no two actuals exist).
+
+    >>> best_pace(np.array([1.0, 2.0, 2.5, 4.0]), 2)
+    (1.0, 2)
+    """
+    n = len(history)
+    for k in range(min(window, n - 1), 0, -1):
+        diffs = (history[k:] - history[:-k]) / k
+        if np.isfinite(diffs).any():
+            return float(np.nanmax(diffs)), k
+    return math.nan, 0
+
+
+def realism(eng: Engagement, period: str | None = None) -> pd.DataFrame:
+    """Is each selected KPI's target realistic? (see :data:`METHOD`).
+
+    Columns: ``objective_id, metric_id, realistic`` (bool, or ``pd.NA`` when there is
+    too little to judge), ``reason`` (plain words, with the numbers), and the inputs of
+    the verdict: ``start_period, start_value, periods_left, required_pace, best_pace,
+    pace_window, n_history, beyond_benchmark``.
+    """
+    kt = selected_kpis(eng)
+    acts = actuals_frame(eng)
+    p_ord = review_ordinals(eng, kt, period)
+    groups = {str(mid): g for mid, g in acts.groupby("metric_id", sort=False)} if len(acts) else {}
+    rows: list[dict[str, object]] = []
+    for i, row in kt.iterrows():
+        rows.append(_realism_row(row, groups.get(str(row["metric_id"])), float(p_ord[int(str(i))])))
+    cols = ["objective_id", "metric_id", "realistic", "reason", "start_period", "start_value",
+            "periods_left", "required_pace", "best_pace", "pace_window", "n_history", "beyond_benchmark"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["realistic"] = out["realistic"].astype("object")
+    return out
+
+
+def _realism_row(row: pd.Series, hist: pd.DataFrame | None, p: float) -> dict[str, object]:
+    unit = str(row["unit"])
+    sign = float(row["sign"])
+    target = float(row["target"])
+    freq = str(row["frequency"])
+    better = "higher" if sign > 0 else "lower"
+    label = _label(row)
+    out: dict[str, object] = {"objective_id": row["objective_id"], "metric_id": row["metric_id"],
+                              "realistic": pd.NA, "reason": "", "start_period": np.nan,
+                              "start_value": np.nan, "periods_left": np.nan, "required_pace": np.nan,
+                              "best_pace": np.nan, "pace_window": 0, "n_history": 0,
+                              "beyond_benchmark": False}
+    if hist is not None and not math.isnan(p):
+        hist = hist[hist["ord"] <= p]
+    n_hist = 0 if hist is None else len(hist)
+    out["n_history"] = n_hist
+
+    # the benchmark says how good peers are: a target better than that is beyond it
+    bench = float(row["benchmark"])
+    beyond = not math.isnan(bench) and sign * (target - bench) > 0
+    out["beyond_benchmark"] = beyond
+    bench_note = ""
+    if beyond:
+        src = row["benchmark_source"]
+        src_txt = f" ({src})" if isinstance(src, str) and src != "nan" else ""
+        bench_note = (f"the target {fmt(target, unit)} is better than the benchmark {fmt(bench, unit)}{src_txt}, "
+                      f"where {better} is better")
+
+    # starting point: the latest actual up to the review period, else the baseline
+    start_ord, start_val, start_txt = math.nan, math.nan, ""
+    if n_hist and hist is not None:
+        last = hist.iloc[-1]
+        start_ord, start_val = float(last["ord"]), float(last["value"])
+        start_txt = f"the latest actual {fmt(start_val, unit)} ({last['period']})"
+    if not math.isnan(float(row["baseline"])) and (math.isnan(start_ord) or float(row["baseline_ord"]) > start_ord):
+        start_ord, start_val = float(row["baseline_ord"]), float(row["baseline"])
+        start_txt = f"the baseline {fmt(start_val, unit)} ({row['baseline_period']})"
+    if math.isnan(start_ord):
+        if beyond:
+            out["realistic"] = False
+            out["reason"] = f"{label}: {bench_note}; there is no baseline or actual to judge the pace."
+        else:
+            out["reason"] = f"{label}: no baseline and no actuals, so the target's pace cannot be judged."
+        return out
+    start_period = str(Period(freq, int(start_ord))) if freq in ("monthly", "quarterly", "annual") else ""  # type: ignore[arg-type]
+    out["start_period"], out["start_value"] = start_period, start_val
+    needed = sign * (target - start_val)
+    left = float(row["target_ord"]) - start_ord
+    out["periods_left"] = left
+    if needed <= 0:
+        if beyond:
+            out["realistic"] = False
+            out["reason"] = f"{label}: {bench_note}, although {start_txt} already reaches it."
+        else:
+            out["realistic"] = True
+            out["reason"] = f"{label}: {start_txt} already reaches the target {fmt(target, unit)}."
+        return out
+    if left <= 0:
+        out["realistic"] = False
+        out["reason"] = (f"{label}: the target period {row['target_period']} has passed and {start_txt} "
+                         f"is still {fmt(needed, unit, change=True)} short of the target {fmt(target, unit)}.")
+        return out
+    pace = needed / left
+    out["required_pace"] = pace
+    need_txt = (f"reaching {fmt(target, unit)} by {row['target_period']} from {start_txt} needs "
+                f"{fmt(pace, unit, change=True)} better per {_period_word(freq)} for {plural(int(left), _period_word(freq))}")
+    if n_hist < MIN_HISTORY or hist is None:
+        if beyond:
+            out["realistic"] = False
+            out["reason"] = f"{label}: {bench_note}; {need_txt} (too little history to judge the pace)."
+        else:
+            out["reason"] = (f"{label}: {need_txt}, but with {n_hist} actual{'s' if n_hist != 1 else ''} "
+                             f"(fewer than {MIN_HISTORY}) there is too little history to judge it.")
+        return out
+    ords = hist["ord"].to_numpy(dtype="float64")
+    base = int(ords[0])
+    series = np.full(int(ords[-1]) - base + 1, np.nan)
+    series[(ords - base).astype(int)] = sign * hist["value"].to_numpy(dtype="float64")
+    best, window = best_pace(series, int(left))
+    out["best_pace"], out["pace_window"] = best, window
+    hist_txt = f"{window}-{_period_word(freq)} window" if window > 1 else _period_word(freq)
+    too_fast = math.isnan(best) or best <= 0 or pace > HEADROOM * best
+    if math.isnan(best) or best <= 0:
+        pace_note = f"the metric never improved over any {hist_txt} in its {n_hist} actuals"
+    else:
+        pace_note = (f"the best it ever did was {fmt(best, unit, change=True)} per {_period_word(freq)} "
+                     f"(over a {hist_txt})")
+    if too_fast or beyond:
+        out["realistic"] = False
+        parts = [f"{need_txt}, but {pace_note}"] if too_fast else []
+        if beyond:
+            parts.append(bench_note)
+        out["reason"] = f"{label}: " + "; and ".join(parts) + "."
+    else:
+        out["realistic"] = True
+        within = ("so the pace is within reach" if pace <= best else
+                  f"so the pace is beyond its best but within the {HEADROOM - 1:.0%} headroom allowed")
+        out["reason"] = f"{label}: {need_txt}; {pace_note}, {within}."
+    return out
+
+
+def _period_word(freq: str) -> str:
+    return {"monthly": "month", "quarterly": "quarter", "annual": "year"}.get(freq, "period")
+
+
+# -- suggestions -------------------------------------------------------------------
+
+def suggest_target(eng: Engagement, objective_id: str, metric_id: str) -> float | None:
+    """A target for a pairing that has none: the start plus :data:`SUGGEST_SHARE` of the gap to the benchmark.
+
+    The start is the pairing's baseline in kpis.csv, else the metric's latest actual;
+    the benchmark is the pairing's, else one given for the same metric on another
+    objective. Returns None when either is unknown; returns the start when it is
+    already at or beyond the benchmark. Nothing is written anywhere.
+    """
+    k = eng.kpis
+    m = eng.metrics.set_index("id")
+    if metric_id not in m.index:
+        return None
+    sign = -1.0 if m.at[metric_id, "direction"] == "down" else 1.0
+    own = k[(k["objective_id"] == objective_id) & (k["metric_id"] == metric_id)]
+    same = k[k["metric_id"] == metric_id]
+    start = float(own["baseline"].iloc[0]) if len(own) else math.nan
+    if math.isnan(start):
+        acts = actuals_frame(eng)
+        acts = acts[acts["metric_id"] == metric_id]
+        if len(acts):
+            start = float(acts["value"].iloc[-1])
+    bench = float(own["benchmark"].iloc[0]) if len(own) else math.nan
+    if math.isnan(bench):
+        benches = same["benchmark"].dropna()
+        bench = float(benches.iloc[0]) if len(benches) else math.nan
+    if math.isnan(start) or math.isnan(bench):
+        return None
+    if sign * (bench - start) <= 0:
+        return start
+    return start + SUGGEST_SHARE * (bench - start)
+
+
+# -- findings ----------------------------------------------------------------------
+
+def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
+    """KPI_NO_DATA_SOURCE and KPI_TARGET_UNREALISTIC for every selected KPI that earns one."""
+    out: list[Finding] = []
+    meas = measurability(eng)
+    for row in meas.itertuples(index=False):
+        if not row.has_data_source:
+            unit_txt = " It has no unit either." if not row.has_unit else ""
+            name = f" ({row.name})" if isinstance(row.name, str) and row.name != "nan" else ""
+            out.append(Finding(
+                "KPI_NO_DATA_SOURCE", f"{row.objective_id}/{row.metric_id}",
+                f"KPI {row.objective_id}/{row.metric_id}{name}: metric {row.metric_id} has no data_source "
+                f"in metrics.csv, so nobody knows where its actuals come from.{unit_txt}",
+            ))
+    real = realism(eng, period)
+    for r in real.itertuples(index=False):
+        if r.realistic is False:
+            out.append(Finding("KPI_TARGET_UNREALISTIC", f"{r.objective_id}/{r.metric_id}", str(r.reason)))
+    return out
+
+
+__all__ = [
+    "HEADROOM", "METHOD", "MIN_HISTORY", "SUGGEST_METHOD", "SUGGEST_SHARE", "actuals_frame", "best_pace",
+    "findings", "fmt", "measurability", "period_ordinals", "plural", "realism", "review_ordinals", "selected_kpis",
+    "suggest_target",
+]
