@@ -93,3 +93,12 @@ class NotebookError(KpikitError):
 
 class ExcelError(KpikitError):
     """An Excel workbook could not be read (not xlsx, corrupt, or password-protected)."""
+
+
+class UndoError(KpikitError):
+    """An editor's Undo cannot run (nothing saved yet, or the backup it needs is gone)."""
+
+    def __init__(self, folder: str, reason: str) -> None:
+        self.folder = folder
+        self.reason = reason
+        super().__init__(f"{folder}: {reason}")
