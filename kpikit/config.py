@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import Problem
 from .periods import PERIOD_RE
@@ -54,17 +54,18 @@ class Scoring(_Model):
         for name, weight in v.items():
             key = str(name).strip().lower()
             if not key or key in ("objective_id", "metric_id"):
-                raise ValueError(f"'{name}' cannot be a criterion name")
+                raise ValueError(f"'{name}' cannot be a criterion name (objective_id and metric_id are taken)")
             if weight <= 0:
-                raise ValueError(f"weight of '{name}' must be > 0, got {weight:g}")
+                raise ValueError(f"'{name}' has weight {weight:g}; every weight must be > 0")
             out[key] = float(weight)
         return out
 
-    @model_validator(mode="after")
-    def _scale(self) -> Scoring:
-        if self.scale[0] >= self.scale[1]:
-            raise ValueError(f"scale {list(self.scale)} must be [low, high] with low < high")
-        return self
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if v[0] >= v[1]:
+            raise ValueError("must be [low, high] with low < high")
+        return v
 
 
 class StatusSettings(_Model):
@@ -99,6 +100,16 @@ class EngagementConfig(_Model):
             raise ValueError(f"'{v}' is not a period (YYYY, YYYY-Qn or YYYY-MM)")
         return v
 
+    @field_validator("pillars")
+    @classmethod
+    def _unique_pillars(cls, v: list[Pillar]) -> list[Pillar]:
+        seen: set[str] = set()
+        for p in v:
+            if p.id in seen:
+                raise ValueError(f"id '{p.id}' is used by two pillars; IDs must be unique")
+            seen.add(p.id)
+        return v
+
     @field_validator("review_cadence", mode="before")
     @classmethod
     def _lower(cls, v: Any) -> Any:
@@ -114,28 +125,100 @@ def parse_config(text: str, file: str = CONFIG_FILE) -> tuple[EngagementConfig |
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        return None, [Problem(file, line, f"not valid YAML: {problem}")]
+        hint = "check the indentation, and quote a value that contains ': ' or starts with [, {, *, & or #"
+        return None, [Problem(file, line, f"is not valid YAML: {problem} ({hint})")]
     if not isinstance(data, dict):
-        kind = "empty" if data is None else f"a {type(data).__name__}"
-        return None, [Problem(file, 1 if data is not None else None,
+        kind = _kind(data)
+        return None, [Problem(file, node.start_mark.line + 1 if node is not None else None,
                               f"must be a mapping of settings (client:, mission:, pillars: ...), but it is {kind}")]
     try:
         return EngagementConfig.model_validate(data), []
     except ValidationError as exc:
-        problems = []
+        problems: list[Problem] = []
         for err in exc.errors():
             loc = tuple(err["loc"])
-            line = _line_of(node, loc)
-            where = ".".join(str(p) for p in loc) or "(top level)"
-            msg = err["msg"]
-            if err["type"] == "missing":
-                msg = "is required but missing"
-            elif msg.startswith("Value error, "):
-                msg = msg[len("Value error, "):]
-            value = err.get("input")
-            shown = f" (got {value!r})" if err["type"] != "missing" and isinstance(value, str | int | float) else ""
-            problems.append(Problem(file, line, f"{where}: {msg}{shown}"))
+            if loc[:2] == ("scoring", "scale"):
+                loc = loc[:2]  # a short or long scale is one problem with the whole list
+            problem = Problem(file, _line_of(node, loc), describe_error(err, loc))
+            if problem not in problems:
+                problems.append(problem)
         return None, problems
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    """A setting's path as a user writes it: ``scoring.criteria.relevance``, ``pillars[1].id``.
+
+    List positions are counted from 1, as a person counts the ``- `` items.
+    """
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part + 1}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if value is None:
+        return "empty"
+    if isinstance(value, str):
+        return f"text '{value}'"
+    return f"{value!r}"
+
+
+def _shown(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str) else repr(value)
+
+
+def describe_error(err: Any, loc: tuple[Any, ...] | None = None) -> str:
+    """One pydantic error as a sentence in the style of the CSV messages.
+
+    >>> describe_error({"type": "literal_error", "loc": ("review_cadence",), "input": "weekly",
+    ...                 "msg": "", "ctx": {"expected": "'monthly', 'quarterly' or 'annual'"}})
+    "review_cadence 'weekly' is not one of monthly, quarterly, annual"
+    """
+    where = _where(tuple(err["loc"]) if loc is None else loc)
+    kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    if where == "scoring.scale":
+        shown = f" {value!r}" if isinstance(value, list | tuple) else ""
+        return f"scoring.scale{shown} must be two numbers [low, high] with low < high, like [1, 5]"
+    if kind == "missing":
+        return f"{where} is required but missing"
+    if kind == "string_pattern_mismatch":
+        return f"{where} '{value}' is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')"
+    if kind == "string_too_short":
+        return f"{where} is empty (required)"
+    if kind == "too_short":
+        n = ctx.get("min_length", 1)
+        return f"{where} needs at least {n} item{'s' if n != 1 else ''}"
+    if kind == "literal_error":
+        choices = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        return f"{where} {_shown(value)} is not one of {choices}"
+    if kind in ("float_parsing", "float_type"):
+        return f"{where} {_shown(value)} is not a number"
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        return f"{where} {_shown(value)} is not a whole number"
+    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        rel = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
+        bound = ctx.get({"greater_than_equal": "ge", "greater_than": "gt", "less_than_equal": "le", "less_than": "lt"}[kind])
+        bound_text = f"{bound:g}" if isinstance(bound, int | float) else str(bound)
+        return f"{where} {_shown(value)} must be {rel} {bound_text}"
+    if kind == "string_type":
+        return f"{where} must be text, not {_kind(value)}"
+    if kind == "list_type":
+        return f"{where} must be a list (lines starting with '- '), not {_kind(value)}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"{where} must be a mapping (indented 'key: value' lines), not {_kind(value)}"
+    if kind == "value_error":
+        return f"{where} {str(err['msg']).removeprefix('Value error, ')}"
+    msg = str(err["msg"]).replace("Input should be", "should be")
+    shown = f" (got {_shown(value)})" if isinstance(value, str | int | float) else ""
+    return f"{where}: {msg}{shown}"
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

@@ -101,7 +101,12 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
             extra = record[len(header) :]
             if any(c.strip() for c in extra):
                 problems.append(
-                    Problem(file, start, f"has {len(record)} fields but the header has {len(header)}")
+                    Problem(
+                        file,
+                        start,
+                        f"has {len(record)} fields but the header has {len(header)} columns "
+                        "(put double quotes around a value that contains a comma)",
+                    )
                 )
                 continue
             record = record[: len(header)]

@@ -23,7 +23,14 @@ from pathlib import Path
 import pandas as pd
 
 from .config import EngagementConfig
-from .csvio import RawTable, atomic_write, frame_to_csv_bytes, read_csv_file, sha256_bytes, sha256_file
+from .csvio import (
+    RawTable,
+    atomic_write,
+    frame_to_csv_bytes,
+    read_csv_file,
+    sha256_bytes,
+    sha256_file,
+)
 from .errors import NotAnEngagementError, Problem, StaleFileError
 from .periods import Period
 from .schema import CONFIG_FILE, SPECS, TABLES
@@ -187,10 +194,8 @@ class Engagement:
         backup = make_backup(folder, [SPECS[n].file for n in changed], keep=keep_backups)
         for name in changed:
             df = checked.tables[name]
-            header = self.headers.get(name)
-            cols = [str(c) for c in df.columns]
-            written = header + cols[len(header):] if header and [h.lower() for h in header] == cols[: len(header)] else cols
-            data = frame_to_csv_bytes(df, written)
+            order, written = _file_columns(self.headers.get(name), df)
+            data = frame_to_csv_bytes(df[order], written)
             atomic_write(folder / SPECS[name].file, data)
             self.fingerprints[SPECS[name].file] = sha256_bytes(data)
             self.headers[name] = list(written)
@@ -199,6 +204,28 @@ class Engagement:
             self.source_lines[name] = list(range(2, len(df) + 2))
         self.present = self.present | set(changed)
         return SaveResult([SPECS[n].file for n in changed], backup)
+
+
+def _file_columns(as_written: list[str] | None, df: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The columns to write, in the file's own order and spelling: (frame columns, header names).
+
+    A rewritten file keeps the user's column order and header spelling (``ID``, `` Name``);
+    columns the file did not have are added only if they now hold a value, so an edit
+    does not grow the file by empty optional columns. A new file gets every column.
+    """
+    cols = [str(c) for c in df.columns]
+    order: list[str] = []
+    names: list[str] = []
+    for h in as_written or []:
+        key = h.strip().lower()
+        if key in cols and key not in order:
+            order.append(key)
+            names.append(h)
+    for c in cols:
+        if c not in order and (not as_written or df[c].notna().any()):
+            order.append(c)
+            names.append(c)
+    return order, names
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
@@ -248,8 +275,8 @@ def read_engagement(folder: str | os.PathLike[str]) -> RawEngagement:
             config_text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             line = data[: exc.start].count(b"\n") + 1
-            problems.append(Problem(CONFIG_FILE, line, "is not UTF-8 text; save it as UTF-8"))
-            config_text = ""
+            byte = data[exc.start : exc.start + 1].hex()
+            problems.append(Problem(CONFIG_FILE, line, f"is not UTF-8 text (byte 0x{byte}); save it as UTF-8"))
     tables: dict[str, RawTable] = {}
     for spec in TABLES:
         p = path / spec.file

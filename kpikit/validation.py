@@ -10,7 +10,7 @@ well under a second; problems are only materialised for the rows that fail.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -52,13 +52,13 @@ class _Collector:
         self.lines = lines
         self.out = out
 
-    def rows(self, mask: pd.Series | np.ndarray, column: str | None, make: object) -> None:
-        idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    def rows(self, mask: pd.Series | np.ndarray, column: str | None, make: Callable[[int], str]) -> None:
+        idx = [int(i) for i in np.flatnonzero(np.asarray(mask, dtype=bool))]
         for n, i in enumerate(idx):
             if n >= MAX_PROBLEMS_PER_RULE:
                 self.out.append(Problem(self.file, None, f"... and {len(idx) - n} more rows like line {self.lines[idx[0]]}"))
                 break
-            self.out.append(Problem(self.file, self.lines[i], make(int(i)), column, int(i)))  # type: ignore[operator]
+            self.out.append(Problem(self.file, self.lines[i], make(i), column, i))
 
     def one(self, row: int | None, column: str | None, message: str) -> None:
         line = self.lines[row] if row is not None else 1
@@ -71,8 +71,10 @@ def _typed_frame(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> pd.
     present = set(header)
     col = _Collector(raw.file, raw.lines, problems)
     missing = [c.name for c in spec.columns if c.required and c.name not in present]
+    criteria = set(spec.column_names) - set(SPECS[spec.name].column_names)
     for name in missing:
-        col.one(None, name, f"missing required column '{name}' (header has: {', '.join(header)})")
+        why = f" for the scoring criterion '{name}' in {CONFIG_FILE}" if name in criteria else ""
+        col.one(None, name, f"missing required column '{name}'{why} (header has: {', '.join(header)})")
     data = pd.DataFrame(raw.rows, columns=header, dtype=object) if raw.rows else pd.DataFrame(
         {h: pd.Series([], dtype=object) for h in header}
     )
@@ -80,8 +82,8 @@ def _typed_frame(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> pd.
     for name in header:
         if name in out:
             continue
-        s = data[name] if not isinstance(data[name], pd.DataFrame) else data[name].iloc[:, 0]
-        s = s.astype(object)
+        picked = data[name]
+        s = (picked.iloc[:, 0] if isinstance(picked, pd.DataFrame) else picked).astype(object)
         try:
             c = spec.column(name)
         except KeyError:
@@ -108,25 +110,33 @@ def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
         bad = ~empty & ~strs.str.fullmatch(NUMBER_PATTERN).to_numpy(dtype=bool)
         col.rows(bad, c.name, lambda i: f"{c.name} '{s.iat[i]}' is not a number (plain decimal like 1234.5, no % or thousands separators)")
         nums = pd.to_numeric(strs.where(~(bad | empty), None), errors="coerce").astype("float64")
+        if c.min is None and c.max is None:
+            return nums
+        below = pd.Series(False, index=nums.index)
         if c.min is not None:
-            low = nums <= c.min if c.min_exclusive else nums < c.min
-            rel = ">" if c.min_exclusive else ">="
-            col.rows(low.to_numpy(), c.name, lambda i: f"{c.name} {s.iat[i]} must be {rel} {c.min:g}")
-        if c.max is not None:
-            col.rows((nums > c.max).to_numpy(), c.name, lambda i: f"{c.name} {s.iat[i]} must be <= {c.max:g}")
+            below = nums <= c.min if c.min_exclusive else nums < c.min
+        above = nums > c.max if c.max is not None else pd.Series(False, index=nums.index)
+        if c.min is not None and c.max is not None:
+            expected = f"between {c.min:g} and {c.max:g}"
+        elif c.min is not None:
+            expected = f"{'>' if c.min_exclusive else '>='} {c.min:g}"
+        else:
+            expected = f"<= {c.max:g}"
+        col.rows((below | above).to_numpy(), c.name, lambda i: f"{c.name} {s.iat[i]} is out of range: it must be {expected}")
         return nums
     if c.kind == "enum":
         canon = {ch.lower(): ch for ch in c.choices}
-        low = strs.str.lower()
-        bad = ~empty & ~low.isin(list(canon)).to_numpy()
+        lowered = strs.str.lower()
+        bad = ~empty & ~lowered.isin(list(canon)).to_numpy()
         col.rows(bad, c.name, lambda i: f"{c.name} '{s.iat[i]}' is not one of {', '.join(c.choices)}")
-        return low.map(canon).where(~(bad | empty), np.nan).astype("str")
+        return lowered.map(canon).where(~(bad | empty), np.nan).astype("str")
     pattern = {"id": ID_PATTERN, "ref": ID_PATTERN, "period": PERIOD_PATTERN, "date": DATE_PATTERN}.get(c.kind)
     if pattern is not None:
         bad = ~empty & ~strs.str.fullmatch(pattern).to_numpy(dtype=bool)
         if c.kind == "date":
             parsed = pd.to_datetime(strs.where(~(bad | empty), None), format="%Y-%m-%d", errors="coerce")
-            bad |= ~empty & parsed.isna().to_numpy()
+            impossible = ~bad & ~empty & parsed.isna().to_numpy()
+            col.rows(impossible, c.name, lambda i: f"{c.name} '{s.iat[i]}' is not a date in the calendar (YYYY-MM-DD)")
         what = {
             "id": "is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')",
             "ref": "is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')",
@@ -144,7 +154,8 @@ def build_engagement(raw: RawEngagement) -> Engagement:
     problems: list[Problem] = list(raw.problems)
     config: EngagementConfig | None = None
     if raw.config_text is None:
-        problems.append(Problem(CONFIG_FILE, None, "is missing: every engagement needs one (client, mission, pillars)"))
+        if not any(p.file == CONFIG_FILE for p in raw.problems):
+            problems.append(Problem(CONFIG_FILE, None, "is missing: every engagement needs one (client, mission, pillars)"))
     else:
         config, cfg_problems = parse_config(raw.config_text)
         problems.extend(cfg_problems)
@@ -166,7 +177,17 @@ def build_engagement(raw: RawEngagement) -> Engagement:
             continue
         frames[spec.name] = _typed_frame(rt, spec, problems)
         lines[spec.name] = rt.lines
-    _check_references(frames, lines, config, problems)
+    # A table that could not be read (or lacks its id column) is reported once, not
+    # again as an "unknown ID" on every row that refers to it.
+    unusable = {
+        spec.name
+        for spec in TABLES
+        if (spec.name not in raw.tables and (spec.required_file or any(p.file == spec.file for p in raw.problems)))
+        or (spec.name in raw.tables and "id" in spec.column_names and "id" not in raw.tables[spec.name].header)
+    }
+    if config is None:
+        unusable.add("config")
+    _check_references(frames, lines, config, problems, frozenset(unusable))
     if problems:
         raise EngagementError(raw.folder, problems)
     assert config is not None
@@ -193,6 +214,7 @@ def _check_references(
     lines: dict[str, list[int]],
     config: EngagementConfig | None,
     problems: list[Problem],
+    unusable: frozenset[str] = frozenset(),
 ) -> None:
     def C(name: str) -> _Collector:
         return _Collector(SPECS[name].file, lines[name], problems)
@@ -223,7 +245,9 @@ def _check_references(
     metric_ids = set(f["metrics"]["id"].dropna())
     person_ids = set(f["stakeholders"]["id"].dropna())
 
-    def unknown(name: str, column: str, known: set[str], what: str) -> None:
+    def unknown(name: str, column: str, known: set[str], what: str, *sources: str) -> None:
+        if unusable.intersection(sources):
+            return
         s = f[name][column]
         mask = s.notna() & ~s.isin(list(known))
         C(name).rows(mask.to_numpy(), column, lambda i: f"{column} '{s.iat[i]}' is not a known {what}")
@@ -240,21 +264,21 @@ def _check_references(
                 np.isin(np.arange(len(units)), roots[1:]), "parent_id",
                 lambda i: f"unit '{units['id'].iat[i]}' has no parent_id, but '{first}' is already the root; exactly one root is allowed",
             )
-        unknown("org_units", "parent_id", unit_ids, "org unit")
+        unknown("org_units", "parent_id", unit_ids, "org unit", "org_units")
         _cycles(units, C("org_units"), "org unit")
     elif "org_units" in lines and lines["org_units"] == [] and config is not None:
         pass
 
     # --- objectives -----------------------------------------------------------------
-    unknown("objectives", "org_unit_id", unit_ids, "org unit (see org_units.csv)")
-    unknown("objectives", "parent_id", obj_ids, "objective")
-    unknown("objectives", "pillar_id", pillar_ids, "pillar (see engagement.yaml)")
+    unknown("objectives", "org_unit_id", unit_ids, "org unit (see org_units.csv)", "org_units")
+    unknown("objectives", "parent_id", obj_ids, "objective", "objectives")
+    unknown("objectives", "pillar_id", pillar_ids, "pillar (see engagement.yaml)", "config")
     _cycles(f["objectives"], C("objectives"), "objective")
 
     # --- scores and KPIs ----------------------------------------------------------------
     for name in ("metric_scores", "kpis"):
-        unknown(name, "objective_id", obj_ids, "objective")
-        unknown(name, "metric_id", metric_ids, "metric")
+        unknown(name, "objective_id", obj_ids, "objective", "objectives")
+        unknown(name, "metric_id", metric_ids, "metric", "metrics")
         _duplicates(f[name], ["objective_id", "metric_id"], C(name), lines[name], "pairing")
     kpis = f["kpis"]
     has_b, has_bp = kpis["baseline"].notna(), kpis["baseline_period"].notna()
@@ -268,13 +292,13 @@ def _check_references(
         _fits_frequency(kpis, column, freq, C("kpis"))
 
     # --- people -----------------------------------------------------------------------
-    unknown("stakeholders", "org_unit_id", unit_ids, "org unit")
-    unknown("raci", "item_id", obj_ids | metric_ids, "objective or metric")
-    unknown("raci", "stakeholder_id", person_ids, "stakeholder (see stakeholders.csv)")
+    unknown("stakeholders", "org_unit_id", unit_ids, "org unit", "org_units")
+    unknown("raci", "item_id", obj_ids | metric_ids, "objective or metric", "objectives", "metrics")
+    unknown("raci", "stakeholder_id", person_ids, "stakeholder (see stakeholders.csv)", "stakeholders")
     # A person may hold two letters for one item (R and A): not an input error.
 
     # --- actuals ----------------------------------------------------------------------
-    unknown("actuals", "metric_id", metric_ids, "metric")
+    unknown("actuals", "metric_id", metric_ids, "metric", "metrics")
     _fits_frequency(f["actuals"], "period", freq, C("actuals"))
     _duplicates(f["actuals"], ["metric_id", "period"], C("actuals"), lines["actuals"], "actual")
 
@@ -313,7 +337,7 @@ def _duplicates(df: pd.DataFrame, key: list[str], col: _Collector, lines: Sequen
     col.rows(
         dup.to_numpy(), None,
         lambda i: f"duplicate {what} {' / '.join(str(df[c].iat[i]) for c in key)} (first at line "
-        f"{first_line[tuple(df[c].iat[i] for c in key)]})",
+        f"{first_line[tuple(str(df[c].iat[i]) for c in key)]})",
     )
 
 
@@ -347,7 +371,7 @@ def raw_from_frames(
     config_text: str | None,
     frames: dict[str, pd.DataFrame],
     headers: dict[str, list[str]] | None = None,
-    lines: dict[str, Iterable[int]] | None = None,
+    lines: Mapping[str, Iterable[int]] | None = None,
 ) -> RawEngagement:
     """Turn typed (or edited) frames back into raw text tables, for re-validation."""
     from .csvio import format_value
