@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .findings import Finding
-from .periods import Period
+from .periods import FREQUENCIES, Period
 
 if TYPE_CHECKING:
     from .engagement import Engagement
@@ -115,7 +115,7 @@ def review_ordinals(eng: Engagement, kt: pd.DataFrame, period: str | None = None
     r = eng.review_period(period)
     if r is None:
         return np.full(len(kt), np.nan)
-    by_freq = {f: float(r.in_frequency(f).ordinal) for f in ("monthly", "quarterly", "annual")}
+    by_freq = {f: float(r.in_frequency(f).ordinal) for f in FREQUENCIES}
     return kt["frequency"].map(by_freq).to_numpy(dtype="float64", na_value=np.nan)
 
 
