@@ -1,27 +1,52 @@
-"""Shared mechanics of every editor: unattended detection, the static summary.
+"""What every editor shares: saving, undo, the decision log, and the Save/Undo/Reload bar.
 
-(Save/undo/backup/changes-log mechanics land here next.)
+An editor never writes on a keystroke. The consultant edits widgets; *Save* builds a
+draft (``eng.copy()``), lets the editor write its widget state into the draft's
+tables, appends the decision-log rows (``changes.csv``) to the same draft, and calls
+:meth:`Engagement.save`. That one call validates with the rules of ``kpikit
+validate`` (problems are shown inline, nothing is written), refuses when a file
+changed on disk since loading (a *Reload* button appears), backs up the replaced
+files and writes atomically. *Undo* restores the files of the last save from its
+backup, after checking nobody changed them since and backing up what it replaces.
+
+Unattended (papermill, ``kpikit run``: env ``KPIKIT_UNATTENDED=1``; or no kernel at
+all) every entry point returns a static HTML summary and writes nothing.
 """
 
 from __future__ import annotations
 
 import html
 import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..engagement import Engagement, load_engagement
+import ipywidgets as widgets
+import pandas as pd
+
+from ..csvio import atomic_write, sha256_file
+from ..engagement import Engagement, load_engagement, make_backup
+from ..errors import EngagementError, KpikitError, StaleFileError, UndoError
+from ..schema import SPECS
 
 UNATTENDED_ENV = "KPIKIT_UNATTENDED"
+DEFAULT_KEEP_BACKUPS = 20
 
 
 def is_unattended() -> bool:
     """True under papermill/``kpikit run`` (env ``KPIKIT_UNATTENDED=1``) or outside a kernel.
 
+    ``KPIKIT_UNATTENDED=0`` forces interactive mode (tests drive the widgets in-process).
+
     Widgets need a live frontend; without one an editor shows a static summary.
     """
-    if os.environ.get(UNATTENDED_ENV, "").strip().lower() in ("1", "true", "yes"):
+    flag = os.environ.get(UNATTENDED_ENV, "").strip().lower()
+    if flag in ("1", "true", "yes"):
         return True
+    if flag in ("0", "false", "no"):  # forced interactive (tests, scripts driving widgets)
+        return False
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython ships with ipykernel
@@ -35,7 +60,18 @@ def as_engagement(eng: Engagement | str | os.PathLike[str]) -> Engagement:
     return eng if isinstance(eng, Engagement) else load_engagement(Path(eng))
 
 
-def static_summary(title: str, lines: list[str]) -> Any:
+def configured_keep_backups(eng: Engagement) -> int:
+    """How many backup sets to keep: ``editors: {keep_backups: N}`` in engagement.yaml, else 20."""
+    extra = eng.config.model_extra or {}
+    section = extra.get("editors")
+    if isinstance(section, dict):
+        value = section.get("keep_backups")
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+            return value
+    return DEFAULT_KEEP_BACKUPS
+
+
+def static_summary(title: str, lines: Iterable[str]) -> Any:
     """An HTML block (escaped) saying what the editor would show; for unattended runs."""
     from IPython.display import HTML
 
@@ -44,3 +80,295 @@ def static_summary(title: str, lines: list[str]) -> Any:
         f"<div class='kpikit-editor-summary'><strong>{html.escape(title)}</strong>"
         f"<ul>{items}</ul><em>Editing happens in JupyterLab (kpikit lab DIR).</em></div>"
     )
+
+
+def with_tables(eng: Engagement, **frames: pd.DataFrame) -> Engagement:
+    """A cheap view of ``eng`` with some tables replaced, for live previews (never saved)."""
+    import copy
+
+    view = copy.copy(eng)
+    view.tables = {**eng.tables, **frames}
+    return view
+
+
+def text(value: object) -> str:
+    """A table cell as display text: NaN/None become ''."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value)
+
+
+def number(value: object) -> float | None:
+    """A table cell as a float, or None when missing."""
+    if value is None:
+        return None
+    try:
+        f = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(f) else f
+
+
+@dataclass(frozen=True)
+class Change:
+    """One decision-log entry: what changed (``item_id``) and how, in plain words."""
+
+    item_id: str
+    change: str
+
+
+@dataclass
+class SaveRecord:
+    """One save, enough to undo it: the backup set, what was written or created."""
+
+    written: list[str]
+    created: list[str]
+    backup: Path | None
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+class Session:
+    """An editor's link to the folder: the last-saved state, save with logging, undo.
+
+    >>> s = Session(eng)                                             # doctest: +SKIP
+    >>> d = s.draft(); d.tables["kpis"].loc[0, "target"] = 90        # doctest: +SKIP
+    >>> s.save(d, [Change("OBJ-1/M-1", "target 85 -> 90")], "board", "CEO")  # doctest: +SKIP
+    """
+
+    def __init__(self, eng: Engagement, keep_backups: int | None = None) -> None:
+        self.current = eng.copy()
+        self.keep_backups = keep_backups or configured_keep_backups(eng)
+        self.history: list[SaveRecord] = []
+
+    @property
+    def folder(self) -> Path:
+        return self.current.path
+
+    def draft(self) -> Engagement:
+        """An independent copy of the last-saved state to edit."""
+        return self.current.copy()
+
+    def save(self, draft: Engagement, changes: list[Change], rationale: str = "", decided_by: str = "") -> SaveRecord | None:
+        """Append ``changes`` to the decision log in ``draft`` and save it; None if nothing changed.
+
+        Raises :class:`EngagementError` (nothing written) or :class:`StaleFileError`.
+        """
+        if changes:
+            draft.tables["changes"] = append_changes(draft.changes, changes, rationale, decided_by)
+        names = draft.changed_tables()
+        if not names:
+            return None
+        files = [SPECS[n].file for n in names]
+        existed = {f: (self.folder / f).exists() for f in files}
+        result = draft.save(keep_backups=self.keep_backups)
+        record = SaveRecord(
+            written=result.written,
+            created=[f for f in result.written if not existed.get(f, False)],
+            backup=result.backup,
+            fingerprints={f: draft.fingerprints[f] for f in result.written},
+        )
+        self.current = draft
+        self.history.append(record)
+        return record
+
+    def undo(self) -> SaveRecord:
+        """Put back the files the last save replaced (and remove files it created).
+
+        Refuses (:class:`StaleFileError`) if any of them changed on disk since that
+        save; backs up what it replaces, so an undo can itself be undone by hand.
+        """
+        if not self.history:
+            raise UndoError(str(self.folder), "there is no save to undo in this editor")
+        rec = self.history[-1]
+        stale = [f for f in rec.written if not (self.folder / f).exists() or sha256_file(self.folder / f) != rec.fingerprints.get(f)]
+        if stale:
+            raise StaleFileError(stale)
+        restore = [f for f in rec.written if f not in rec.created]
+        if restore and (rec.backup is None or not all((rec.backup / f).exists() for f in restore)):
+            raise UndoError(str(self.folder), "the backup of the last save is gone (pruned or deleted)")
+        safety = make_backup(self.folder, rec.written, keep=self.keep_backups + 1)
+        for f in rec.written:
+            if f in rec.created:
+                (self.folder / f).unlink()
+            else:
+                assert rec.backup is not None
+                atomic_write(self.folder / f, (rec.backup / f).read_bytes())
+        self.history.pop()
+        self.current = load_engagement(self.folder)
+        return SaveRecord(written=rec.written, created=[], backup=safety)
+
+    def reload(self) -> Engagement:
+        """Re-read the folder (after someone else changed it); clears the undo history."""
+        self.current = load_engagement(self.folder)
+        self.history.clear()
+        return self.current
+
+
+def append_changes(log: pd.DataFrame, changes: list[Change], rationale: str, decided_by: str) -> pd.DataFrame:
+    """The decision log with one row per change, dated today (same columns and dtypes)."""
+    today = date.today().isoformat()
+    rows = pd.DataFrame(
+        {
+            "date": [today] * len(changes),
+            "item_id": [c.item_id for c in changes],
+            "change": [c.change for c in changes],
+            "rationale": [rationale.strip() or float("nan")] * len(changes),
+            "decided_by": [decided_by.strip() or float("nan")] * len(changes),
+        }
+    )
+    for col in log.columns:
+        if col not in rows.columns:
+            rows[col] = float("nan")
+    rows = rows[list(log.columns)].astype(log.dtypes.to_dict())
+    return pd.concat([log, rows], ignore_index=True) if len(log) else rows
+
+
+def html_list(items: Iterable[str], css: str = "") -> str:
+    """Escaped ``<ul>`` of plain-text items."""
+    lis = "".join(f"<li>{html.escape(i)}</li>" for i in items)
+    return f"<ul class='{css}'>{lis}</ul>" if lis else ""
+
+
+class EditorBox(widgets.VBox):  # type: ignore[misc]
+    """The frame of every editor: heading, body, Save / Undo / Reload, messages.
+
+    Subclasses implement :meth:`build` (widgets from ``self.session.current``) and
+    :meth:`apply` (widget state into a draft; returns decision-log entries).
+    ``logs_changes`` shows the rationale / decided-by boxes.
+    """
+
+    heading = "Editor"
+    logs_changes = True
+
+    def __init__(self, eng: Engagement, keep_backups: int | None = None) -> None:
+        super().__init__()
+        self.add_class("kpikit-editor")
+        self.session = Session(eng, keep_backups)
+        self.dirty = False
+        self.message = widgets.HTML(value="")
+        self.message.add_class("kpikit-message")
+        self.dirty_label = widgets.HTML(value="")
+        self.rationale = widgets.Text(description="Rationale", placeholder="why (written to changes.csv)",
+                                      layout=widgets.Layout(width="50%"))
+        self.decided_by = widgets.Text(description="Decided by", placeholder="who decided")
+        self.save_button = widgets.Button(description="Save", button_style="primary", icon="save",
+                                          tooltip="validate and write the engagement files")
+        self.undo_button = widgets.Button(description="Undo last save", icon="undo", disabled=True)
+        self.reload_button = widgets.Button(description="Reload", icon="refresh", button_style="warning",
+                                            layout=widgets.Layout(display="none"))
+        self.save_button.on_click(lambda _b: self.save())
+        self.undo_button.on_click(lambda _b: self.undo())
+        self.reload_button.on_click(lambda _b: self.reload())
+        self.body = widgets.VBox()
+        log_row = [widgets.HBox([self.rationale, self.decided_by])] if self.logs_changes else []
+        bar = widgets.HBox([self.save_button, self.undo_button, self.reload_button, self.dirty_label])
+        self.children = [widgets.HTML(f"<h3>{html.escape(self.heading)}</h3>"), self.body, *log_row, bar, self.message]
+        self.build()
+
+    # -- for subclasses -----------------------------------------------------------------
+    def build(self) -> None:
+        """(Re)create the body's widgets from ``self.session.current``."""
+        raise NotImplementedError
+
+    def apply(self, draft: Engagement) -> list[Change]:
+        """Write the widget state into ``draft``'s tables; return what to log."""
+        raise NotImplementedError
+
+    @property
+    def eng(self) -> Engagement:
+        """The last-saved engagement (what the widgets started from)."""
+        return self.session.current
+
+    def mark_dirty(self, *_args: object) -> None:
+        """Called by widget observers: there are unsaved edits."""
+        self.dirty = True
+        self.dirty_label.value = "<span class='kpikit-dirty'>unsaved changes</span>"
+
+    def observe_value(self, widget: Any, callback: Callable[[], None] | None = None) -> None:
+        """Mark dirty and run ``callback`` whenever ``widget.value`` changes."""
+
+        def handler(_change: object) -> None:
+            self.mark_dirty()
+            if callback is not None:
+                callback()
+
+        widget.observe(handler, names="value")
+
+    # -- actions ---------------------------------------------------------------------------
+    def save(self) -> bool:
+        """The Save button: validate and write, or show why not. True when something was written."""
+        draft = self.session.draft()
+        try:
+            changes = self.apply(draft)
+            record = self.session.save(draft, changes, self.rationale.value, self.decided_by.value)
+        except EngagementError as exc:
+            self.show_error("Not saved: fix these problems first (nothing was written).", exc.format())
+            return False
+        except StaleFileError as exc:
+            self.reload_button.layout.display = None
+            self.show_error(f"Not saved: {exc}. Press Reload to load the current files (your unsaved edits here are lost).", [])
+            return False
+        except KpikitError as exc:
+            self.show_error(f"Not saved: {exc}", [])
+            return False
+        if record is None:
+            self.show_info("Nothing to save: no changes.")
+            return False
+        where = f" Backup: {record.backup.relative_to(self.session.folder)}." if record.backup else ""
+        self.show_info(f"Saved {', '.join(record.written)}.{where}")
+        self.after_write()
+        return True
+
+    def undo(self) -> bool:
+        """The Undo button: restore the files of the last save."""
+        try:
+            rec = self.session.undo()
+        except StaleFileError as exc:
+            self.show_error(f"Cannot undo: {exc}", [])
+            return False
+        except KpikitError as exc:
+            self.show_error(f"Cannot undo: {exc}", [])
+            return False
+        self.show_info(f"Undone: restored {', '.join(rec.written)}.")
+        self.after_write()
+        return True
+
+    def reload(self) -> None:
+        """The Reload button: re-read the folder and rebuild the widgets (drops unsaved edits)."""
+        try:
+            self.session.reload()
+        except KpikitError as exc:
+            self.show_error(f"Cannot reload: {exc}", [])
+            return
+        self.reload_button.layout.display = "none"
+        self.after_write()
+        self.show_info("Reloaded the files from disk.")
+
+    def after_write(self) -> None:
+        self.dirty = False
+        self.dirty_label.value = ""
+        self.rationale.value = ""
+        self.undo_button.disabled = not self.session.history
+        self.build()
+
+    def show_error(self, head: str, lines: list[str]) -> None:
+        self.message.value = (
+            f"<div class='kpikit-error' style='color:#a40000'><strong>{html.escape(head)}</strong>"
+            f"{html_list(lines)}</div>"
+        )
+
+    def show_info(self, head: str) -> None:
+        self.message.value = f"<div class='kpikit-info' style='color:#1a5e20'>{html.escape(head)}</div>"
+
+
+def editor_or_summary(
+    eng: Engagement | str | os.PathLike[str],
+    make: Callable[[Engagement], EditorBox],
+    title: str,
+    summary: Callable[[Engagement], list[str]],
+) -> Any:
+    """The entry points' common shape: a static summary when unattended, else the editor."""
+    e = as_engagement(eng)
+    if is_unattended():
+        return static_summary(title, summary(e))
+    return make(e)

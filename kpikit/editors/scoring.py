@@ -1,15 +1,278 @@
-"""Scoring grid editor (interactive version in progress; this returns the static summary)."""
+"""The scoring grid: score candidate metrics for an objective in the workshop, pick KPIs.
+
+One row per candidate pairing (``metric_scores.csv``) of the chosen objective, one
+slider per criterion of ``engagement.yaml``; the weighted score, rank and
+"recommended" mark come from :func:`kpikit.scoring.ranked` and update as a slider
+moves. The *KPI* toggle adds or removes the pairing's ``kpis.csv`` row (a new one
+needs a target and target period; the target is pre-filled from
+:func:`kpikit.targets.suggest_target` when it can be). Selections are logged in
+``changes.csv``; score changes are not (the scores are the workshop's record).
+"""
 
 from __future__ import annotations
 
+import html
+import math
 import os
 from typing import Any
 
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import scoring
 from ..engagement import Engagement
-from .base import as_engagement, static_summary
+from ..errors import EngagementError, Problem
+from .base import Change, EditorBox, editor_or_summary, number, text, with_tables
+
+Pair = tuple[str, str]
 
 
-def scoring_grid(eng: Engagement | str | os.PathLike[str]) -> Any:
-    """Scoring grid: a summary for now; the interactive editor replaces it."""
-    e = as_engagement(eng)
-    return static_summary("Scoring grid", [f"{len(e.metric_scores)} rows in metric_scores"])
+class ScoringGrid(EditorBox):
+    """Sliders per criterion for every candidate pairing of one objective."""
+
+    heading = "Metric scoring grid"
+
+    def build(self) -> None:
+        eng = self.eng
+        sc = eng.config.scoring
+        self.criteria: dict[str, float] = dict(sc.criteria)
+        low, high = sc.scale
+        ms = eng.metric_scores.copy()
+        for c in self.criteria:
+            if c not in ms.columns:
+                ms[c] = pd.Series(dtype="float64", index=ms.index)
+        self.scores: pd.DataFrame = ms.reset_index(drop=True)
+        values: list[float] = [float(v) for v in self.scores[list(self.criteria)].to_numpy().ravel()]
+        whole = all(float(v).is_integer() for v in values if not pd.isna(v))
+        self.integer_scale = whole and float(low).is_integer() and float(high).is_integer()
+        self.step = 1.0 if self.integer_scale else 0.5
+        self.low, self.high = float(low), float(high)
+        self.selected: set[Pair] = set(zip(eng.kpis["objective_id"], eng.kpis["metric_id"], strict=True))
+        self.new_targets: dict[Pair, tuple[Any, Any]] = {}
+        self.sliders: dict[tuple[int, str], Any] = {}
+        self.score_labels: dict[int, Any] = {}
+        self.toggles: dict[int, Any] = {}
+        titles = dict(zip(eng.objectives["id"], eng.objectives["title"], strict=True))
+        options = [(f"{oid} — {_short(text(t))}", str(oid)) for oid, t in titles.items()]
+        scored = [str(o) for o in self.scores["objective_id"]]
+        first = scored[0] if scored else (options[0][1] if options else None)
+        self.objective = widgets.Dropdown(options=options, value=first, description="Objective",
+                                          layout=widgets.Layout(width="80%"))
+        self.objective.observe(lambda _c: self.show_rows(), names="value")
+        self.add_metric = widgets.Dropdown(description="Candidate", options=[])
+        self.add_button = widgets.Button(description="Add candidate", icon="plus")
+        self.add_button.on_click(lambda _b: self.add_pairing())
+        self.rows = widgets.VBox()
+        legend = (f"Scores {self.low:g} (worst) to {self.high:g} (best); weights: "
+                  + ", ".join(f"{c} {w:g}" for c, w in self.criteria.items())
+                  + f". Recommended: weighted score ≥ {sc.select_threshold:g}, at most {sc.max_kpis_per_objective} per objective.")
+        self.body.children = [self.objective, widgets.HTML(f"<small>{html.escape(legend)}</small>"), self.rows,
+                              widgets.HBox([self.add_metric, self.add_button])]
+        self.show_rows()
+
+    # -- rows ---------------------------------------------------------------------------
+    def row_indices(self) -> list[int]:
+        oid = self.objective.value
+        return [i for i, o in enumerate(self.scores["objective_id"]) if o == oid]
+
+    def show_rows(self) -> None:
+        oid = self.objective.value
+        names = dict(zip(self.eng.metrics["id"], self.eng.metrics["name"], strict=True))
+        header = widgets.HBox([widgets.HTML("<b>Candidate metric</b>", layout=widgets.Layout(width="240px"))]
+                              + [widgets.HTML(f"<b>{html.escape(c)}</b>", layout=widgets.Layout(width="150px"))
+                                 for c in self.criteria]
+                              + [widgets.HTML("<b>Weighted · rank</b>", layout=widgets.Layout(width="170px")),
+                                 widgets.HTML("<b>KPI</b>")])
+        rows = [header]
+        for i in self.row_indices():
+            mid = str(self.scores.at[i, "metric_id"])
+            cells: list[Any] = [widgets.HTML(f"{html.escape(mid)}<br><small>{html.escape(text(names.get(mid)))}</small>",
+                                             layout=widgets.Layout(width="240px"))]
+            for c in self.criteria:
+                s = self.slider(i, c)
+                cells.append(s)
+            label = self.score_labels.get(i) or widgets.HTML(layout=widgets.Layout(width="170px"))
+            label.add_class("kpikit-score")
+            self.score_labels[i] = label
+            cells.append(label)
+            cells.append(self.toggle(i, (str(oid), mid)))
+            rows.append(widgets.HBox(cells))
+            pair = (str(oid), mid)
+            if pair in self.new_targets and pair in self.selected:
+                t, p = self.new_targets[pair]
+                rows.append(widgets.HBox([widgets.HTML(layout=widgets.Layout(width="240px")), t, p]))
+        if len(rows) == 1:
+            rows.append(widgets.HTML("<i>No candidate metric scored for this objective yet: add one below.</i>"))
+        self.rows.children = rows
+        paired = {str(self.scores.at[i, "metric_id"]) for i in self.row_indices()}
+        self.add_metric.options = [(f"{m} — {_short(text(n), 40)}", str(m)) for m, n in names.items() if m not in paired]
+        self.refresh_scores()
+
+    def slider(self, i: int, c: str) -> Any:
+        key = (i, c)
+        if key in self.sliders:
+            return self.sliders[key]
+        v = number(self.scores.at[i, c])
+        value = v if v is not None else (self.low + self.high) / 2
+        cls = widgets.IntSlider if self.integer_scale else widgets.FloatSlider
+        s = cls(value=int(value) if self.integer_scale else value, min=int(self.low) if self.integer_scale else self.low,
+                max=int(self.high) if self.integer_scale else self.high, step=int(self.step) if self.integer_scale else self.step,
+                continuous_update=True, layout=widgets.Layout(width="150px"), description_allow_html=False)
+        s.add_class(f"kpikit-criterion-{c}")
+        if v is None:
+            self.scores.at[i, c] = float(value)
+
+        def moved(change: dict[str, Any]) -> None:
+            self.scores.at[i, c] = float(change["new"])
+            self.mark_dirty()
+            self.refresh_scores()
+
+        s.observe(moved, names="value")
+        self.sliders[key] = s
+        return s
+
+    def toggle(self, i: int, pair: Pair) -> Any:
+        t = self.toggles.get(i)
+        if t is None:
+            t = widgets.ToggleButton(value=pair in self.selected, description="KPI", icon="check",
+                                     tooltip="select this metric as a KPI of the objective (kpis.csv)")
+
+            def flipped(change: dict[str, Any]) -> None:
+                if change["new"]:
+                    self.selected.add(pair)
+                    if pair not in self.session.current.kpis.pipe(_pairs) and pair not in self.new_targets:
+                        self.new_targets[pair] = self.target_inputs(pair)
+                else:
+                    self.selected.discard(pair)
+                self.mark_dirty()
+                self.show_rows()
+
+            t.observe(flipped, names="value")
+            self.toggles[i] = t
+        t.button_style = "success" if pair in self.selected else ""
+        return t
+
+    def target_inputs(self, pair: Pair) -> tuple[Any, Any]:
+        """Target and target-period boxes for a newly selected KPI (target suggested when possible)."""
+        from ..targets import suggest_target
+
+        guess = suggest_target(self.eng, *pair)
+        t = widgets.Text(value="" if guess is None else f"{guess:.4g}", description="Target",
+                         placeholder="required", layout=widgets.Layout(width="220px"))
+        p = widgets.Text(value="", description="by period", placeholder="e.g. 2027-Q4 (metric's frequency)",
+                         layout=widgets.Layout(width="320px"))
+        return t, p
+
+    def add_pairing(self) -> None:
+        mid = self.add_metric.value
+        if not mid or self.objective.value is None:
+            return
+        row = {"objective_id": self.objective.value, "metric_id": mid}
+        row.update(dict.fromkeys(self.criteria, (self.low + self.high) / 2))
+        new = pd.DataFrame([row]).astype(dict.fromkeys(self.criteria, "float64"))
+        for col in self.scores.columns:
+            if col not in new.columns:
+                new[col] = pd.Series([float("nan")], dtype=self.scores[col].dtype)
+        self.scores = pd.concat([self.scores, new[list(self.scores.columns)].astype(self.scores.dtypes.to_dict())],
+                                ignore_index=True)
+        self.mark_dirty()
+        self.show_rows()
+
+    def preview(self) -> Engagement:
+        """The engagement as it would be with the grid's scores and selection (not saved)."""
+        k = self.eng.kpis
+        keep = k[[p in self.selected for p in zip(k["objective_id"], k["metric_id"], strict=True)]]
+        extra = [p for p in self.selected if p not in set(zip(k["objective_id"], k["metric_id"], strict=True))]
+        if extra:
+            add = pd.DataFrame({"objective_id": [p[0] for p in extra], "metric_id": [p[1] for p in extra]})
+            keep = pd.concat([keep, add.astype("str")], ignore_index=True)
+        return with_tables(self.eng, metric_scores=self.scores, kpis=keep)
+
+    def refresh_scores(self) -> None:
+        """Weighted score, rank and recommendation of the visible rows, from the engine."""
+        try:
+            r = scoring.ranked(self.preview())
+        except (ValueError, KeyError) as exc:
+            for label in self.score_labels.values():
+                label.value = f"<span style='color:#a40000'>{html.escape(str(exc))}</span>"
+            return
+        by_pair = {(str(o), str(m)): (w, rk, rec) for o, m, w, rk, rec in
+                   zip(r["objective_id"], r["metric_id"], r["weighted_score"], r["rank"], r["recommended"], strict=True)}
+        for i in self.row_indices():
+            pair = (str(self.scores.at[i, "objective_id"]), str(self.scores.at[i, "metric_id"]))
+            got = by_pair.get(pair)
+            label = self.score_labels[i]
+            if got is None:
+                label.value = "–"
+                continue
+            w, rk, rec = got
+            mark = " ✓ recommended" if rec else ""
+            label.value = f"<span class='kpikit-weighted'>{w:.2f}</span> · #{rk}<small>{mark}</small>"
+
+    def weighted(self, i: int) -> float:
+        """The weighted score of grid row ``i`` (the engine's rule)."""
+        return scoring.weighted_score({c: number(self.scores.at[i, c]) or 0.0 for c in self.criteria}, self.criteria)
+
+    # -- saving -------------------------------------------------------------------------
+    def apply(self, draft: Engagement) -> list[Change]:
+        draft.tables["metric_scores"] = self.scores.copy()
+        k = draft.kpis
+        before = _pairs(k)
+        keep = k[[p in self.selected for p in zip(k["objective_id"], k["metric_id"], strict=True)]]
+        changes: list[Change] = []
+        problems: list[Problem] = []
+        weights = {(str(o), str(m)): i for i, (o, m) in enumerate(zip(self.scores["objective_id"], self.scores["metric_id"], strict=True))}
+        added = []
+        for pair in sorted(self.selected - before):
+            t_box, p_box = self.new_targets.get(pair) or self.target_inputs(pair)
+            target = _parse_number(t_box.value)
+            period = str(p_box.value).strip()
+            if target is None:
+                problems.append(Problem("kpis.csv", None, f"{pair[0]}/{pair[1]}: target {t_box.value.strip() or '(empty)'!r} is not a number"))
+            if not period:
+                problems.append(Problem("kpis.csv", None, f"{pair[0]}/{pair[1]}: a target period is required (e.g. 2027-Q4)"))
+            added.append({"objective_id": pair[0], "metric_id": pair[1],
+                          "target": target if target is not None else math.nan, "target_period": period})
+            i = weights.get(pair)
+            how = f" (weighted score {self.weighted(i):.2f})" if i is not None else " (never scored)"
+            changes.append(Change(f"{pair[0]}/{pair[1]}", f"selected as KPI{how}; target {t_box.value.strip()} by {period}"))
+        for pair in sorted(before - self.selected):
+            changes.append(Change(f"{pair[0]}/{pair[1]}", "removed as KPI"))
+        if problems:
+            raise EngagementError(draft.folder, problems)
+        if added:
+            new = pd.DataFrame(added)
+            for col in k.columns:
+                if col not in new.columns:
+                    new[col] = math.nan
+            keep = pd.concat([keep, new[list(k.columns)].astype(k.dtypes.to_dict())], ignore_index=True)
+        draft.tables["kpis"] = keep.reset_index(drop=True)
+        return changes
+
+
+def _pairs(kpis: pd.DataFrame) -> set[Pair]:
+    return {(str(o), str(m)) for o, m in zip(kpis["objective_id"], kpis["metric_id"], strict=True)}
+
+
+def _parse_number(value: str) -> float | None:
+    try:
+        f = float(value.strip())
+    except ValueError:
+        return None
+    return None if math.isnan(f) or math.isinf(f) else f
+
+
+def _short(s: str, n: int = 70) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _summary(eng: Engagement) -> list[str]:
+    r = scoring.ranked(eng)
+    n_obj = r["objective_id"].nunique()
+    return [f"{len(r)} scored pairings over {n_obj} objectives; {int(r['recommended'].sum())} recommended, "
+            f"{int(r['selected'].sum())} selected as KPIs."]
+
+
+def scoring_grid(eng: Engagement | str | os.PathLike[str], keep_backups: int | None = None) -> Any:
+    """The workshop scoring grid (a widget), or a static summary when unattended."""
+    return editor_or_summary(eng, lambda e: ScoringGrid(e, keep_backups), "Metric scoring grid", _summary)
