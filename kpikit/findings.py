@@ -9,9 +9,12 @@ what ``findings.csv``, the report and ``kpikit validate`` show.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .engagement import Engagement
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
@@ -65,4 +68,21 @@ def findings_frame(items: list[Finding]) -> pd.DataFrame:
     )
 
 
-__all__ = ["CODES", "FINDING_COLUMNS", "Finding", "asdict", "findings_frame", "sort_findings"]
+def all_findings(eng: Engagement, period: str | None = None) -> list[Finding]:
+    """Every finding of the engagement for review period ``period`` (default: ``eng.review_period()``), in stable order.
+
+    Gathers the six concern modules (SMART, scoring, cascade, stakeholders, targets,
+    review); each is pure, so the same engagement always gives the same list.
+
+    >>> [f.code for f in all_findings(load_engagement("clients/demo-harbor"))][:1]   # doctest: +SKIP
+    ['OBJECTIVE_UNALIGNED']
+    """
+    from . import cascade, review, scoring, smart, stakeholders, targets
+
+    items: list[Finding] = []
+    for module in (smart, scoring, cascade, stakeholders, targets, review):
+        items.extend(module.findings(eng, period))
+    return sort_findings(items)
+
+
+__all__ = ["CODES", "FINDING_COLUMNS", "Finding", "all_findings", "asdict", "findings_frame", "sort_findings"]

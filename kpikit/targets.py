@@ -170,8 +170,8 @@ def measurability(eng: Engagement) -> pd.DataFrame:
     acts = actuals_frame(eng)
     first = acts.groupby("metric_id")["period"].first() if len(acts) else pd.Series(dtype="str")
     last = acts.groupby("metric_id")["period"].last() if len(acts) else pd.Series(dtype="str")
-    has_src = kt["data_source"].ne("nan") & kt["data_source"].str.strip().ne("")
-    has_unit = kt["unit"].ne("nan") & kt["unit"].str.strip().ne("")
+    has_src = kt["data_source"].notna() & kt["data_source"].str.strip().ne("").fillna(False)
+    has_unit = kt["unit"].notna() & kt["unit"].str.strip().ne("").fillna(False)
     out = pd.DataFrame({
         "objective_id": kt["objective_id"],
         "metric_id": kt["metric_id"],
