@@ -1,0 +1,93 @@
+"""``kpikit lab DIR``: JupyterLab on working copies of the notebooks, editors live.
+
+Validates DIR, prepares ``DIR/.kpikit/workbook/`` (:mod:`kpikit.workspace`: copies with
+``client_dir`` preset; the kit's ``notebooks/`` are never modified), then runs
+JupyterLab rooted there until it is stopped (Ctrl-C). A copy the consultant edited is
+never overwritten silently: when the kit's notebook changed too, ``kpikit lab`` asks
+(on a terminal) or keeps the copy and says so; ``--refresh`` replaces such copies,
+keeping the consultant's version under ``.kpikit/workbook/replaced/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..editors.base import UNATTENDED_ENV
+from ..engagement import load_engagement
+from ..errors import EngagementError
+from ..workspace import Workbook, prepare_workbook
+from . import EXIT_FAILED, EXIT_INPUT, EXIT_OK
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "lab",
+        help="open JupyterLab on this client's working copy of the notebooks (editors save to DIR)",
+        description="Validate DIR, prepare DIR/.kpikit/workbook/ (notebooks with client_dir preset; "
+        "the kit's notebooks are not modified) and start JupyterLab there.",
+    )
+    p.add_argument("dir", metavar="DIR", help="the engagement folder")
+    p.add_argument("--port", type=int, default=None, help="port for JupyterLab (default: its own choice, 8888 or next free)")
+    p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    p.add_argument("--refresh", action="store_true",
+                   help="replace working copies you edited when the kit's notebook changed (yours are kept under replaced/)")
+    p.set_defaults(handler=run)
+
+
+def lab_command(workbook: Path, port: int | None, no_browser: bool, first: str | None = None) -> list[str]:
+    """The JupyterLab command line for a workbook folder (``--allow-root`` only as root)."""
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={workbook}"]
+    if port is not None:
+        cmd += ["--port", str(port)]
+    if no_browser:
+        cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    if first:
+        cmd.append(f"--LabApp.default_url=/lab/tree/{first}")
+    return cmd
+
+
+def _ask_replace(wb: Workbook) -> bool:
+    names = ", ".join(n.name for n in wb.conflicts)
+    if not sys.stdin.isatty():
+        return False
+    answer = input(f"The kit's version of {names} changed, and you edited your copy. "
+                   "Replace your copy (it is kept under replaced/)? [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        load_engagement(args.dir)
+    except EngagementError as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{args.dir}: fix the input errors first (kpikit validate {args.dir})", file=sys.stderr)
+        return EXIT_INPUT
+    wb = prepare_workbook(args.dir, replace=args.refresh)
+    if wb.conflicts and _ask_replace(wb):
+        wb = prepare_workbook(args.dir, replace=True)
+    for nb in wb.notebooks:
+        if nb.action != "unchanged":
+            print(f"  {nb.action:<9} {nb.path}")
+    for nb in wb.conflicts:
+        print(f"  kept your edited {nb.name}: the kit's version changed; `kpikit lab --refresh` replaces it",
+              file=sys.stderr)
+    env = {k: v for k, v in os.environ.items() if k != UNATTENDED_ENV}
+    first = wb.notebooks[0].name if wb.notebooks else None
+    cmd = lab_command(wb.folder, args.port, args.no_browser, first)
+    print(f"JupyterLab on {wb.folder} (Ctrl-C to stop)")
+    try:
+        code = subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:  # Jupyter handles Ctrl-C itself; wait for it to finish
+        return EXIT_OK
+    except OSError as exc:
+        print(f"kpikit: cannot start JupyterLab: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK if code in (0, -2, 130) else EXIT_FAILED

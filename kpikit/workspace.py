@@ -1,0 +1,179 @@
+"""Working copies of the workbook notebooks for one client, for ``kpikit lab``.
+
+The kit's notebooks (``notebooks/*.ipynb``) are never opened for editing: a consultant
+works in ``DIR/.kpikit/workbook/``, on copies parameterized with papermill (an
+``injected-parameters`` cell after the ``parameters`` cell sets ``client_dir`` to the
+folder's absolute path), so every editor cell saves to that client's files.
+
+Refreshing never clobbers a consultant's work without asking. A manifest
+(``.kpikit-workbook.json``) records, per copy, a fingerprint of the kit notebook it
+came from and of the cell sources it was written with (outputs and metadata do not
+count: running cells is not editing them). On refresh a copy is
+
+* created when missing;
+* left alone when the kit notebook did not change;
+* rewritten when the kit notebook changed and the copy was not edited;
+* **kept** when both changed (``conflict``), unless the caller says ``replace=True``:
+  then the consultant's copy is first moved to ``.kpikit/workbook/replaced/<stamp>/``.
+
+>>> result = prepare_workbook("clients/demo-harbor")       # doctest: +SKIP
+>>> [(s.name, s.action) for s in result.notebooks]          # doctest: +SKIP
+[('01_objectives.ipynb', 'created'), ...]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import nbformat
+
+from .csvio import atomic_write
+from .errors import KpikitError
+from .resources import notebooks_dir
+
+WORKBOOK_DIR = Path(".kpikit") / "workbook"
+MANIFEST = ".kpikit-workbook.json"
+Action = Literal["created", "unchanged", "updated", "conflict", "replaced"]
+
+
+class WorkbookError(KpikitError):
+    """The kit's notebooks cannot be found or read."""
+
+
+@dataclass(frozen=True)
+class NotebookCopy:
+    """What :func:`prepare_workbook` did with one notebook."""
+
+    name: str
+    path: Path
+    action: Action
+
+
+@dataclass(frozen=True)
+class Workbook:
+    """The working copies of one client's notebooks."""
+
+    folder: Path
+    notebooks: list[NotebookCopy]
+
+    @property
+    def conflicts(self) -> list[NotebookCopy]:
+        """Copies the consultant edited while the kit's notebook changed too (kept as they are)."""
+        return [n for n in self.notebooks if n.action == "conflict"]
+
+
+def workbook_dir(client_dir: str | os.PathLike[str]) -> Path:
+    """Where the working copies of a client's notebooks live."""
+    return Path(client_dir).resolve() / WORKBOOK_DIR
+
+
+def source_fingerprint(nb: Any) -> str:
+    """SHA-256 of a notebook's cell types and sources: what editing changes, not running."""
+    cells = [(c.get("cell_type"), _source(c)) for c in nb.get("cells", [])]
+    return hashlib.sha256(json.dumps(cells, ensure_ascii=False).encode()).hexdigest()
+
+
+def _source(cell: Any) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def parameterized(source: Path, client_dir: Path) -> Any:
+    """The kit notebook with ``client_dir`` injected (papermill's own parameterization)."""
+    from papermill.parameterize import parameterize_notebook
+
+    try:
+        nb = _read_nb(source)
+    except (OSError, ValueError) as exc:
+        raise WorkbookError(f"{source}: cannot read the notebook: {exc}") from exc
+    nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
+    nb = parameterize_notebook(nb, {"client_dir": str(client_dir)}, kernel_name="python3", language="python",
+                               comment="kpikit lab: the client folder these notebooks edit")
+    nb.metadata.pop("papermill", None)
+    return nb
+
+
+def prepare_workbook(
+    client_dir: str | os.PathLike[str],
+    source_dir: str | os.PathLike[str] | None = None,
+    *,
+    replace: bool = False,
+) -> Workbook:
+    """Create or refresh the working copies for ``client_dir`` (see the module doc for the rules).
+
+    ``source_dir`` defaults to the kit's ``notebooks/``. The kit notebooks are only read.
+    """
+    client = Path(client_dir).resolve()
+    src = Path(source_dir) if source_dir is not None else notebooks_dir()
+    sources = sorted(src.glob("*.ipynb")) if src.is_dir() else []
+    if not sources:
+        raise WorkbookError(f"{src}: no workbook notebooks (*.ipynb) found")
+    dest = client / WORKBOOK_DIR
+    dest.mkdir(parents=True, exist_ok=True)
+    manifest_path = dest / MANIFEST
+    manifest: dict[str, dict[str, str]] = _read_manifest(manifest_path)
+    out: list[NotebookCopy] = []
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for s in sources:
+        nb = parameterized(s, client)
+        kit_fp = hashlib.sha256(s.read_bytes()).hexdigest()
+        target = dest / s.name
+        entry = manifest.get(s.name)
+        action: Action
+        if not target.exists() or (entry is None and not _read_ok(target)):
+            action = "created"
+        else:
+            edited = entry is None or source_fingerprint(_read_nb(target)) != entry.get("written")
+            kit_changed = entry is None or entry.get("kit") != kit_fp
+            if not kit_changed:
+                out.append(NotebookCopy(s.name, target, "unchanged"))
+                continue
+            if edited and not replace:
+                out.append(NotebookCopy(s.name, target, "conflict"))
+                continue
+            if edited:
+                keep = dest / "replaced" / stamp
+                keep.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(target, keep / s.name)
+                action = "replaced"
+            else:
+                action = "updated"
+        atomic_write(target, _writes_nb(nb).encode("utf-8"))
+        manifest[s.name] = {"kit": kit_fp, "written": source_fingerprint(nb)}
+        out.append(NotebookCopy(s.name, target, action))
+    atomic_write(manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    return Workbook(dest, out)
+
+
+def _read_nb(path: Path) -> Any:
+    return nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+
+
+def _writes_nb(nb: Any) -> str:
+    text: str = nbformat.writes(nb)  # type: ignore[no-untyped-call]
+    return text
+
+
+def _read_ok(path: Path) -> bool:
+    try:
+        _read_nb(path)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _read_manifest(path: Path) -> dict[str, dict[str, str]]:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): dict(v) for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
