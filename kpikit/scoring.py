@@ -126,14 +126,16 @@ def recommended(eng: Engagement, criteria: Mapping[str, float] | None = None) ->
     return df[df["recommended"]].reset_index(drop=True)
 
 
-def _recommended_lists(eng: Engagement, criteria: Mapping[str, float]) -> dict[str, list[str]]:
-    df = recommended(eng, criteria)
-    return {str(o): list(g["metric_id"]) for o, g in df.groupby("objective_id", sort=True)}
-
-
-def _rankings(eng: Engagement, criteria: Mapping[str, float]) -> dict[str, list[str]]:
+def _lists(eng: Engagement, criteria: Mapping[str, float]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(recommended metric IDs, full ranking) per objective, best first, for one set of weights."""
     df = ranked(eng, criteria)
-    return {str(o): list(g["metric_id"]) for o, g in df.groupby("objective_id", sort=True)}
+    rec: dict[str, list[str]] = {}
+    order: dict[str, list[str]] = {}
+    for o, m, r in zip(df["objective_id"], df["metric_id"], df["recommended"], strict=True):
+        order.setdefault(str(o), []).append(str(m))
+        if r:
+            rec.setdefault(str(o), []).append(str(m))
+    return rec, order
 
 
 def sensitivity(eng: Engagement, changes: tuple[float, ...] = SENSITIVITY_CHANGES) -> pd.DataFrame:
@@ -151,15 +153,13 @@ def sensitivity(eng: Engagement, changes: tuple[float, ...] = SENSITIVITY_CHANGE
     """
     base = dict(eng.config.scoring.criteria)
     objectives = sorted(set(eng.metric_scores["objective_id"].astype("str")))
-    before = _recommended_lists(eng, base)
-    before_rank = _rankings(eng, base)
+    before, before_rank = _lists(eng, base)
     rows = []
     for criterion, weight in base.items():
         for change in changes:
             moved = dict(base)
             moved[criterion] = weight * (1 + change)
-            after = _recommended_lists(eng, moved)
-            after_rank = _rankings(eng, moved)
+            after, after_rank = _lists(eng, moved)
             for oid in objectives:
                 b, a = before.get(oid, []), after.get(oid, [])
                 rows.append({

@@ -24,9 +24,16 @@ title editor and the report all call them):
 * **Time-bound**: a ``due`` date, and no KPI target period that ends after it.
 
 Findings: one ``OBJECTIVE_NOT_SMART`` per failed criterion, and ``OBJECTIVE_UNALIGNED``
-(error) for an objective with no parent and no pillar. While ``kpis.csv`` is absent
-(KPI selection not done), the Measurable failure is not reported as a finding: the
-report lists the outstanding step instead of one warning per objective.
+(error) for an objective with no parent and no pillar. A failure that another, more
+precise finding already reports is not repeated as ``OBJECTIVE_NOT_SMART`` (the
+:func:`assess` table still shows it), so that one fact is counted once:
+
+* Measurable with no KPI at all: ``OBJECTIVE_NO_KPI`` (:mod:`kpikit.scoring`) says it;
+  while ``kpis.csv`` is absent (KPI selection not done) the report lists the
+  outstanding step instead of one warning per objective.
+* Achievable: each unrealistic target is a ``KPI_TARGET_UNREALISTIC`` finding
+  (:mod:`kpikit.targets`), from the same realism check.
+* Relevant for a top-level objective without a pillar: ``OBJECTIVE_UNALIGNED``.
 
 >>> assess_title("Improve culture")[0]
 False
@@ -245,12 +252,17 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     """OBJECTIVE_NOT_SMART (one per failed criterion) and OBJECTIVE_UNALIGNED."""
     titles = dict(zip(eng.objectives["id"], eng.objectives["title"], strict=True))
     out: list[Finding] = []
+    with_kpi = set(eng.kpis["objective_id"])
+    top = {str(o) for o, p in zip(eng.objectives["id"], eng.objectives["parent_id"], strict=True)
+           if not isinstance(p, str)}
     for r in assess(eng, period).itertuples(index=False):
-        if r.passed:
-            continue
-        if r.criterion == "Measurable" and not eng.has("kpis"):
-            continue
         oid = str(r.objective_id)
+        if r.passed or r.criterion == "Achievable":
+            continue
+        if r.criterion == "Measurable" and oid not in with_kpi:
+            continue
+        if r.criterion == "Relevant" and oid in top:
+            continue
         out.append(Finding("OBJECTIVE_NOT_SMART", oid,
                            f"Objective {oid} '{titles[oid]}' is not {r.criterion}. {r.reason}"))
     for r in eng.objectives.itertuples(index=False):

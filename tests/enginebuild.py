@@ -84,7 +84,7 @@ def person(pid: str, name: str, influence: float | str = "", support: float | st
 
 
 def _table(name: str, rows: Sequence[Row]) -> RawTable:
-    header: list[str] = [c for c in SPECS[name].required_columns]
+    header: list[str] = list(SPECS[name].required_columns)
     for r in rows:
         for k in r:
             if k not in header:
