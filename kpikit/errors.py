@@ -102,3 +102,37 @@ class UndoError(KpikitError):
         self.folder = folder
         self.reason = reason
         super().__init__(f"{folder}: {reason}")
+
+
+class WorkbookInputError(KpikitError):
+    """An imported Excel workbook has input errors; ``locations`` say ``SHEET!CELL`` for each.
+
+    ``problems`` are the validation's own records (file, line = the sheet's row, column);
+    ``lines`` are the same problems as ``SHEET!CELL: message``, every one, in order.
+    """
+
+    def __init__(self, workbook: str, lines: Sequence[str], problems: Sequence[Problem]) -> None:
+        self.workbook = workbook
+        self.lines = list(lines)
+        self.problems = list(problems)
+        n = len(self.lines)
+        super().__init__("\n".join([f"{workbook}: {n} input error{'s' if n != 1 else ''}", *self.lines]))
+
+
+class KernelStartError(KpikitError):
+    """The Jupyter kernel for a run did not start (after retrying)."""
+
+    def __init__(self, kernel_name: str, attempts: int, reason: str) -> None:
+        self.kernel_name = kernel_name
+        self.attempts = attempts
+        self.reason = reason
+        super().__init__(f"kernel '{kernel_name}' did not start ({attempts} attempts): {reason}")
+
+
+class RunSetupError(KpikitError):
+    """A run cannot start: bad option, no notebooks, or an output folder already in use."""
+
+    def __init__(self, what: str, path: str | None = None) -> None:
+        self.what = what
+        self.path = path
+        super().__init__(f"{path}: {what}" if path else what)

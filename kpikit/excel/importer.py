@@ -1,0 +1,463 @@
+"""Reading a client's workbook back into the engagement folder, checked like ``kpikit validate``.
+
+The sheets are read as text (dates, periods and numbers normalised by
+:mod:`kpikit.excel.cells`), combined with the folder's files for any table the workbook
+has no sheet for, and checked by :func:`kpikit.validation.build_engagement`: the same
+rules as ``kpikit validate``, with each problem pointed at its cell (``actuals!C14``).
+Only when everything is valid are the tables that really changed written, atomically,
+after a backup; unchanged tables keep their bytes. Every changed target and KPI
+selection is logged in ``changes.csv``.
+
+>>> result = import_workbook("harbor-filled.xlsx", "clients/demo-harbor", dry_run=True)  # doctest: +SKIP
+>>> print("\\n".join(result.summary()))                                                 # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from ..config import EngagementConfig, parse_config
+from ..csvio import RawTable, atomic_write, frame_to_csv_bytes, sha256_file
+from ..engagement import Engagement, make_backup, read_engagement
+from ..errors import EngagementError, ExcelError, Problem, StaleFileError, WorkbookInputError
+from ..schema import SPECS, TABLES, Column, TableSpec
+from ..validation import RawEngagement, build_engagement
+from .cells import cell_text, number_text
+from .layout import SERVICE_SHEETS, table_specs
+
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "org_units": ("id",),
+    "objectives": ("id",),
+    "metrics": ("id",),
+    "stakeholders": ("id",),
+    "metric_scores": ("objective_id", "metric_id"),
+    "kpis": ("objective_id", "metric_id"),
+    "raci": ("item_id", "stakeholder_id"),
+    "actuals": ("metric_id", "period"),
+}
+"""What identifies a row of each table, for counting rows added, changed and removed."""
+LOGGED_KPI_FIELDS = ("target", "target_period")
+DECIDED_BY = "excel import"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+
+
+@dataclass(frozen=True)
+class SheetMap:
+    """Where a table's columns sit on its sheet, to turn problems into cell references."""
+
+    sheet: str
+    letters: dict[str, str]
+    last_letter: str
+
+
+@dataclass(frozen=True)
+class TableDiff:
+    """How one table differs from the folder's file."""
+
+    table: str
+    file: str
+    added: int
+    changed: int
+    removed: int
+    created: bool = False
+
+    def __str__(self) -> str:
+        what = "new file, " if self.created else ""
+        return f"{self.file}: {what}{self.added} added, {self.changed} changed, {self.removed} removed"
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    workbook: str
+    folder: str
+    dry_run: bool
+    diffs: list[TableDiff] = field(default_factory=list)
+    log_rows: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    backup: Path | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.diffs)
+
+    def summary(self) -> list[str]:
+        """Lines for a person: notes, then per-file changes and the decision-log rows."""
+        out = [f"note: {n}" for n in self.notes]
+        if not self.diffs:
+            out.append(f"{self.folder}: no changes; the folder already matches {self.workbook}")
+            return out
+        verb = "would update" if self.dry_run else "updated"
+        out.append(f"{self.folder}: {verb} {len(self.diffs)} file{'s' if len(self.diffs) != 1 else ''}")
+        out.extend(f"  {d}" for d in self.diffs)
+        for row in self.log_rows:
+            out.append(f"  changes.csv += {row['date']} {row['item_id']}: {row['change']}")
+        if self.backup is not None:
+            out.append(f"  previous files backed up in {self.backup}")
+        if self.dry_run:
+            out.append("  (dry run: nothing written)")
+        return out
+
+
+# -- reading the workbook ----------------------------------------------------------------
+def open_workbook(data: bytes, name: str) -> Any:
+    """Open workbook bytes read-only, turning every way it can fail into a clear ExcelError."""
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTION_STREAM in data:
+            raise ExcelError(f"{name}: is password-protected (encrypted); remove the password in Excel "
+                             "(File > Info > Protect Workbook) and save it again as .xlsx")
+        raise ExcelError(f"{name}: is an old Excel 97-2003 (.xls) file; save it as an Excel workbook (.xlsx)")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ExcelError(f"{name}: is not an Excel workbook (.xlsx); save it from Excel as 'Excel Workbook'")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+            if "xl/workbook.xml" not in names:
+                kind = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "a zip file but no Excel workbook"
+                raise ExcelError(f"{name}: is {kind}; save it as an Excel workbook (.xlsx)")
+            broken = zf.testzip()
+            if broken is not None:
+                raise ExcelError(f"{name}: is corrupt (damaged part {broken}); save it again from Excel")
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except ExcelError:
+        raise
+    except Exception as exc:  # openpyxl raises many types for damaged files; none may reach the user raw
+        raise ExcelError(f"{name}: is corrupt or not a valid .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+
+
+def read_workbook(
+    data: bytes, name: str, specs: dict[str, TableSpec]
+) -> tuple[dict[str, RawTable], list[Problem], list[str], dict[str, SheetMap]]:
+    """The workbook's table sheets as raw text tables (``lines`` = sheet rows), read problems, notes, cell maps."""
+    wb = open_workbook(data, name)
+    tables: dict[str, RawTable] = {}
+    problems: list[Problem] = []
+    notes: list[str] = []
+    maps: dict[str, SheetMap] = {}
+    try:
+        by_name: dict[str, str] = {}
+        for title in wb.sheetnames:
+            key = title.strip().lower()
+            if key in specs:
+                if key in by_name:
+                    problems.append(Problem(specs[key].file, None,
+                                            f"sheets '{by_name[key]}' and '{title}' are both the {key} table; keep one"))
+                    continue
+                by_name[key] = title
+            elif title not in SERVICE_SHEETS:
+                notes.append(f"sheet '{title}' is not a table of the engagement: ignored")
+        for key, title in by_name.items():
+            ws = wb[title]
+            if getattr(ws, "sheet_state", "visible") != "visible" and key in specs:
+                notes.append(f"sheet '{title}' is hidden; it is read all the same")
+            table, sheet_problems, smap = _read_sheet(ws, title, specs[key])
+            problems.extend(sheet_problems)
+            maps[specs[key].file] = smap
+            if table is not None:
+                tables[key] = table
+    except ExcelError:
+        raise
+    except Exception as exc:
+        raise ExcelError(f"{name}: is corrupt or not a valid .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+    finally:
+        wb.close()
+    return tables, problems, notes, maps
+
+
+def _read_sheet(ws: Any, title: str, spec: TableSpec) -> tuple[RawTable | None, list[Problem], SheetMap]:
+    file = spec.file
+    problems: list[Problem] = []
+    ws.reset_dimensions()  # read-only mode trusts a stored size that some tools get wrong
+    header: list[str] | None = None
+    written: list[str] = []
+    kinds: list[Column] = []
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for r, cells in enumerate(ws.iter_rows(), start=1):
+        values = [c.value for c in cells]
+        if header is None:
+            if all(cell_text(v, "text") == "" for v in values):
+                continue
+            written = [cell_text(v, "text") for v in values]
+            while written and not written[-1]:
+                written.pop()
+            header = [w.lower() for w in written]
+            kinds = [_column(spec, h) for h in header]
+            seen: set[str] = set()
+            for h in header:
+                if h and h in seen:
+                    problems.append(Problem(file, r, f"column '{h}' appears twice in the header", h))
+                seen.add(h)
+            continue
+        texts: list[str] = []
+        row_problems: list[Problem] = []
+        for j, cell in enumerate(cells):
+            v = cell.value
+            if j >= len(header) or not header[j]:
+                if cell_text(v, "text"):
+                    row_problems.append(Problem(file, r, f"cell {get_column_letter(j + 1)}{r} has a value "
+                                                         "but its column has no header"))
+                continue
+            col = kinds[j]
+            if col.kind == "number" and isinstance(v, int | float) and not isinstance(v, bool) \
+                    and "%" in str(getattr(cell, "number_format", "") or ""):
+                row_problems.append(Problem(file, r, f"{col.name}: the cell is formatted as a percentage "
+                                            f"(it shows {v * 100:g}%, it holds {number_text(float(v))}); "
+                                            "type the number without %", col.name, len(rows)))
+            texts.append(cell_text(v, col.kind))
+        texts = texts[: len(header)] + [""] * (len(header) - len(texts))
+        if not any(texts) and not row_problems:
+            continue
+        problems.extend(row_problems)
+        rows.append(texts)
+        lines.append(r)
+    if header is None:
+        problems.append(Problem(file, None, f"sheet '{title}' is empty: it needs at least the header row"))
+        return None, problems, SheetMap(title, {}, "A")
+    # Unnamed columns with no values are formatting left-overs: drop them.
+    keep = [j for j, h in enumerate(header) if h]
+    if len(keep) != len(header):
+        header = [header[j] for j in keep]
+        written = [written[j] for j in keep]
+        rows = [[row[j] for j in keep] for row in rows]
+    letters = {h: get_column_letter(j + 1) for j, h in zip(keep, header, strict=True)}
+    last = get_column_letter(max(keep) + 1 if keep else 1)
+    return RawTable(file, header, rows, lines, written), problems, SheetMap(title, letters, last)
+
+
+def _column(spec: TableSpec, name: str) -> Column:
+    try:
+        return spec.column(name)
+    except KeyError:
+        return Column(name, "text")
+
+
+def locate(problem: Problem, maps: dict[str, SheetMap]) -> str:
+    """A problem as ``SHEET!CELL: message`` (or ``FILE:LINE: message`` for a file the workbook left alone)."""
+    smap = maps.get(problem.file)
+    if smap is None:
+        return str(problem)
+    msg = re.sub(r"\bline (\d+)", r"row \1", problem.message)
+    sheet = smap.sheet if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", smap.sheet) else f"'{smap.sheet}'"
+    if problem.line is None:
+        return f"{sheet}: {msg}"
+    if problem.column and problem.column in smap.letters:
+        return f"{sheet}!{smap.letters[problem.column]}{problem.line}: {msg}"
+    return f"{sheet}!A{problem.line}:{smap.last_letter}{problem.line}: {msg}"
+
+
+# -- comparing and logging --------------------------------------------------------------------
+def frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two typed tables hold the same cells (what decides that a file is rewritten)."""
+    if list(a.columns) != list(b.columns) or a.shape != b.shape:
+        return False
+    return bool(a.reset_index(drop=True).equals(b.reset_index(drop=True)))
+
+
+def _canon(value: object, col: Column) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    text = str(value).strip()
+    if col.kind == "number" and text:
+        try:
+            return number_text(float(text))
+        except ValueError:
+            return text
+    if col.kind == "enum":
+        return {c.lower(): c for c in col.choices}.get(text.lower(), text)
+    return text
+
+
+def _rows_by_key(df: pd.DataFrame, spec: TableSpec) -> dict[tuple[str, ...], tuple[str, ...]]:
+    cols = [_column(spec, str(c)) for c in df.columns]
+    key = ROW_KEYS.get(spec.name)
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for n, row in enumerate(df.itertuples(index=False, name=None)):
+        cells = tuple(_canon(v, c) for v, c in zip(row, cols, strict=True))
+        named = dict(zip([c.name for c in cols], cells, strict=True))
+        k = tuple(named.get(c, "") for c in key) if key else (*cells, str(n))
+        out[k] = cells
+    return out
+
+
+def diff_rows(old: pd.DataFrame, new: pd.DataFrame, spec: TableSpec) -> tuple[int, int, int]:
+    """Rows (added, changed, removed), matching rows by the table's key (whole rows for ``changes``)."""
+    if spec.name not in ROW_KEYS:
+        a = pd.Series([str(r) for r in _rows_by_key(old, spec).values()]).value_counts() if len(old) else pd.Series(dtype=int)
+        b = pd.Series([str(r) for r in _rows_by_key(new, spec).values()]).value_counts() if len(new) else pd.Series(dtype=int)
+        both = a.index.union(b.index)
+        delta = b.reindex(both, fill_value=0) - a.reindex(both, fill_value=0)
+        return int(delta[delta > 0].sum()), 0, int(-delta[delta < 0].sum())
+    o, n = _rows_by_key(old, spec), _rows_by_key(new, spec)
+    shared = [c for c in new.columns if c in set(old.columns)]
+    oi = [list(old.columns).index(c) for c in shared]
+    ni = [list(new.columns).index(c) for c in shared]
+    changed = sum(1 for k in o.keys() & n.keys() if [o[k][i] for i in oi] != [n[k][i] for i in ni])
+    return len(n.keys() - o.keys()), changed, len(o.keys() - n.keys())
+
+
+def kpi_log_rows(old: pd.DataFrame, new: pd.DataFrame, workbook: str, today: date) -> list[dict[str, str]]:
+    """One decision-log row per changed target and per KPI selected or removed."""
+    spec = SPECS["kpis"]
+    cols = [c.name for c in spec.columns]
+
+    def index(df: pd.DataFrame) -> dict[tuple[str, str], dict[str, str]]:
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for row in df.to_dict("records"):
+            cells = {c: _canon(row.get(c), spec.column(c)) for c in cols}
+            out[(cells["objective_id"], cells["metric_id"])] = cells
+        return out
+
+    o, n = index(old), index(new)
+    base = {"date": today.isoformat(), "rationale": f"imported from {workbook}", "decided_by": DECIDED_BY}
+    rows: list[dict[str, str]] = []
+    for key in sorted(o.keys() | n.keys()):
+        item = f"{key[0]}/{key[1]}"
+        if key not in o:
+            t = n[key]
+            rows.append({**base, "item_id": item, "change": f"KPI selected: target {t['target']} by {t['target_period']}"})
+        elif key not in n:
+            t = o[key]
+            rows.append({**base, "item_id": item, "change": f"KPI removed (was target {t['target']} by {t['target_period']})"})
+        else:
+            parts = [f"{f} {o[key][f] or '(none)'} -> {n[key][f] or '(none)'}" for f in LOGGED_KPI_FIELDS
+                     if o[key][f] != n[key][f]]
+            if parts:
+                rows.append({**base, "item_id": item, "change": "; ".join(parts)})
+    return [{k: r[k] for k in ("date", "item_id", "change", "rationale", "decided_by")} for r in rows]
+
+
+def _append(df: pd.DataFrame, rows: list[dict[str, str]]) -> pd.DataFrame:
+    extra = pd.DataFrame([{c: r.get(c, math.nan) for c in df.columns} for r in rows], columns=df.columns)
+    for c in df.columns:
+        extra[c] = extra[c].astype(df[c].dtype)
+    return pd.concat([df, extra], ignore_index=True) if len(df) else extra.reset_index(drop=True)
+
+
+# -- the import ---------------------------------------------------------------------------------
+def import_workbook(
+    workbook: str | Path, folder: str | Path, *, dry_run: bool = False, today: date | None = None
+) -> ImportResult:
+    """Check ``workbook`` against the folder's rules and, if all is valid, update ``folder``.
+
+    Raises :class:`~kpikit.errors.WorkbookInputError` with every problem as
+    ``SHEET!CELL: message`` (nothing written), :class:`~kpikit.errors.ExcelError` for a
+    file that is no readable ``.xlsx``. A table with no sheet in the workbook is left as it is.
+    """
+    path, dest = Path(workbook), Path(folder)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ExcelError(f"{workbook}: no such file") from None
+    except IsADirectoryError:
+        raise ExcelError(f"{workbook}: is a folder, not an Excel workbook") from None
+    raw_folder = read_engagement(dest)
+    config: EngagementConfig | None = None
+    if raw_folder.config_text is not None:
+        config, _ = parse_config(raw_folder.config_text)
+    specs = table_specs(config) if config is not None else {t.name: t for t in TABLES}
+    sheets, read_problems, notes, maps = read_workbook(data, path.name, specs)
+
+    from_sheets = {specs[n].file for n in sheets} | set(maps)
+    combined = RawEngagement(
+        str(dest),
+        raw_folder.config_text,
+        {**raw_folder.tables, **sheets},
+        [p for p in raw_folder.problems if p.file not in from_sheets] + read_problems,
+        dict(raw_folder.fingerprints),
+    )
+    try:
+        new = build_engagement(combined)
+    except EngagementError as exc:
+        lines = [locate(p, maps) for p in exc.problems]
+        raise WorkbookInputError(path.name, lines, exc.problems) from None
+    for spec in TABLES:
+        if spec.name not in sheets and spec.file not in maps:
+            notes.append(f"no sheet '{spec.name}': {spec.file} left as it is")
+
+    old: Engagement | None
+    try:
+        old = build_engagement(raw_folder)
+    except EngagementError:
+        old = None  # the folder itself is invalid; the workbook may be what fixes it
+    result = ImportResult(path.name, str(folder), dry_run, notes=notes)
+    frames: dict[str, pd.DataFrame] = {}
+    for spec in TABLES:
+        name = spec.name
+        if name not in sheets:
+            continue
+        now = new.tables[name]
+        exists = (dest / spec.file).exists()
+        if not exists:
+            if now.empty:
+                continue
+        elif old is not None and name in raw_folder.tables:
+            if frames_equal(now, old.tables[name]):
+                continue
+        elif frame_to_csv_bytes(now, _header(raw_folder, name, now)) == (dest / spec.file).read_bytes():
+            continue
+        frames[name] = now
+
+    before = _before_frames(old, raw_folder, specs)
+    if "kpis" in frames:
+        result.log_rows = kpi_log_rows(before["kpis"], frames["kpis"], path.name, today or date.today())
+    if result.log_rows:
+        frames["changes"] = _append(frames.get("changes", new.tables["changes"]), result.log_rows)
+    if "changes" in sheets and len(before["changes"]):
+        _, _, dropped = diff_rows(before["changes"], new.tables["changes"], specs["changes"])
+        if dropped:
+            notes.append(f"the changes sheet lost {dropped} row(s) of the decision log, which is meant to be append-only")
+    for spec in TABLES:
+        if spec.name in frames:
+            added, changed, removed = diff_rows(before[spec.name], frames[spec.name], specs[spec.name])
+            result.diffs.append(TableDiff(spec.name, spec.file, added, changed, removed,
+                                          created=not (dest / spec.file).exists()))
+    if dry_run or not frames:
+        return result
+    files = [SPECS[n].file for n in frames]
+    stale = [f for f in files if sha256_file(dest / f) != raw_folder.fingerprints.get(f)]
+    if stale:
+        raise StaleFileError(stale)
+    result.backup = make_backup(dest, files)
+    for name, df in frames.items():
+        atomic_write(dest / SPECS[name].file, frame_to_csv_bytes(df, _header(raw_folder, name, df)))
+        result.written.append(SPECS[name].file)
+    return result
+
+
+def _header(raw: RawEngagement, name: str, df: pd.DataFrame) -> list[str]:
+    """The folder's own spelling of the header when the columns are the same, as Engagement.save keeps it."""
+    cols = [str(c) for c in df.columns]
+    table = raw.tables.get(name)
+    header = (table.header_as_written or table.header) if table is not None else []
+    if header and [h.lower() for h in header] == cols[: len(header)]:
+        return list(header) + cols[len(header):]
+    return cols
+
+
+def _before_frames(old: Engagement | None, raw: RawEngagement, specs: dict[str, TableSpec]) -> dict[str, pd.DataFrame]:
+    """The folder's tables before the import (as text when the folder itself is invalid)."""
+    if old is not None:
+        return dict(old.tables)
+    out: dict[str, pd.DataFrame] = {}
+    for name, spec in specs.items():
+        t = raw.tables.get(name)
+        if t is None:
+            out[name] = pd.DataFrame({c: pd.Series([], dtype="str") for c in spec.column_names})
+        else:
+            out[name] = pd.DataFrame(t.rows, columns=t.header, dtype="str").replace("", math.nan)
+    return out
