@@ -146,3 +146,17 @@ def test_layout_of_a_big_cascade_gives_every_node_its_own_slot() -> None:
     assert nodes[nodes["depth"] == 1]["row"].is_unique
     assert nodes["row"].max() == 119.0  # 120 leaves
     assert nodes["y"].between(0, 119).all()
+
+
+def test_demo_harbor_cascade_findings() -> None:
+    from pathlib import Path
+
+    from kpikit.engagement import load_engagement
+
+    eng = load_engagement(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor")
+    found = sorted((f.code, f.item_id) for f in cascade.findings(eng))
+    assert found == [("CASCADE_WRONG_UNIT", "OBJ-19"), ("UNIT_NO_OBJECTIVE", "ORG-FIN-SUPPLY")]
+    assert cascade.effective_pillars(eng).at["OBJ-20", "pillar_id"] == "P1"  # OBJ-20 -> OBJ-11 -> OBJ-01
+    cov = cascade.coverage(eng)
+    assert (cov["objectives"], cov["reach_pillar"], cov["with_kpi"]) == (20, 19, 19)
+    assert "OBJ-08" not in cascade.valid_parents(eng, "OBJ-19")
