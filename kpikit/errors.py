@@ -132,7 +132,18 @@ class KernelStartError(KpikitError):
 class RunSetupError(KpikitError):
     """A run cannot start: bad option, no notebooks, or an output folder already in use."""
 
+    exit_code = 2
+
     def __init__(self, what: str, path: str | None = None) -> None:
         self.what = what
         self.path = path
         super().__init__(f"{path}: {what}" if path else what)
+
+
+class ReportError(KpikitError):
+    """The client report could not be built: unknown format, unreadable notebook, or a local path in it."""
+
+    def __init__(self, message: str, notebook: str | None = None) -> None:
+        self.notebook = notebook
+        self.reason = message
+        super().__init__(f"{notebook}: {message}" if notebook else message)

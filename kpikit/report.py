@@ -1,0 +1,155 @@
+"""The client deliverable: ``report.html`` and ``report.pdf`` from the executed report notebook.
+
+The 07_report notebook displays one section per cell (:mod:`kpikit.report_sections`,
+re-exported here so the notebook reads ``report.cover(ctx)``). :func:`build_report`
+exports its outputs with the ``templates/report`` nbconvert template (no code, no
+prompts, no external URL: the lab template's require.js, MathJax, mermaid and widget
+scripts are removed, the CSS is inline) and prints the same HTML to a tagged PDF
+(PDF/UA-1) with WeasyPrint, whose CSS paged media give the cover, the contents with
+page numbers and the running header.
+
+>>> build_report(Path("out/notebooks/07_report.ipynb"), Path("out"), eng, {"html", "pdf"})  # doctest: +SKIP
+[PosixPath('out/report.html'), PosixPath('out/report.pdf')]
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .csvio import atomic_write
+from .engagement import Engagement
+from .errors import ReportError
+from .report_sections import (
+    SECTIONS,
+    STATUS,
+    Figure,
+    Fragment,
+    ReportContext,
+    appendix_decisions,
+    appendix_definitions,
+    appendix_findings,
+    appendix_method,
+    contents,
+    context,
+    cover,
+    executive_summary,
+    figure,
+    kpi_scorecard,
+    metric_selection,
+    objective_cascade,
+    recommendations,
+    stakeholder_map,
+    strategy,
+    targets_benchmarks,
+)
+from .resources import templates_dir
+
+FORMATS = frozenset({"html", "pdf"})
+TEMPLATE = "report"
+REMOVE_TAGS = frozenset({"guide", "remove-cell", "parameters", "injected-parameters"})
+"""Cells with these tags never reach the client (consultant guidance, parameters)."""
+
+
+def export_html(executed: Path, eng: Engagement) -> str:
+    """The executed report notebook as one self-contained HTML page (outputs only)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    try:
+        nb = nbformat.read(str(executed), as_version=4)  # type: ignore[no-untyped-call]
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"cannot read the executed report notebook ({exc})", executed.name) from exc
+    rep = eng.config.report
+    nb.metadata["title"] = f"{eng.client}: {rep.title}"
+    exporter = HTMLExporter(  # type: ignore[no-untyped-call]
+        template_name=TEMPLATE,
+        extra_template_basedirs=[str(templates_dir())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    exporter.language_code = "en"
+    remover = TagRemovePreprocessor(remove_cell_tags=set(REMOVE_TAGS))  # type: ignore[no-untyped-call]
+    exporter.register_preprocessor(remover, enabled=True)  # type: ignore[no-untyped-call]
+    resources: dict[str, Any] = {"kpikit": {"page_size": rep.page_size}}
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return str(body)
+
+
+def html_to_pdf(html: str, page_size: str = "A4") -> bytes:
+    """Print the report HTML to a tagged PDF (PDF/UA-1: structure tree, language, title)."""
+    from weasyprint import HTML
+
+    pdf: bytes = HTML(string=html, base_url=None).write_pdf(pdf_variant="pdf/ua-1")
+    return pdf
+
+
+def check_no_local_paths(html: str, paths: list[str]) -> None:
+    """Refuse to deliver a report that names a folder of this machine (a leak, and useless to the client)."""
+    for p in paths:
+        if p and len(p) > 1 and p in html:
+            raise ReportError("the report would contain a local folder path; a section printed one")
+
+
+def build_report(executed_report_notebook: Path, out_dir: Path, eng: Engagement, formats: set[str]) -> list[Path]:
+    """Write ``report.html`` and/or ``report.pdf`` into ``out_dir``; return the files written.
+
+    ``formats`` is a subset of ``{"html", "pdf"}``. Both come from the same HTML, so
+    the PDF is the HTML paginated. Files are written atomically.
+    """
+    unknown = set(formats) - FORMATS
+    if unknown:
+        raise ReportError(f"unknown report format(s) {', '.join(sorted(unknown))}; use html and/or pdf")
+    executed = Path(executed_report_notebook)
+    out = Path(out_dir)
+    html = export_html(executed, eng)
+    check_no_local_paths(html, _local_paths(eng, executed, out))
+    written: list[Path] = []
+    if "html" in formats:
+        target = out / "report.html"
+        atomic_write(target, html.encode("utf-8"))
+        written.append(target)
+    if "pdf" in formats:
+        target = out / "report.pdf"
+        atomic_write(target, html_to_pdf(html, eng.config.report.page_size))
+        written.append(target)
+    return written
+
+
+def _local_paths(eng: Engagement, executed: Path, out: Path) -> list[str]:
+    paths = {str(eng.path.resolve()), str(executed.resolve().parent), str(out.resolve()), str(Path.home())}
+    return sorted((p for p in paths if re.search(r"[/\\].+[/\\]", p)), key=len, reverse=True)
+
+
+__all__ = [
+    "FORMATS",
+    "SECTIONS",
+    "STATUS",
+    "Figure",
+    "Fragment",
+    "ReportContext",
+    "ReportError",
+    "appendix_decisions",
+    "appendix_definitions",
+    "appendix_findings",
+    "appendix_method",
+    "build_report",
+    "contents",
+    "context",
+    "cover",
+    "executive_summary",
+    "export_html",
+    "figure",
+    "html_to_pdf",
+    "kpi_scorecard",
+    "metric_selection",
+    "objective_cascade",
+    "recommendations",
+    "stakeholder_map",
+    "strategy",
+    "targets_benchmarks",
+]
