@@ -122,6 +122,8 @@ def open_workbook(data: bytes, name: str) -> Any:
                              "(File > Info > Protect Workbook) and save it again as .xlsx")
         raise ExcelError(f"{name}: is an old Excel 97-2003 (.xls) file; save it as an Excel workbook (.xlsx)")
     if not zipfile.is_zipfile(io.BytesIO(data)):
+        if data.startswith(b"PK"):
+            raise ExcelError(f"{name}: is corrupt (a damaged or incomplete .xlsx file); save it again from Excel")
         raise ExcelError(f"{name}: is not an Excel workbook (.xlsx); save it from Excel as 'Excel Workbook'")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:

@@ -1,0 +1,411 @@
+"""The Excel round trip: export, edit as a client would, import with validate's rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kpikit.cli import main
+from kpikit.engagement import load_engagement
+from kpikit.errors import ExcelError, WorkbookInputError
+from kpikit.excel import export_workbook, import_workbook
+from kpikit.excel.cells import cell_text, normalise_date, normalise_period
+from kpikit.excel.layout import LISTS_SHEET
+from kpikit.schema import SPECS
+
+FIXTURE = Path(__file__).parent / "fixtures" / "excel_small"
+DEMO = Path(__file__).parents[1] / "clients" / "demo-harbor"
+TODAY = dt.date(2026, 11, 27)
+
+
+def folder_hashes(folder: Path) -> dict[str, str]:
+    """Every file under the folder (backups included) and its hash."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Path:
+    dest = tmp_path / "client"
+    shutil.copytree(FIXTURE, dest)
+    return dest
+
+
+@pytest.fixture
+def workbook(client: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "client.xlsx"
+    export_workbook(load_engagement(client), out)
+    return out
+
+
+def edit(path: Path, change: object) -> None:
+    """Open the workbook with openpyxl as a client's tool would, apply ``change``, save."""
+    wb = openpyxl.load_workbook(path)
+    change(wb)  # type: ignore[operator]
+    wb.save(path)
+
+
+def row_of(ws: object, column: int, value: str) -> int:
+    for row in ws.iter_rows(min_row=2):  # type: ignore[attr-defined]
+        if row[column - 1].value == value:
+            return int(row[0].row)
+    raise AssertionError(f"{value} not found")
+
+
+def header_col(ws: object, name: str) -> int:
+    for cell in next(ws.iter_rows(min_row=1, max_row=1)):  # type: ignore[attr-defined]
+        if cell.value == name:
+            return int(cell.column)
+    raise AssertionError(name)
+
+
+# -- round trip without edits ---------------------------------------------------------------
+def test_round_trip_without_edits_leaves_every_byte(client: Path, workbook: Path) -> None:
+    before = folder_hashes(client)
+    result = import_workbook(workbook, client, today=TODAY)
+    assert not result.changed
+    assert result.written == []
+    assert folder_hashes(client) == before  # no rewrite, no backup, changes.csv not created
+
+
+@pytest.mark.skipif(not (DEMO / "engagement.yaml").exists(), reason="demo client not there yet")
+def test_round_trip_of_the_demo_client_is_byte_identical(tmp_path: Path) -> None:
+    dest = tmp_path / "demo"
+    shutil.copytree(DEMO, dest)
+    before = folder_hashes(dest)
+    out = tmp_path / "demo.xlsx"
+    assert main(["excel", "export", str(dest), str(out)]) == 0
+    assert main(["excel", "import", str(out), str(dest)]) == 0
+    assert folder_hashes(dest) == before
+
+
+# -- what the export looks like ---------------------------------------------------------------
+def test_export_has_contract_columns_instructions_and_dropdowns(client: Path, workbook: Path) -> None:
+    wb = openpyxl.load_workbook(workbook)
+    assert wb.sheetnames[0] == "Instructions"
+    assert wb[LISTS_SHEET].sheet_state == "hidden"
+    metrics = wb["metrics"]
+    header = [c.value for c in metrics[1]]
+    assert header == [*SPECS["metrics"].column_names, "comment"]  # extra column kept
+    assert metrics.freeze_panes == "A2"
+    scores = [c.value for c in wb["metric_scores"][1]]
+    assert scores == ["objective_id", "metric_id", "relevance", "cost_to_collect"]
+    # existing rows prefilled, numbers as numbers, enum spelled canonically
+    assert metrics.cell(row=4, column=6).value == "up"
+    kpis = wb["kpis"]
+    assert kpis.cell(row=2, column=3).value == 90
+    assert kpis.cell(row=2, column=8).value == 0.1
+    assert wb["objectives"].cell(row=2, column=7).number_format == "yyyy-mm-dd"
+    # dropdowns: every closed set, via named ranges on the hidden lists sheet
+    lists = {str(dv.sqref).split(":")[0][0]: dv.formula1 for dv in metrics.data_validations.dataValidation}
+    assert lists["F"] == "list_direction"
+    assert lists["G"] == "list_frequency"
+    assert lists["J"] == "list_type"
+    assert {dv.formula1 for dv in wb["raci"].data_validations.dataValidation} >= {
+        "list_objectives_metrics", "list_stakeholders", "list_raci"}
+    assert {dv.formula1 for dv in wb["objectives"].data_validations.dataValidation} >= {
+        "list_org_units", "list_objectives", "list_pillars"}
+    dn = wb.defined_names["list_objectives_metrics"]
+    ids = [c.value for row in wb[LISTS_SHEET][dn.attr_text.split("!")[1].replace("$", "")] for c in row]
+    assert ids == ["OBJ-1", "OBJ-2", "M-Q", "M-COST", "M-ENG"]
+    # instructions are generated from the schema: every column is explained
+    text = " ".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value)
+    for spec in SPECS.values():
+        for col in spec.columns:
+            assert col.name in text
+    assert "up, down" in text and "YYYY-Qn" in text and "relevance 2" in text
+
+
+def test_formula_looking_text_is_stored_as_text(workbook: Path) -> None:
+    wb = openpyxl.load_workbook(workbook)
+    desc = wb["objectives"].cell(row=2, column=8)
+    assert desc.value.startswith("=1+1")
+    assert desc.data_type == "s"
+    assert desc.quotePrefix
+    assert wb["objectives"].cell(row=3, column=8).data_type == "s"  # "-3 points vs plan"
+    raw = zipfile.ZipFile(workbook).read("xl/worksheets/sheet3.xml").decode()
+    assert "<f>" not in raw  # no formula anywhere in the objectives sheet
+
+
+def test_export_only_some_sheets(client: Path, tmp_path: Path) -> None:
+    out = tmp_path / "some.xlsx"
+    assert main(["excel", "export", str(client), str(out), "--sheets", "actuals", "kpis"]) == 0
+    assert openpyxl.load_workbook(out).sheetnames == ["Instructions", "kpis", "actuals", LISTS_SHEET]
+
+
+def test_export_refuses_an_invalid_folder(client: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (client / "metrics.csv").write_text("id,name,direction,frequency\nM-Q,Q,sideways,quarterly\n")
+    assert main(["excel", "export", str(client), str(tmp_path / "x.xlsx")]) == 1
+    assert "metrics.csv:2: direction 'sideways' is not one of up, down" in capsys.readouterr().out
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+# -- edits a client makes ---------------------------------------------------------------------
+def test_new_actuals_and_changed_target_are_written_and_logged(client: Path, workbook: Path) -> None:
+    before = folder_hashes(client)
+
+    def change(wb: openpyxl.Workbook) -> None:
+        wb["actuals"].append(["M-COST", "2026-03", 1280, "typed by the client"])
+        wb["actuals"].append(["M-Q", "Q3 2026", 0.1 + 0.2 + 85, None])  # float noise, usual period form
+        kpis = wb["kpis"]
+        kpis.cell(row=row_of(kpis, 2, "M-Q"), column=3).value = 95
+
+    edit(workbook, change)
+    result = import_workbook(workbook, client, today=TODAY)
+    assert sorted(result.written) == ["actuals.csv", "changes.csv", "kpis.csv"]
+    actuals = (client / "actuals.csv").read_text()
+    assert actuals.endswith("M-COST,2026-03,1280,typed by the client\nM-Q,2026-Q3,85.3,\n")
+    assert "OBJ-1,M-Q,95,2027-Q4" in (client / "kpis.csv").read_text()
+    assert (client / "changes.csv").read_text() == (
+        "date,item_id,change,rationale,decided_by\n"
+        "2026-11-27,OBJ-1/M-Q,target 90 -> 95,imported from client.xlsx,excel import\n"
+    )
+    after = folder_hashes(client)
+    for name in ("metrics.csv", "objectives.csv", "org_units.csv", "raci.csv", "metric_scores.csv"):
+        assert after[name] == before[name]
+    assert result.backup is not None
+    assert (result.backup / "kpis.csv").read_bytes() == (FIXTURE / "kpis.csv").read_bytes()
+    assert str(result.diffs[0]) == "kpis.csv: 0 added, 1 changed, 0 removed"
+    load_engagement(client)  # still valid
+
+
+def test_numbers_come_back_without_float_noise(client: Path, workbook: Path) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        ws = wb["actuals"]
+        ws.cell(row=row_of(ws, 2, "2026-Q1"), column=3).value = 0.1
+        ws.cell(row=row_of(ws, 2, "2026-02"), column=3).value = 12.0
+
+    edit(workbook, change)
+    import_workbook(workbook, client, today=TODAY)
+    text = (client / "actuals.csv").read_text()
+    assert "M-Q,2026-Q1,0.1," in text
+    assert "M-COST,2026-02,12," in text
+
+
+def test_bad_direction_is_reported_at_its_cell_and_nothing_is_written(
+    client: Path, workbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        ws = wb["metrics"]
+        ws.cell(row=row_of(ws, 1, "M-COST"), column=6).value = "sideways"
+        ws.cell(row=row_of(ws, 1, "M-Q"), column=2).value = None  # a deleted required cell
+        wb["actuals"].append(["M-Q", "2026-Q3", "n/a"])
+        wb["changes"].append(["03/04/2026", "OBJ-1", "ambiguous date"])
+
+    edit(workbook, change)
+    before = folder_hashes(client)
+    assert main(["excel", "import", str(workbook), str(client)]) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert "metrics!F3: direction 'sideways' is not one of up, down" in lines
+    assert "metrics!B2: name is empty (required)" in lines
+    assert any(line.startswith("actuals!C8: value 'n/a' is not a number") for line in lines)
+    assert "changes!A2: date '03/04/2026' is not a date (YYYY-MM-DD)" in lines
+    assert "4 input errors; nothing was written" in err
+    assert folder_hashes(client) == before
+
+
+def test_errors_match_validate_on_the_same_data(client: Path, workbook: Path) -> None:
+    """The import applies validate's rules: the same problem in the CSV gives the same message."""
+    edit(workbook, lambda wb: wb["raci"].append(["OBJ-1", "S-9", "A"]))
+    with pytest.raises(WorkbookInputError) as info:
+        import_workbook(workbook, client)
+    assert info.value.lines == ["raci!B4: stakeholder_id 'S-9' is not a known stakeholder (see stakeholders.csv)"]
+    with (client / "raci.csv").open("a") as fh:
+        fh.write("OBJ-1,S-9,A\n")
+    assert main(["validate", str(client)]) == 1
+    assert info.value.problems[0].message == "stakeholder_id 'S-9' is not a known stakeholder (see stakeholders.csv)"
+
+
+def test_excel_date_cell_and_usual_period_forms_are_normalised(client: Path, workbook: Path) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        wb["changes"].append([dt.datetime(2026, 3, 4), "M-Q", "definition clarified", "workshop", "Ann"])
+        wb["actuals"].append(["M-COST", dt.datetime(2026, 3, 1), 1275])  # Excel turned 2026-03 into a date
+        wb["actuals"].append(["M-ENG", 2026, 4.1])  # a year typed as a number
+        wb["actuals"].append(["M-Q", "2026-q3", 86])
+
+    edit(workbook, change)
+    import_workbook(workbook, client, today=TODAY)
+    assert (client / "changes.csv").read_text().splitlines()[1] == "2026-03-04,M-Q,definition clarified,workshop,Ann"
+    assert (client / "actuals.csv").read_text().endswith("M-COST,2026-03,1275,\nM-ENG,2026,4.1,\nM-Q,2026-Q3,86,\n")
+
+
+def test_percentage_formatted_cell_is_rejected(client: Path, workbook: Path) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        ws = wb["actuals"]
+        cell = ws.cell(row=row_of(ws, 2, "2026-Q2"), column=3)
+        cell.value = 0.85
+        cell.number_format = "0%"
+
+    edit(workbook, change)
+    with pytest.raises(WorkbookInputError) as info:
+        import_workbook(workbook, client)
+    assert info.value.lines[0].startswith("actuals!C4: value: the cell is formatted as a percentage (it shows 85%")
+
+
+def test_unknown_sheet_is_ignored_and_absent_sheet_leaves_its_table(client: Path, workbook: Path) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        wb.create_sheet("my notes")["A1"] = "anything"
+        del wb["metrics"]
+        wb["org_units"].append(["ORG-HR", "People", "ORG"])
+
+    edit(workbook, change)
+    before = folder_hashes(client)
+    result = import_workbook(workbook, client, dry_run=True)
+    assert "sheet 'my notes' is not a table of the engagement: ignored" in result.notes
+    assert "no sheet 'metrics': metrics.csv left as it is" in result.notes
+    assert [str(d) for d in result.diffs] == ["org_units.csv: 1 added, 0 changed, 0 removed"]
+    assert folder_hashes(client) == before  # dry run
+    import_workbook(workbook, client)
+    assert folder_hashes(client)["metrics.csv"] == before["metrics.csv"]
+    assert (client / "org_units.csv").read_text().endswith("ORG-HR,People,ORG,\n")
+
+
+def test_absent_sheet_still_counts_for_references(client: Path, workbook: Path) -> None:
+    """A reference into a table whose sheet was deleted is checked against the folder's file."""
+    def change(wb: openpyxl.Workbook) -> None:
+        del wb["metrics"]
+        wb["actuals"].append(["M-NOPE", "2026-Q3", 1])
+
+    edit(workbook, change)
+    with pytest.raises(WorkbookInputError) as info:
+        import_workbook(workbook, client)
+    assert info.value.lines == ["actuals!A8: metric_id 'M-NOPE' is not a known metric"]
+
+
+def test_dry_run_writes_nothing_and_shows_the_changes(
+    client: Path, workbook: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        kpis = wb["kpis"]
+        kpis.delete_rows(row_of(kpis, 2, "M-COST"))
+        kpis.append(["OBJ-2", "M-ENG", 4.2, "2027"])
+
+    edit(workbook, change)
+    before = folder_hashes(client)
+    assert main(["excel", "import", str(workbook), str(client), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert folder_hashes(client) == before
+    assert "would update 2 files" in out
+    assert "kpis.csv: 1 added, 0 changed, 1 removed" in out
+    assert "changes.csv: new file, 2 added, 0 changed, 0 removed" in out
+    assert "OBJ-2/M-COST: KPI removed (was target 1200.5 by 2027-06)" in out
+    assert "OBJ-2/M-ENG: KPI selected: target 4.2 by 2027" in out
+    assert "dry run: nothing written" in out
+
+
+def test_unreadable_files_give_a_clear_error(client: Path, workbook: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    text = tmp_path / "actuals.csv.xlsx"
+    text.write_text("metric_id,period,value\n")
+    corrupt = tmp_path / "corrupt.xlsx"
+    corrupt.write_bytes(workbook.read_bytes()[:3000])
+    encrypted = tmp_path / "locked.xlsx"
+    encrypted.write_bytes(_encrypted_ole())
+    ods = tmp_path / "sheet.xlsx"
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", "<office:document-content/>")
+    ods.write_bytes(buf.getvalue())
+    expected = {
+        text: "is not an Excel workbook (.xlsx)",
+        corrupt: "is corrupt (a damaged or incomplete .xlsx file)",
+        encrypted: "is password-protected",
+        ods: "is an OpenDocument spreadsheet",
+        tmp_path / "missing.xlsx": "no such file",
+    }
+    for path, message in expected.items():
+        with pytest.raises(ExcelError, match=re.escape(message)):
+            import_workbook(path, client)
+        assert main(["excel", "import", str(path), str(client)]) == 1
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err
+
+
+def test_damaged_part_inside_a_zip_is_an_excel_error(client: Path, workbook: Path, tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(workbook) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, data[: len(data) // 2] if item.filename == "xl/workbook.xml" else data)
+    with pytest.raises(ExcelError, match="damaged.xlsx: is corrupt"):
+        import_workbook(damaged, client)
+
+
+def _encrypted_ole() -> bytes:
+    """The shape of an Office-encrypted workbook: an OLE container with an EncryptionInfo stream."""
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    entry = "EncryptionInfo".encode("utf-16-le").ljust(64, b"\x00") + b"\x00" * 64
+    return header + entry + b"\x00" * 2048
+
+
+# -- normalising what people type ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("typed", "period"),
+    [("2026-03", "2026-03"), ("2026/3", "2026-03"), ("Q1 2026", "2026-Q1"), ("2026 Q1", "2026-Q1"),
+     ("2026-q1", "2026-Q1"), ("2026Q4", "2026-Q4"), ("Mar 2026", "2026-03"), ("September 2026", "2026-09"),
+     ("2026", "2026"), ("03/04/2026", "03/04/2026"), ("2026-13", "2026-13"), ("FY2026", "FY2026")],
+)
+def test_normalise_period(typed: str, period: str) -> None:
+    assert normalise_period(typed) == period
+
+
+@pytest.mark.parametrize(
+    ("typed", "iso"),
+    [("2026-03-04", "2026-03-04"), ("2026/3/4", "2026-03-04"), ("4 March 2026", "2026-03-04"),
+     ("March 4, 2026", "2026-03-04"), ("2026-03-04 00:00:00", "2026-03-04"), ("03/04/2026", "03/04/2026"),
+     ("2026-02-30", "2026-02-30")],
+)
+def test_normalise_date(typed: str, iso: str) -> None:
+    assert normalise_date(typed) == iso
+
+
+def test_cell_values_become_contract_text() -> None:
+    assert cell_text(2026, "period") == "2026"
+    assert cell_text(2026.0, "period") == "2026"
+    assert cell_text(dt.datetime(2026, 3, 1), "period") == "2026-03"
+    assert cell_text(dt.datetime(2026, 3, 4, 0, 0), "date") == "2026-03-04"
+    assert cell_text(0.1 + 0.2, "number") == "0.3"
+    assert cell_text(1e20, "number") == "1e+20"
+    assert cell_text("  007 ", "id") == "007"
+
+
+# -- a workbook saved by LibreOffice -----------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
+def test_workbook_saved_by_libreoffice_imports(client: Path, workbook: Path, tmp_path: Path) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        wb["actuals"].append(["M-COST", "2026-03", 1280.75])
+
+    edit(workbook, change)
+    out = tmp_path / "lo-out"
+    subprocess.run(
+        ["libreoffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
+         "--convert-to", "xlsx", "--outdir", str(out), str(workbook)],
+        check=True, capture_output=True, timeout=180,
+    )
+    saved = out / workbook.name
+    # LibreOffice keeps formula-looking text as text
+    wb = openpyxl.load_workbook(saved)
+    assert wb["objectives"].cell(row=2, column=8).data_type == "s"
+    assert str(wb["objectives"].cell(row=2, column=8).value).startswith("=1+1")
+    before = folder_hashes(client)
+    result = import_workbook(saved, client, today=TODAY)
+    assert result.written == ["actuals.csv"]
+    assert (client / "actuals.csv").read_text().endswith("M-COST,2026-03,1280.75,\n")
+    after = folder_hashes(client)
+    assert {k for k in after if after[k] != before.get(k)} == {"actuals.csv"} | {
+        k for k in after if k.startswith(".kpikit")}
