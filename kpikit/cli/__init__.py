@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from ..errors import KpikitError
 
-SUBCOMMANDS = ("new", "validate", "lab", "excel")
+SUBCOMMANDS = ("new", "validate", "lab", "excel", "run")
 """Modules of ``kpikit.cli`` that provide a subcommand, in ``--help`` order."""
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3

@@ -1,0 +1,182 @@
+"""``kpikit run --all ROOT``: every engagement under ROOT, in parallel worker processes.
+
+Each client runs in a separate process (a ``spawn`` process pool): papermill and
+kernels keep per-process state (``os.chdir``, environment, event loops), so two
+clients never share a process at the same time. A worker keeps ONE warm kernel
+and reuses it for the clients it gets, one after another (the kernel resets its
+namespace before every notebook, exactly as within one client), which saves a
+kernel start and the heavy imports per client; after a failed client the worker
+starts a fresh kernel. One client's failure, even a crashed worker, never stops
+the others; the caller gets one :class:`ClientOutcome` per client.
+
+>>> results = run_all(Path("clients"), workers=2)     # doctest: +SKIP
+>>> print(format_summary(results))                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import util as mp_util
+from pathlib import Path
+
+from .errors import EngagementError, KpikitError, RunSetupError
+from .schema import CONFIG_FILE
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ClientOutcome:
+    """One client's result in a batch. ``outcome``: ``succeeded``, ``failed`` or ``input errors``."""
+
+    folder: str
+    client: str
+    outcome: str
+    seconds: float
+    out_dir: str | None = None
+    report: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "succeeded"
+
+
+def find_engagements(root: Path) -> list[Path]:
+    """Folders directly under ``root`` that hold an ``engagement.yaml``, in name order."""
+    if not root.is_dir():
+        raise RunSetupError("no such folder", str(root))
+    found = sorted(p for p in root.iterdir() if p.is_dir() and (p / CONFIG_FILE).is_file())
+    if not found:
+        raise RunSetupError(f"no engagement folders (a folder with {CONFIG_FILE}) directly under this folder", str(root))
+    return found
+
+
+def default_workers() -> int:
+    """One worker per CPU, at most four (each worker also has a kernel process)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+# -- worker side ----------------------------------------------------------------------
+
+_SESSION: list[object] = []
+
+
+def _worker_init() -> None:
+    """Runs once in each worker: block the slow optional import, boot a kernel early."""
+    from .kernel import KernelSession, skip_slow_optional_imports
+    from .runner import KERNEL_ENV
+
+    skip_slow_optional_imports()
+    session = KernelSession(KERNEL_ENV)
+    session.launch()
+    _SESSION.append(session)
+    mp_util.Finalize(None, session.shutdown, exitpriority=10)
+
+
+def _run_client(
+    folder: str, out: str | None, period: str | None, formats: list[str], notebooks: str | None, quiet: bool
+) -> ClientOutcome:
+    """Run one client in this worker; every error becomes a :class:`ClientOutcome`."""
+    import sys
+
+    from .kernel import KernelSession
+    from .runner import execute_plan, prepare_run
+
+    t0 = time.perf_counter()
+    name = Path(folder).name
+    try:
+        plan = prepare_run(folder, out=out, period=period, formats=formats, notebooks=notebooks)
+    except EngagementError as exc:
+        first = "; ".join(str(p) for p in exc.problems[:3])
+        more = f" (+{len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
+        return ClientOutcome(folder, name, "input errors", time.perf_counter() - t0,
+                             error=f"{len(exc.problems)} input errors: {first}{more}")
+    except KpikitError as exc:
+        return ClientOutcome(folder, name, "input errors", time.perf_counter() - t0, error=str(exc))
+
+    def say(line: str) -> None:
+        print(f"{name}: {line}", file=sys.stderr, flush=True)
+
+    session = _SESSION[0] if _SESSION else None
+    assert session is None or isinstance(session, KernelSession)
+    try:
+        result = execute_plan(plan, progress=None if quiet else say, session=session)
+    except Exception as exc:  # a bug must not take the batch down
+        if session is not None:
+            session.shutdown()
+        return ClientOutcome(folder, plan.eng.client, "failed", time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
+    if session is not None and not result.ok:
+        session.shutdown()  # the next client gets a fresh kernel
+        session.launch()
+    report = next((str(p) for p in result.reports if p.suffix == ".html"), None) or (
+        str(result.reports[0]) if result.reports else None
+    )
+    return ClientOutcome(
+        folder,
+        plan.eng.client,
+        result.outcome,
+        result.seconds,
+        out_dir=str(result.out_dir),
+        report=report,
+        error=result.failure.describe() if result.failure else None,
+    )
+
+
+# -- parent side ----------------------------------------------------------------------
+
+
+def run_all(
+    root: Path,
+    *,
+    workers: int = 2,
+    out: Path | None = None,
+    period: str | None = None,
+    formats: Iterable[str] = ("html", "pdf"),
+    notebooks: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+) -> list[ClientOutcome]:
+    """Run every engagement under ``root`` with ``workers`` processes; results in folder order.
+
+    ``out`` (optional) gets one sub-folder per client (``OUT/<folder name>``);
+    otherwise each client writes to its own ``runs/<UTC timestamp>/``.
+    """
+    folders = find_engagements(root)
+    fmts = sorted(formats)
+    nb = str(Path(notebooks).resolve()) if notebooks is not None else None
+    quiet = progress is None
+    results: dict[str, ClientOutcome] = {}
+    ctx = multiprocessing.get_context("spawn")
+    n = len(folders)
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, n)), mp_context=ctx, initializer=_worker_init) as pool:
+        futures: dict[Future[ClientOutcome], Path] = {}
+        for f in folders:
+            dest = str(out / f.name) if out is not None else None
+            futures[pool.submit(_run_client, str(f), dest, period, fmts, nb, quiet)] = f
+        for done, fut in enumerate(as_completed(futures), 1):
+            folder = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as exc:  # the worker process died
+                res = ClientOutcome(str(folder), folder.name, "failed", 0.0, error=f"worker crashed: {type(exc).__name__}: {exc}")
+            results[str(folder)] = res
+            if progress is not None:
+                progress(f"[{done}/{n}] {folder.name} {res.outcome} {res.seconds:.1f}s")
+    return [results[str(f)] for f in folders]
+
+
+def format_summary(results: list[ClientOutcome]) -> str:
+    """A plain-text table: client, outcome, seconds, report path or error; then the totals."""
+    rows = [(r.client, r.outcome, f"{r.seconds:.1f}", r.report or r.error or r.out_dir or "") for r in results]
+    head = ("client", "outcome", "seconds", "report or error")
+    widths = [max(len(head[i]), *(len(row[i]) for row in rows)) if rows else len(head[i]) for i in range(3)]
+    lines = [f"{head[0]:<{widths[0]}}  {head[1]:<{widths[1]}}  {head[2]:>{widths[2]}}  {head[3]}"]
+    lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}" for a, b, c, d in rows]
+    failed = sum(not r.ok for r in results)
+    lines.append(f"{len(results) - failed} of {len(results)} clients succeeded" + (f"; {failed} failed" if failed else ""))
+    return "\n".join(lines)

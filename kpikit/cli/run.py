@@ -1,0 +1,109 @@
+"""``kpikit run DIR`` and ``kpikit run --all ROOT``: execute the workbook, write the deliverables.
+
+Exit status (run-and-report.md): 0 done; 1 input errors (every ``FILE:LINE``
+problem printed, nothing written); 2 a bad option; 3 a notebook (or the report)
+failed: the run folder keeps what was written and its manifest says where it failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import EngagementError
+from . import EXIT_FAILED, EXIT_INPUT, EXIT_OK, EXIT_USAGE
+
+
+def register(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "run",
+        help="run the workbook notebooks for a client and write the report",
+        description="Validate DIR, execute the workbook notebooks on one kernel, and write findings.csv, "
+        "scorecard.csv, objective_scores.csv, the executed notebooks, manifest.json and the report "
+        "into DIR/runs/<UTC timestamp>/ (or --out). With --all ROOT, do that for every engagement "
+        "folder directly under ROOT, in parallel worker processes.",
+    )
+    p.add_argument("dir", metavar="DIR", nargs="?", help="the engagement folder")
+    p.add_argument("--all", metavar="ROOT", dest="all_root", help="run every engagement folder directly under ROOT")
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="parallel clients with --all (default: CPU count, at most 4)")
+    p.add_argument("--out", metavar="OUT", help="output folder (new or empty); with --all, OUT/<client folder name>")
+    p.add_argument("--period", metavar="P", help="review period (YYYY, YYYY-Qn or YYYY-MM); default current_period")
+    p.add_argument("--format", dest="formats", default="html,pdf", metavar="FMT", help="report formats: html, pdf or html,pdf (default)")
+    p.add_argument("--notebooks", metavar="NBDIR", help="run these notebooks instead of the kit's own (name order)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..kernel import skip_slow_optional_imports
+
+    skip_slow_optional_imports()
+    if (args.dir is None) == (args.all_root is None):
+        print("kpikit run: give either DIR or --all ROOT", file=sys.stderr)
+        return EXIT_USAGE
+    if args.workers is not None and args.workers < 1:
+        print("kpikit run: --workers must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    from ..runner import parse_formats
+
+    formats = parse_formats(args.formats)
+    if args.all_root is not None:
+        return _run_all(args, formats)
+    return _run_one(args, formats)
+
+
+def _progress(quiet: bool, prefix: str = "") -> Any:
+    if quiet:
+        return None
+
+    def say(line: str) -> None:
+        print(f"{prefix}{line}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _run_one(args: argparse.Namespace, formats: frozenset[str]) -> int:
+    from ..runner import execute_plan, prepare_run
+
+    try:
+        plan = prepare_run(args.dir, out=args.out, period=args.period, formats=formats, notebooks=args.notebooks)
+    except EngagementError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stdout)
+        n = len(exc.problems)
+        print(f"{args.dir}: {n} input error{'s' if n != 1 else ''}; nothing was run", file=sys.stderr)
+        return EXIT_INPUT
+    say = _progress(args.quiet)
+    if say:
+        say(f"{plan.eng.client}: {len(plan.notebooks)} notebooks, period {plan.period or '(none)'}")
+    result = execute_plan(plan, progress=say)
+    if result.ok:
+        if say:
+            say(f"{plan.eng.client}: succeeded in {result.seconds:.1f}s")
+        for p in result.reports:
+            print(p)
+        print(result.out_dir)
+        return EXIT_OK
+    assert result.failure is not None
+    print(f"kpikit run: FAILED {result.failure.describe()}", file=sys.stderr)
+    print(f"kpikit run: partial outputs and manifest.json in {result.out_dir}", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _run_all(args: argparse.Namespace, formats: frozenset[str]) -> int:
+    from ..batch import default_workers, format_summary, run_all
+
+    root = Path(args.all_root)
+    results = run_all(
+        root,
+        workers=args.workers or default_workers(),
+        out=Path(args.out) if args.out else None,
+        period=args.period,
+        formats=formats,
+        notebooks=args.notebooks,
+        progress=_progress(args.quiet),
+    )
+    print(format_summary(results))
+    return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED

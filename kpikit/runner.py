@@ -1,0 +1,322 @@
+"""One client's run: validate, execute the workbook notebooks, write the deliverables.
+
+:func:`run_engagement` is what ``kpikit run DIR`` does. The order matters:
+
+1. Everything that can be wrong with the input is checked before anything is
+   written (:func:`prepare_run`): the engagement (every ``FILE:LINE`` problem),
+   the period, the formats, the notebooks, the output folder. A bad input leaves
+   no trace, not even an empty output folder.
+2. The kernel is launched, then the parent computes ``findings.csv``,
+   ``scorecard.csv`` and ``objective_scores.csv`` from the engine while the kernel
+   starts and imports what the notebooks import (two cores, both busy).
+3. The notebooks run in name order on that one kernel (:mod:`kpikit.kernel`), each
+   in a clean namespace, each written to ``notebooks/`` as it finishes.
+4. The report is built from the executed report notebook
+   (:func:`kpikit.report.build_report`).
+
+A failing notebook stops the run: what was written stays, ``manifest.json`` says
+``failed`` with the notebook, cell and error, and there is no report. Earlier runs
+are never touched: every run gets a new folder. Input files are only read.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .csvio import atomic_write, frame_to_csv_bytes
+from .engagement import Engagement, load_engagement
+from .errors import KernelStartError, RunSetupError
+from .kernel import KernelSession, imported_modules, skip_slow_optional_imports
+from .manifest import Failure, Manifest, NotebookRecord, package_versions, utc_now
+from .resources import notebooks_dir as default_notebooks_dir
+
+FORMATS = ("html", "pdf")
+DEFAULT_FORMATS = frozenset(FORMATS)
+RUNS_DIR = "runs"
+KERNEL_ENV = {"KPIKIT_UNATTENDED": "1", "KPIKIT_STATIC_CHARTS": "1"}
+"""Set in the kernel: editors render static summaries, charts render as inline SVG."""
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class RunPlan:
+    """A validated run, ready to execute: nothing has been written yet."""
+
+    eng: Engagement
+    period: str | None
+    formats: frozenset[str]
+    notebooks: list[Path]
+    out: Path | None
+
+
+@dataclass
+class RunResult:
+    """What a run produced. ``outcome`` is ``"succeeded"`` or ``"failed"``."""
+
+    client: str
+    out_dir: Path
+    outcome: str
+    seconds: float
+    reports: list[Path] = field(default_factory=list)
+    failure: Failure | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "succeeded"
+
+
+def parse_formats(text: str | Iterable[str]) -> frozenset[str]:
+    """``"html,pdf"`` (or an iterable of names) as a set; raises :class:`RunSetupError` on anything else.
+
+    >>> sorted(parse_formats("pdf, html"))
+    ['html', 'pdf']
+    """
+    items = text.split(",") if isinstance(text, str) else list(text)
+    names = {s.strip().lower() for s in items if s.strip()}
+    unknown = names - DEFAULT_FORMATS
+    if unknown or not names:
+        raise RunSetupError(f"--format must be html, pdf or html,pdf (got {', '.join(sorted(unknown)) or 'nothing'})")
+    return frozenset(names)
+
+
+def find_notebooks(folder: Path) -> list[Path]:
+    """The workbook notebooks of ``folder`` in name order (checkpoints and hidden files skipped)."""
+    if not folder.is_dir():
+        raise RunSetupError("no such notebooks folder", str(folder))
+    found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith((".", "_")))
+    if not found:
+        raise RunSetupError("no notebooks (*.ipynb) in this folder", str(folder))
+    return found
+
+
+def report_notebook(notebooks: Sequence[Path]) -> Path:
+    """The notebook the report is built from: the last one named ``*report*``, else the last one."""
+    named = [p for p in notebooks if "report" in p.stem.lower()]
+    return (named or list(notebooks))[-1]
+
+
+def prepare_run(
+    folder: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    period: str | None = None,
+    formats: Iterable[str] = DEFAULT_FORMATS,
+    notebooks: str | os.PathLike[str] | None = None,
+) -> RunPlan:
+    """Check everything a run needs; raise before anything is written.
+
+    Raises :class:`~kpikit.errors.EngagementError` (input errors, every one),
+    :class:`~kpikit.errors.NotAnEngagementError` or :class:`~kpikit.errors.RunSetupError`.
+    """
+    eng = load_engagement(folder)
+    try:
+        review = eng.review_period(period)
+    except ValueError as exc:
+        raise RunSetupError(f"--period: {exc}") from exc
+    fmts = parse_formats(formats)
+    nbs = find_notebooks(Path(notebooks) if notebooks is not None else default_notebooks_dir())
+    out_path = Path(out) if out is not None else None
+    if out_path is not None and out_path.exists() and (not out_path.is_dir() or any(out_path.iterdir())):
+        raise RunSetupError("the output folder exists and is not empty; a run never overwrites another", str(out_path))
+    return RunPlan(eng, str(review) if review else None, fmts, nbs, out_path)
+
+
+def new_run_folder(eng: Engagement) -> Path:
+    """``DIR/runs/<UTC timestamp>/``, created; a suffix keeps two runs in one second apart."""
+    root = eng.path / RUNS_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1, 1000):
+        candidate = root / (stamp if n == 1 else f"{stamp}-{n}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise RunSetupError("cannot create a new run folder", str(root))  # pragma: no cover
+
+
+def write_tables(eng: Engagement, period: str | None, out: Path) -> list[Path]:
+    """``findings.csv``, ``scorecard.csv``, ``objective_scores.csv`` from the engine, atomically."""
+    from .findings import all_findings, findings_frame
+    from .review import objective_scores, scorecard
+
+    tables = {
+        "findings.csv": findings_frame(all_findings(eng, period)),
+        "scorecard.csv": scorecard(eng, period),
+        "objective_scores.csv": objective_scores(eng, period),
+    }
+    written = []
+    for name, df in tables.items():
+        atomic_write(out / name, frame_to_csv_bytes(df))
+        written.append(out / name)
+    return written
+
+
+def notebook_parameters(plan: RunPlan, out: Path) -> dict[str, Any]:
+    """The typed values injected into each notebook's ``parameters`` cell (if it declares them)."""
+    return {
+        "client_dir": str(plan.eng.path.resolve()),
+        "period": plan.period,
+        "output_dir": str(out.resolve()),
+        "static_charts": True,
+    }
+
+
+def run_engagement(
+    folder: str | os.PathLike[str],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    period: str | None = None,
+    formats: Iterable[str] = DEFAULT_FORMATS,
+    notebooks: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
+    session: KernelSession | None = None,
+) -> RunResult:
+    """Run one engagement (see the module docstring); raises only for input/setup errors.
+
+    ``session`` lets a caller (``--all``'s workers) reuse a warm kernel across
+    clients; without it the run starts its own and stops it at the end.
+    """
+    return execute_plan(
+        prepare_run(folder, out=out, period=period, formats=formats, notebooks=notebooks),
+        progress=progress,
+        session=session,
+    )
+
+
+def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: KernelSession | None = None) -> RunResult:
+    """Carry out a :class:`RunPlan`; the output folder is created here and only here."""
+    skip_slow_optional_imports()
+    t0 = time.perf_counter()
+    eng = plan.eng
+    say = progress or (lambda _line: None)
+    out = plan.out if plan.out is not None else new_run_folder(eng)
+    out.mkdir(parents=True, exist_ok=True)
+    nb_out = out / "notebooks"
+    params = notebook_parameters(plan, out)
+    manifest = Manifest(
+        client=eng.client,
+        engagement=str(eng.path.resolve()),
+        period=plan.period,
+        started=utc_now(),
+        parameters=params,
+        formats=sorted(plan.formats),
+        inputs=dict(sorted(eng.fingerprints.items())),
+        packages=package_versions(),
+        notebooks_source=str(plan.notebooks[0].parent.resolve()),
+        kernel={"name": "python3", "python": sys.executable},
+    )
+    manifest.write(out)
+
+    own = session is None
+    ks = session if session is not None else KernelSession(KERNEL_ENV)
+    result = RunResult(eng.client, out, "failed", 0.0)
+
+    def finish(outcome: str, failure: Failure | None = None) -> RunResult:
+        manifest.outcome = "succeeded" if outcome == "succeeded" else "failed"
+        manifest.failure = failure
+        manifest.finished = utc_now()
+        manifest.seconds = round(time.perf_counter() - t0, 3)
+        manifest.outputs = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and not p.name.startswith("."))
+        if "manifest.json" not in manifest.outputs:
+            manifest.outputs.append("manifest.json")
+        manifest.write(out)
+        result.outcome, result.failure, result.seconds = outcome, failure, manifest.seconds
+        return result
+
+    try:
+        try:
+            ks.launch()
+            tables_error: BaseException | None = None
+            try:
+                write_tables(eng, plan.period, out)
+            except Exception as exc:  # an engine bug must still leave a manifest
+                tables_error = exc
+            ks.start()
+            ks.warm_up(imported_modules(plan.notebooks))
+        except KernelStartError as exc:
+            return finish("failed", Failure("kernel", "KernelStartError", str(exc)))
+        if tables_error is not None:
+            return finish("failed", Failure("tables", type(tables_error).__name__, str(tables_error)))
+        manifest.write(out)
+
+        n = len(plan.notebooks)
+        for i, src in enumerate(plan.notebooks, 1):
+            t = time.perf_counter()
+            failure = _run_one(ks, src, nb_out / src.name, params, out)
+            secs = round(time.perf_counter() - t, 3)
+            manifest.notebooks.append(NotebookRecord(src.name, secs, "failed" if failure else "succeeded"))
+            say(f"[{i}/{n}] {src.name} {secs:.1f}s" + (" FAILED" if failure else ""))
+            if failure is not None:
+                return finish("failed", failure)
+            manifest.write(out)
+
+        t = time.perf_counter()
+        try:
+            from .report import build_report
+
+            result.reports = build_report(nb_out / report_notebook(plan.notebooks).name, out, eng, set(plan.formats))
+        except Exception as exc:
+            say(f"report FAILED {time.perf_counter() - t:.1f}s")
+            return finish("failed", Failure("report", type(exc).__name__, str(exc), notebook=report_notebook(plan.notebooks).name))
+        say(f"report {', '.join(p.name for p in result.reports)} {time.perf_counter() - t:.1f}s")
+        return finish("succeeded")
+    finally:
+        if own:
+            ks.shutdown()
+
+
+def _run_one(ks: KernelSession, src: Path, dest: Path, params: dict[str, Any], cwd: Path) -> Failure | None:
+    """Run one notebook; a failure comes back as a :class:`Failure`, never as a traceback."""
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        ks.run_notebook(src, dest, params, cwd=cwd)
+    except PapermillExecutionError as exc:
+        return Failure("notebook", str(exc.ename), _one_line(str(exc.evalue)), src.name, _cell_index(dest, exc), exc.exec_count)
+    except KernelStartError as exc:
+        return Failure("kernel", "KernelStartError", str(exc), src.name)
+    except Exception as exc:  # dead kernel, cell timeout, unreadable notebook
+        return Failure("notebook", type(exc).__name__, _one_line(str(exc)), src.name, _running_cell(ks))
+    return None
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _cell_index(written: Path, exc: Any) -> int | None:
+    """The failing cell's index in the notebook as written (papermill adds marker cells above it)."""
+    index: int | None = exc.cell_index
+    try:
+        import nbformat
+
+        nb = nbformat.read(str(written), as_version=4)
+    except Exception:
+        return index
+    for i, cell in enumerate(nb.cells):
+        if cell.get("cell_type") == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return i
+    return index
+
+
+def _running_cell(ks: KernelSession) -> int | None:
+    nb = ks.current_nb
+    if nb is None:
+        return None
+    for i, cell in enumerate(nb.cells):
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if status in ("running", "failed"):
+            return i
+    return None
+
