@@ -109,7 +109,8 @@ def test_header_only_optional_file_is_present_but_outstanding(tmp_path: Path) ->
 
     eng = load_engagement(folder)
 
-    assert eng.has("actuals") and eng.actuals.empty
+    assert eng.has("actuals")
+    assert eng.actuals.empty
     assert "note" in eng.actuals.columns
     assert eng.outstanding_steps() == ["Actuals collection (actuals.csv)"]
 
@@ -169,7 +170,8 @@ def test_copy_is_independent(tmp_path: Path) -> None:
     dup.config.client = "Someone else"
     assert eng.metrics.loc[0, "name"] == "Defect rate"
     assert eng.client == "Minimal Manufacturing"
-    assert dup.changed_tables() == ["metrics"] and eng.changed_tables() == []
+    assert dup.changed_tables() == ["metrics"]
+    assert eng.changed_tables() == []
 
 
 # --- saving -------------------------------------------------------------------------
@@ -181,7 +183,8 @@ def test_save_without_changes_writes_nothing(tmp_path: Path) -> None:
 
     result = load_engagement(folder).save()
 
-    assert result.written == [] and result.backup is None
+    assert result.written == []
+    assert result.backup is None
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir()} == before
     assert not (folder / BACKUP_DIR).exists()
 
@@ -251,11 +254,13 @@ def test_new_optional_table_is_written_with_every_column(tmp_path: Path) -> None
 
     result = eng.save()
 
-    assert result.written == ["changes.csv"] and result.backup is None  # nothing replaced
+    assert result.written == ["changes.csv"]
+    assert result.backup is None
     assert (folder / "changes.csv").read_text() == (
         'date,item_id,change,rationale,decided_by\n2026-04-01,O1,"Target ""1%"" kept",,Board\n'
     )
-    assert eng.has("changes") and load_engagement(folder).has("changes")
+    assert eng.has("changes")
+    assert load_engagement(folder).has("changes")
 
 
 def test_invalid_edit_raises_and_writes_nothing(tmp_path: Path) -> None:
@@ -287,7 +292,8 @@ def test_file_changed_on_disk_is_not_overwritten(tmp_path: Path) -> None:
         eng.save()
 
     assert info.value.files == ["actuals.csv"]
-    assert "actuals.csv" in str(info.value) and "reload" in str(info.value)
+    assert "actuals.csv" in str(info.value)
+    assert "reload" in str(info.value)
     assert (folder / "actuals.csv").read_text(encoding="utf-8") == someone_else
 
 
