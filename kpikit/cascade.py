@@ -298,37 +298,24 @@ def _dfs(kids: dict[str | None, list[str]], root: str) -> Iterator[tuple[str, in
 
 
 def layout(eng: Engagement) -> pd.DataFrame:
-    """Deterministic tidy positions for drawing the objective forest.
+    """Deterministic positions for drawing the objective forest as an indented tree.
 
-    ``depth`` is the level (0 = top); ``row`` is the vertical slot: leaves take one
-    slot each in depth-first order (children sorted by ID, trees sorted by root ID) and
-    a parent sits midway between its first and last child. The chart draws depth
-    left to right and rows top to bottom, so a 150-objective cascade is a tall,
-    readable list rather than an unreadably wide tree. ``x``/``y`` are the same as
-    ``depth``/``row`` (kept for charting code).
+    ``depth`` is the level (0 = top) and ``row`` the node's place in a depth-first walk
+    (trees sorted by root ID, children by ID): every objective gets its own row, each
+    parent sits directly above its subtree, and links run in the gutter to the left of
+    the labels, so a 150-objective cascade is a tall, readable outline rather than an
+    unreadably wide tree. ``x``/``y`` equal ``depth``/``row`` (for charting code).
 
     Columns: ``objective_id, title, org_unit_id, parent_id, pillar_id, pillar_name,
     depth, row, x, y``.
+
+    >>> layout(eng)[["objective_id", "depth", "row"]].head(3)   # doctest: +SKIP
     """
     parents = objective_parents(eng)
     kids = children_of(parents)
-    rows: dict[str, float] = {}
-    depth: dict[str, int] = {}
-    next_leaf = 0
-    order: list[str] = []
+    order: list[tuple[str, int]] = []
     for root in kids.get(None, []):
-        for node, d in _dfs(kids, root):
-            depth[node] = d
-            order.append(node)
-    # assign rows bottom-up: leaves in DFS order, parents centred over their children
-    for node in order:
-        if not kids.get(node):
-            rows[node] = float(next_leaf)
-            next_leaf += 1
-    for node in reversed(order):
-        ch = kids.get(node)
-        if ch:
-            rows[node] = (rows[ch[0]] + rows[ch[-1]]) / 2
+        order.extend(_dfs(kids, root))
     pillars = effective_pillars(eng)
     titles = objective_titles(eng)
     units = objective_units(eng)
@@ -339,11 +326,11 @@ def layout(eng: Engagement) -> pd.DataFrame:
         "parent_id": parents[o],
         "pillar_id": pillars.at[o, "pillar_id"],
         "pillar_name": pillars.at[o, "pillar_name"],
-        "depth": depth[o],
-        "row": rows[o],
-        "x": float(depth[o]),
-        "y": rows[o],
-    } for o in order]
+        "depth": d,
+        "row": float(i),
+        "x": float(d),
+        "y": float(i),
+    } for i, (o, d) in enumerate(order)]
     cols = ["objective_id", "title", "org_unit_id", "parent_id", "pillar_id", "pillar_name", "depth", "row", "x", "y"]
     df = pd.DataFrame(data, columns=cols)
     return df.astype({"depth": "int64", "row": "float64", "x": "float64", "y": "float64",

@@ -50,7 +50,8 @@ ADVICE: dict[str, str] = {
 }
 
 
-def _names(eng: Engagement) -> dict[str, str]:
+def people_names(eng: Engagement) -> dict[str, str]:
+    """stakeholder ID -> name, in stakeholders.csv order."""
     s = eng.stakeholders
     return {str(i): str(n) for i, n in zip(s["id"], s["name"], strict=True)}
 
@@ -108,7 +109,7 @@ def accountability(eng: Engagement) -> pd.DataFrame:
     ``accountable_names``, ``n_accountable``, ``ok`` (exactly one), ``problem`` (plain words; empty if ok).
     """
     base = items(eng)
-    names = _names(eng)
+    names = people_names(eng)
     a = eng.raci[eng.raci["raci"] == "A"]
     who: dict[str, list[str]] = {}
     for i, p in zip(a["item_id"], a["stakeholder_id"], strict=True):
@@ -141,7 +142,7 @@ def overloaded(eng: Engagement, limit: int = OVERLOAD_LIMIT) -> pd.DataFrame:
     Columns ``stakeholder_id, name, accountable_for`` (count), ``items`` (comma-separated).
     """
     a = eng.raci[eng.raci["raci"] == "A"].drop_duplicates(["item_id", "stakeholder_id"])
-    names = _names(eng)
+    names = people_names(eng)
     rows = []
     for p, g in a.groupby("stakeholder_id", sort=True):
         n = len(g)
@@ -205,6 +206,7 @@ __all__ = [
     "findings",
     "items",
     "overloaded",
+    "people_names",
     "quadrants",
     "raci_matrix",
 ]

@@ -139,3 +139,57 @@ def build(
             tables[name] = _table(name, rows)
     raw = RawEngagement(folder, yaml.safe_dump(config, sort_keys=False), tables)
     return build_engagement(raw)
+
+
+def big(n_objectives: int = 120, n_metrics: int = 200, n_people: int = 40, title_prefix: str = "") -> Engagement:
+    """A generated engagement of consultancy scale (deterministic): 3 cascade levels, 200 KPIs.
+
+    Units: a root, 6 divisions, 3 teams each. Objectives: 8 top-level ones (one per
+    pillar, two pillars), then children under them in divisions, grandchildren in teams.
+    Every metric is scored for two objectives and selected for one, so there are
+    ``n_metrics`` KPIs.
+    """
+    units: list[Row] = [{"id": "U", "name": "Group", "parent_id": ""}]
+    for d in range(6):
+        units.append({"id": f"U{d}", "name": f"Division {d}", "parent_id": "U"})
+        for t in range(3):
+            units.append({"id": f"U{d}-{t}", "name": f"Team {d}.{t}", "parent_id": f"U{d}"})
+    pillars = [{"id": f"P{i}", "name": f"Pillar number {i}"} for i in range(1, 5)]
+    objs: list[Row] = []
+    tops = [f"G{i:02d}" for i in range(8)]
+    for i, o in enumerate(tops):
+        objs.append(obj(o, f"{title_prefix}Raise group result {i} to {50 + i}% by 2027", unit="U", pillar=f"P{i % 4 + 1}"))
+    mids: list[str] = []
+    k = 0
+    while len(objs) < n_objectives // 3 + len(tops):
+        parent = tops[k % len(tops)]
+        d = k % 6
+        o = f"D{k:03d}"
+        objs.append(obj(o, f"{title_prefix}Cut division {d} cost line {k} by {k % 9 + 1}% by June 2027", unit=f"U{d}", parent=parent))
+        mids.append(o)
+        k += 1
+    k = 0
+    while len(objs) < n_objectives:
+        parent = mids[k % len(mids)]
+        d = int(next(u["org_unit_id"] for u in objs if u["id"] == parent)[1:])
+        o = f"T{k:03d}"
+        objs.append(obj(o, f"{title_prefix}Reach {80 + k % 20}% on-time delivery for team task {k} by 2027",
+                        unit=f"U{d}-{k % 3}", parent=parent))
+        k += 1
+    metrics = [metric(f"M{i:03d}", f"Measure {i} of the programme") for i in range(n_metrics)]
+    ids = [str(o["id"]) for o in objs]
+    scores = []
+    kpis = []
+    for i in range(n_metrics):
+        a, b = ids[i % len(ids)], ids[(i * 7 + 3) % len(ids)]
+        scores.append(score(a, f"M{i:03d}", 1 + (i % 5), 1 + (i * 3 % 5), 1 + (i * 7 % 5), 1 + (i % 4), 2))
+        if b != a:
+            scores.append(score(b, f"M{i:03d}", 1 + (i * 2 % 5), 3, 4, 2, 5))
+        kpis.append(kpi(a, f"M{i:03d}", target=50 + i % 40, period="2027-Q2"))
+    people = [person(f"S{i:02d}", f"Person {i:02d} Surname", 1 + i % 5, 1 + (i * 3) % 5) for i in range(n_people)]
+    raci = []
+    for j, item in enumerate([*ids, *(f"M{i:03d}" for i in range(n_metrics))]):
+        raci.append({"item_id": item, "stakeholder_id": f"S{j % n_people:02d}", "raci": "A"})
+        raci.append({"item_id": item, "stakeholder_id": f"S{(j + 5) % n_people:02d}", "raci": "R"})
+    return build(objectives=objs, metrics=metrics, units=units, pillars=pillars, scores=scores, kpis=kpis,
+                 stakeholders=people, raci=raci, folder="big")

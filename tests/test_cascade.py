@@ -126,26 +126,31 @@ def test_valid_units_keep_parent_and_children_links_sound() -> None:
 def test_layout_is_layered_and_deterministic() -> None:
     eng = _tree()
     nodes = cascade.layout(eng).set_index("objective_id")
-    # DFS by ID: O1, O2, O3, O4, then O5. Leaves O3, O4, O5 take rows 0, 1, 2.
-    assert nodes.loc[["O3", "O4", "O5"], "row"].tolist() == [0.0, 1.0, 2.0]
-    assert nodes.at["O2", "row"] == 0.0       # single child: same row
-    assert nodes.at["O1", "row"] == 0.5       # midway between first (O2, 0) and last (O4, 1) child
+    # depth-first by ID: O1, O2, O3, O4, then the separate tree O5; one row each
+    assert nodes.index.tolist() == ["O1", "O2", "O3", "O4", "O5"]
+    assert nodes["row"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
     assert nodes["depth"].to_dict() == {"O1": 0, "O2": 1, "O3": 2, "O4": 1, "O5": 0}
     assert (nodes["x"] == nodes["depth"]).all()
+    assert (nodes["y"] == nodes["row"]).all()
+    assert nodes.at["O3", "pillar_name"] == "Safe care"
     assert cascade.layout(eng).equals(cascade.layout(eng))
     e = cascade.edges(eng).set_index("objective_id")
     assert sorted(e.index) == ["O2", "O3", "O4"]
-    assert (e.at["O3", "x"], e.at["O3", "y"], e.at["O3", "x2"], e.at["O3", "y2"]) == (2.0, 0.0, 1.0, 0.0)
+    assert (e.at["O3", "x"], e.at["O3", "y"], e.at["O3", "x2"], e.at["O3", "y2"]) == (2.0, 2.0, 1.0, 1.0)
 
 
-def test_layout_of_a_big_cascade_gives_every_node_its_own_slot() -> None:
+def test_layout_of_a_big_cascade_keeps_subtrees_together() -> None:
     objectives = [obj(f"T{i:02d}", pillar="P1") for i in range(10)]
     objectives += [obj(f"T{i:02d}-{j:02d}", parent=f"T{i:02d}", unit="U-A") for i in range(10) for j in range(12)]
     nodes = cascade.layout(build(objectives=objectives))
     assert len(nodes) == 130
-    assert nodes[nodes["depth"] == 1]["row"].is_unique
-    assert nodes["row"].max() == 119.0  # 120 leaves
-    assert nodes["y"].between(0, 119).all()
+    assert nodes["row"].is_unique
+    # every child sits below its parent and above the next top-level objective
+    pos = dict(zip(nodes["objective_id"], nodes["row"], strict=True))
+    for i in range(9):
+        kids = [pos[f"T{i:02d}-{j:02d}"] for j in range(12)]
+        assert pos[f"T{i:02d}"] < min(kids)
+        assert max(kids) < pos[f"T{i + 1:02d}"]
 
 
 def test_demo_harbor_cascade_findings() -> None:

@@ -1,0 +1,309 @@
+"""Charts of an engagement's structure: cascade tree, scoring heatmap, RACI matrix, influence map.
+
+Each builder takes an :class:`~kpikit.engagement.Engagement` and returns an altair chart
+(the rendering choice is :mod:`kpikit.render`'s). The data come from the engine
+modules (:mod:`kpikit.cascade`, :mod:`kpikit.scoring`, :mod:`kpikit.stakeholders`), so
+a chart always shows the same numbers as the tables and findings next to it.
+
+Readability rules, kept the same in every builder: the Okabe-Ito palette (safe for
+the common colour-vision deficiencies), labels truncated to :data:`LABEL_CHARS` with
+the full text in the tooltip, and a size that grows with the number of rows (so 150
+objectives make a tall chart rather than an unreadable one).
+
+>>> cascade_tree(eng).to_dict()["height"]     # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from .. import cascade, scoring
+from .. import stakeholders as sh
+from ..engagement import Engagement
+
+OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+"""Colour-blind-safe categorical palette (Okabe & Ito), strongest contrasts first."""
+GREY = "#8C8C8C"
+LABEL_CHARS = 44
+ROW_PX = 22
+FONT = "Helvetica, Arial, sans-serif"
+X_MAX = 6.4
+"""The influence map's support axis runs to here (past 5) so names beside the marks fit."""
+
+RACI_COLOURS: dict[str, str] = {"A": "#D55E00", "R": "#0072B2", "C": "#009E73", "I": "#BBBBBB"}
+RACI_WORDS: dict[str, str] = {"A": "Accountable", "R": "Responsible", "C": "Consulted", "I": "Informed"}
+QUADRANT_COLOURS: dict[str, str] = {
+    "Keep close / champion": "#009E73",
+    "Manage closely": "#D55E00",
+    "Keep informed": "#0072B2",
+    "Monitor": GREY,
+}
+
+
+def short(text: object, n: int = LABEL_CHARS) -> str:
+    """``text`` cut to ``n`` characters with an ellipsis (labels; tooltips carry the full text)."""
+    s = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
+    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
+
+
+def _config(chart: Any) -> Any:
+    return (chart.configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=11, titleFontSize=12)
+            .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=11, titleFontSize=12, labelLimit=260)
+            .configure_title(font=FONT, fontSize=14, subtitleFont=FONT, subtitleFontSize=11, anchor="start")
+            .configure_view(stroke=None))
+
+
+def _pillar_scale(eng: Engagement) -> alt.Scale:
+    names = [p.name for p in eng.config.pillars]
+    colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(names))]
+    return alt.Scale(domain=[*names, cascade.NO_PILLAR], range=[*colours, GREY])
+
+
+# -- cascade ---------------------------------------------------------------------------
+
+def cascade_tree(eng: Engagement) -> alt.LayerChart:
+    """The objective forest as an indented outline, coloured (and shaped) by inherited pillar.
+
+    Each objective has its own row (depth-first, by ID); a link runs down from the
+    parent and across to the child in the gutter left of the labels, so lines never
+    cross text. Links whose parent sits in a unit that is not the child's or above it
+    (``CASCADE_WRONG_UNIT``) are dashed in vermillion. Height grows with the number of
+    objectives (:data:`ROW_PX` each).
+    """
+    nodes = cascade.layout(eng)
+    links = cascade.edges(eng, nodes)
+    units = cascade.unit_names(eng)
+    wrong = set(cascade.wrong_unit_links(eng)["objective_id"])
+    nodes = nodes.assign(
+        pillar=nodes["pillar_name"].fillna(cascade.NO_PILLAR).astype("str"),
+        unit=nodes["org_unit_id"].map(lambda u: f"{units.get(u, u)} ({u})").astype("str"),
+        label=[f"{o}  {short(t, 90)}" for o, t in zip(nodes["objective_id"], nodes["title"], strict=True)],
+    )
+    link = ["wrong unit" if o in wrong else "ok" for o in links["objective_id"]]
+    # an elbow per link: down from the parent, then across to the child
+    segments = pd.concat([
+        pd.DataFrame({"objective_id": links["objective_id"], "parent_id": links["parent_id"], "link": link,
+                      "x": links["x2"], "y": links["y2"], "x2": links["x2"], "y2": links["y"]}),
+        pd.DataFrame({"objective_id": links["objective_id"], "parent_id": links["parent_id"], "link": link,
+                      "x": links["x2"], "y": links["y"], "x2": links["x"], "y2": links["y"]}),
+    ], ignore_index=True)
+    max_depth = int(nodes["depth"].max()) if len(nodes) else 0
+    n = max(1, len(nodes))
+    indent_px = 26
+    width = indent_px * (max_depth + 1) + 600
+    height = max(100, ROW_PX * n)
+    # x in depth units: the label area to the right is worth 600 px of the width
+    x = alt.Scale(domain=[-0.4, (width - 0.4 * indent_px) / indent_px - 0.4], nice=False, zero=False)
+    y = alt.Scale(domain=[-0.6, n - 0.4], reverse=True, nice=False, zero=False)
+    no_axis = alt.Axis(labels=False, ticks=False, domain=False, grid=False, title=None)
+    edge_layer = alt.Chart(segments).mark_rule(strokeWidth=1.3).encode(
+        x=alt.X("x:Q", scale=x, axis=no_axis), y=alt.Y("y:Q", scale=y, axis=no_axis),
+        x2="x2:Q", y2="y2:Q",
+        color=alt.Color("link:N", scale=alt.Scale(domain=["ok", "wrong unit"], range=["#A6A6A6", "#D55E00"]),
+                        legend=alt.Legend(title="Link to parent", orient="top")),
+        strokeDash=alt.StrokeDash("link:N", scale=alt.Scale(domain=["ok", "wrong unit"], range=[[1, 0], [5, 3]]),
+                                  legend=None),
+        tooltip=[alt.Tooltip("objective_id:N", title="Objective"), alt.Tooltip("parent_id:N", title="Supports"),
+                 alt.Tooltip("link:N", title="Link")],
+    )
+    tooltip = [alt.Tooltip("objective_id:N", title="Objective"), alt.Tooltip("title:N", title="Title"),
+               alt.Tooltip("unit:N", title="Org unit"), alt.Tooltip("pillar:N", title="Pillar")]
+    base_nodes = alt.Chart(nodes).encode(
+        x=alt.X("x:Q", scale=x, axis=no_axis), y=alt.Y("y:Q", scale=y, axis=no_axis), tooltip=tooltip,
+    )
+    points = base_nodes.mark_point(filled=True, size=80, opacity=1, stroke="white", strokeWidth=1).encode(
+        color=alt.Color("pillar:N", scale=_pillar_scale(eng), legend=alt.Legend(title="Pillar", orient="top", columns=3)),
+        shape=alt.Shape("pillar:N", legend=None),
+    )
+    labels = base_nodes.mark_text(align="left", baseline="middle", dx=9, fontSize=11, font=FONT, color="#222222").encode(
+        text="label:N",
+    )
+    chart = alt.layer(edge_layer, points, labels).properties(
+        width=width, height=height,
+        title=alt.Title("Objective cascade", subtitle=f"{len(nodes)} objectives; colour and shape = pillar (inherited "
+                                                      f"from the parent when not set); dashed = parent in the wrong org unit"),
+    ).resolve_scale(color="independent")
+    return _config(chart)  # type: ignore[no-any-return]
+
+
+# -- scoring ---------------------------------------------------------------------------
+
+def scoring_heatmap(eng: Engagement, objective_ids: Iterable[str] | None = None) -> alt.LayerChart:
+    """Weighted score of every scored pairing: objectives down, metrics across.
+
+    Selected KPIs are outlined in black with a bold score; the colour scale spans the
+    scoring scale. ``objective_ids`` limits the chart to those objectives (and the
+    metrics scored for them): a report can draw one heatmap per pillar for a big client.
+    """
+    sc = eng.config.scoring
+    df = scoring.ranked(eng)
+    if objective_ids is not None:
+        df = df[df["objective_id"].isin(set(objective_ids))].reset_index(drop=True)
+    titles = dict(zip(eng.objectives["id"], eng.objectives["title"], strict=True))
+    df = df.assign(
+        objective_title=df["objective_id"].map(titles).astype("str"),
+        metric_label=[f"{short(n, 28)} ({m})" for m, n in zip(df["metric_id"], df["metric_name"], strict=True)],
+        score_text=df["weighted_score"].map(lambda v: f"{v:.2f}").astype("str"),
+        status=[("selected" if s else "not selected") + (", recommended" if r else "")
+                for s, r in zip(df["selected"], df["recommended"], strict=True)],
+        high=df["weighted_score"] >= (sc.scale[0] + 0.75 * (sc.scale[1] - sc.scale[0])),
+    )
+    n_obj = max(1, df["objective_id"].nunique())
+    n_met = max(1, df["metric_label"].nunique())
+    obj_order = sorted(df["objective_id"].unique())
+    met_order = sorted(df["metric_label"].unique(), key=str.lower)
+    x = alt.X("metric_label:N", sort=met_order, title="Candidate metric",
+              axis=alt.Axis(labelAngle=-60, labelLimit=220, labelOverlap=False))
+    y = alt.Y("objective_id:N", sort=obj_order, title="Objective", axis=alt.Axis(labelOverlap=False))
+    tooltip = [alt.Tooltip("objective_id:N", title="Objective"), alt.Tooltip("objective_title:N", title="Title"),
+               alt.Tooltip("metric_id:N", title="Metric"), alt.Tooltip("metric_name:N", title="Name"),
+               alt.Tooltip("weighted_score:Q", title="Weighted score", format=".2f"),
+               alt.Tooltip("rank:Q", title="Rank"), alt.Tooltip("status:N", title="Status")]
+    base = alt.Chart(df).encode(x=x, y=y, tooltip=tooltip)
+    cells = base.mark_rect().encode(
+        color=alt.Color("weighted_score:Q", title="Weighted score",
+                        scale=alt.Scale(scheme="blues", domain=[sc.scale[0], sc.scale[1]])),
+        stroke=alt.condition("datum.selected", alt.value("#000000"), alt.value("#FFFFFF")),
+        strokeWidth=alt.condition("datum.selected", alt.value(2.5), alt.value(0.5)),
+    )
+    text_colour = alt.condition("datum.high", alt.value("white"), alt.value("#222222"))
+    plain = base.transform_filter("!datum.selected").mark_text(fontSize=10, font=FONT).encode(
+        text="score_text:N", color=text_colour)
+    bold = base.transform_filter("datum.selected").mark_text(fontSize=10, font=FONT, fontWeight="bold").encode(
+        text="score_text:N", color=text_colour)
+    chart = alt.layer(cells, plain, bold).properties(
+        width=max(160, 34 * n_met), height=max(80, ROW_PX * n_obj),
+        title=alt.Title("Metric scoring", subtitle=f"Weighted score per pairing; outlined = selected KPI; "
+                                                   f"recommended from {sc.select_threshold:g}, at most "
+                                                   f"{sc.max_kpis_per_objective} per objective"),
+    )
+    return _config(chart)  # type: ignore[no-any-return]
+
+
+# -- stakeholders ----------------------------------------------------------------------
+
+def raci_chart(eng: Engagement, item_ids: Iterable[str] | None = None) -> alt.LayerChart:
+    """The RACI matrix: items down, people across, one coloured letter per assignment.
+
+    Items without exactly one Accountable are flagged in their label ("no A", "2 A").
+    ``item_ids`` limits the rows (objectives or metrics); people with no letter on
+    the remaining rows are left out.
+    """
+    m = sh.raci_matrix(eng)
+    if item_ids is not None:
+        m = m[m["item_id"].isin(set(item_ids))].reset_index(drop=True)
+    acc = sh.accountability(eng).set_index("item_id")["n_accountable"].to_dict()
+    people = sh.people_names(eng)
+    person_cols = [c for c in m.columns if c in people and (m[c] != "").any()]
+    long = m.melt(id_vars=["item_id", "kind", "name"], value_vars=person_cols, var_name="stakeholder_id", value_name="letters")
+    long = long[long["letters"].astype("str") != ""].copy()
+
+    def flag(item: str) -> str:
+        n = acc.get(item)
+        if n is None or n == 1:
+            return ""
+        return "  [no A]" if n == 0 else f"  [{n} A]"
+
+    order = list(m["item_id"])
+    label_of = {i: f"{i}  {short(n, 34)}{flag(i)}" for i, n in zip(m["item_id"], m["name"], strict=True)}
+    long["item"] = long["item_id"].map(label_of).astype("str")
+    long["person"] = long["stakeholder_id"].map(lambda p: f"{people[p]}").astype("str")
+    long["role"] = long["letters"].map(lambda s: "A" if "A" in str(s).split("/") else str(s).split("/")[0]).astype("str")
+    long["role_word"] = long["role"].map(RACI_WORDS).astype("str")
+    item_sort = [label_of[i] for i in order]
+    person_sort = [people[p] for p in person_cols]
+    x = alt.X("person:N", sort=person_sort, title=None,
+              axis=alt.Axis(orient="top", labelAngle=-50, labelLimit=160, labelOverlap=False))
+    y = alt.Y("item:N", sort=item_sort, title=None, axis=alt.Axis(labelLimit=340, labelOverlap=False))
+    tooltip = [alt.Tooltip("item_id:N", title="Item"), alt.Tooltip("name:N", title="Name"),
+               alt.Tooltip("person:N", title="Person"), alt.Tooltip("letters:N", title="RACI")]
+    base = alt.Chart(long).encode(x=x, y=y, tooltip=tooltip)
+    words = [RACI_WORDS[k] for k in ("A", "R", "C", "I")]
+    cells = base.mark_rect(cornerRadius=2, stroke="white", strokeWidth=1).encode(
+        color=alt.Color("role_word:N", title="Role",
+                        scale=alt.Scale(domain=words, range=[RACI_COLOURS[k] for k in ("A", "R", "C", "I")]),
+                        legend=alt.Legend(orient="bottom")),
+    )
+    text = base.mark_text(fontSize=10, font=FONT, fontWeight="bold").encode(
+        text="letters:N",
+        color=alt.condition("datum.role == 'I'", alt.value("#222222"), alt.value("white")),
+    )
+    n_items = max(1, len(order))
+    chart = alt.layer(cells, text).properties(
+        width=max(120, 30 * max(1, len(person_cols))), height=max(80, ROW_PX * n_items),
+        title=alt.Title("RACI matrix", subtitle="Each objective and selected KPI needs exactly one Accountable (A)"),
+    )
+    return _config(chart)  # type: ignore[no-any-return]
+
+
+def influence_map(eng: Engagement) -> alt.LayerChart:
+    """Stakeholders by support (across) and influence (up), with the four quadrants named.
+
+    People at the same point share one mark and are listed one per line beside it, so
+    every name stays readable; people without both ratings are left out and counted in
+    the subtitle.
+    """
+    q = sh.quadrants(eng)
+    rated = q[q["quadrant"] != "Not assessed"]
+    missing = len(q) - len(rated)
+    # one mark per point on the grid; everyone at that point is listed in its label
+    groups = (rated.groupby(["influence", "support"], sort=True)
+              .agg(quadrant=("quadrant", "first"), names=("name", list), roles=("role", list))
+              .reset_index())
+    groups["count"] = groups["names"].map(len).astype("int64")
+    groups["label"] = groups["names"].map(lambda ns: "\n".join(short(n, 26) for n in ns)).astype("str")
+    groups["people"] = [", ".join(f"{n} ({r})" if r else n for n, r in zip(ns, rs, strict=True))
+                        for ns, rs in zip(groups["names"], groups["roles"], strict=True)]
+    groups["advice"] = groups["quadrant"].map(sh.ADVICE).astype("str")
+    groups = groups.drop(columns=["names", "roles"])
+    dom = alt.Scale(domain=[0.5, 5.5], nice=False, zero=False)
+    xdom = alt.Scale(domain=[0.5, X_MAX], nice=False, zero=False)  # room for names right of 5
+    x = alt.X("support:Q", scale=xdom, title="Support for the KPI programme (1 opposed - 5 champion)",
+              axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d", grid=False))
+    y = alt.Y("influence:Q", scale=dom, title="Influence (1 low - 5 high)",
+              axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d", grid=False))
+    tooltip = [alt.Tooltip("people:N", title="People"), alt.Tooltip("influence:Q", title="Influence"),
+               alt.Tooltip("support:Q", title="Support"), alt.Tooltip("quadrant:N", title="Quadrant"),
+               alt.Tooltip("advice:N", title="Approach")]
+    base = alt.Chart(groups).encode(x=x, y=y, tooltip=tooltip)
+    points = base.mark_point(filled=True, opacity=0.95, stroke="white", strokeWidth=1).encode(
+        color=alt.Color("quadrant:N", title="Quadrant", scale=alt.Scale(domain=list(QUADRANT_COLOURS),
+                                                                     range=list(QUADRANT_COLOURS.values())),
+                        legend=alt.Legend(orient="bottom", columns=2)),
+        shape=alt.Shape("quadrant:N", legend=None),
+        size=alt.Size("count:Q", scale=alt.Scale(range=[110, 320]), legend=None),
+    )
+    names = base.mark_text(align="left", baseline="top", dx=10, dy=-6, fontSize=10, font=FONT, color="#222222",
+                           lineBreak="\n", lineHeight=12).encode(text="label:N")
+    line = sh.HIGH
+    rules = pd.DataFrame({"v": [line]})
+    vrule = alt.Chart(rules).mark_rule(strokeDash=[4, 4], color=GREY).encode(x=alt.X("v:Q", scale=xdom))
+    hrule = alt.Chart(rules).mark_rule(strokeDash=[4, 4], color=GREY).encode(y=alt.Y("v:Q", scale=dom))
+    corners = pd.DataFrame([
+        {"x": X_MAX - 0.05, "y": 5.45, "t": "Keep close / champion", "a": "right"},
+        {"x": 0.55, "y": 5.45, "t": "Manage closely", "a": "left"},
+        {"x": X_MAX - 0.05, "y": 0.6, "t": "Keep informed", "a": "right"},
+        {"x": 0.55, "y": 0.6, "t": "Monitor", "a": "left"},
+    ])
+    right = alt.Chart(corners[corners["a"] == "right"]).mark_text(
+        align="right", baseline="top", fontSize=11, font=FONT, fontStyle="italic", color="#555555",
+    ).encode(x=alt.X("x:Q", scale=xdom), y=alt.Y("y:Q", scale=dom), text="t:N")
+    left = alt.Chart(corners[corners["a"] == "left"]).mark_text(
+        align="left", baseline="top", fontSize=11, font=FONT, fontStyle="italic", color="#555555",
+    ).encode(x=alt.X("x:Q", scale=xdom), y=alt.Y("y:Q", scale=dom), text="t:N")
+    most = int(groups["count"].max()) if len(groups) else 1
+    height = max(440, min(1200, 5 * (12 * most + 30)))
+    sub = f"High = {line:g} or more on 1-5"
+    if missing:
+        sub += f"; {missing} stakeholder{'s' if missing != 1 else ''} not rated yet (not shown)"
+    chart = alt.layer(vrule, hrule, left, right, points, names).properties(
+        width=760, height=height, title=alt.Title("Stakeholder influence and support", subtitle=sub),
+    )
+    return _config(chart)  # type: ignore[no-any-return]
+
+
+__all__ = ["OKABE_ITO", "cascade_tree", "influence_map", "raci_chart", "scoring_heatmap", "short"]

@@ -1,0 +1,114 @@
+"""Alignment charts: valid Vega-Lite, the engine's numbers, and sizes that grow with the client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from enginebuild import big, build, kpi, metric, obj, person
+
+from kpikit.charts import alignment
+from kpikit.engagement import Engagement, load_engagement
+
+DEMO = Path(__file__).resolve().parents[1] / "clients" / "demo-harbor"
+
+
+@pytest.fixture(scope="module")
+def demo() -> Engagement:
+    return load_engagement(DEMO)
+
+
+@pytest.fixture(scope="module")
+def large() -> Engagement:
+    return big(n_objectives=130, n_metrics=200, n_people=40, title_prefix="<b>&</b> ")
+
+
+def _layer_data(spec: dict[str, Any], i: int) -> list[dict[str, Any]]:
+    """The inline rows of layer ``i`` (altair puts data in ``datasets``; shared data at the top)."""
+    name = spec["layer"][i].get("data", spec.get("data"))["name"]
+    rows: list[dict[str, Any]] = spec["datasets"][name]
+    return rows
+
+
+def test_cascade_tree_shows_every_objective_pillar_and_the_wrong_unit_link(demo: Engagement) -> None:
+    spec = alignment.cascade_tree(demo).to_dict()
+    nodes = _layer_data(spec, 1)
+    assert len(nodes) == 20
+    by_id = {n["objective_id"]: n for n in nodes}
+    assert by_id["OBJ-20"]["pillar"] == "Safe, high-quality care"   # inherited via OBJ-11 -> OBJ-01
+    assert by_id["OBJ-17"]["pillar"] == "No pillar"
+    assert by_id["OBJ-19"]["label"].startswith("OBJ-19  Cut average time-to-fill")
+    segments = _layer_data(spec, 0)
+    wrong = {s["objective_id"] for s in segments if s["link"] == "wrong unit"}
+    assert wrong == {"OBJ-19"}
+    assert len(segments) == 2 * 14  # 20 objectives, 6 at the top: 14 links, two segments (down, across) each
+    assert spec["height"] == alignment.ROW_PX * 20
+
+
+def test_scoring_heatmap_marks_selected_pairings(demo: Engagement) -> None:
+    spec = alignment.scoring_heatmap(demo).to_dict()
+    cells = {(c["objective_id"], c["metric_id"]): c for c in _layer_data(spec, 0)}
+    assert len(cells) == 44
+    assert cells["OBJ-04", "M-AGENCY"]["score_text"] == "2.90"
+    assert cells["OBJ-04", "M-AGENCY"]["selected"] is True
+    assert cells["OBJ-02", "M-ED-D2P"]["status"] == "not selected, recommended"
+    only = alignment.scoring_heatmap(demo, objective_ids=["OBJ-01"]).to_dict()
+    assert {c["objective_id"] for c in _layer_data(only, 0)} == {"OBJ-01"}
+
+
+def test_raci_chart_flags_accountability_gaps_in_labels(demo: Engagement) -> None:
+    spec = alignment.raci_chart(demo).to_dict()
+    rows = _layer_data(spec, 0)
+    labels = {r["item_id"]: r["item"] for r in rows}
+    assert labels["OBJ-06"].endswith("[2 A]")
+    assert labels["M-BCMA-UNITS"].endswith("[no A]")
+    assert not labels["OBJ-01"].endswith("]")
+    ar = [r for r in rows if r["item_id"] == "M-AR-DAYS" and r["letters"] == "R/A"]
+    assert ar[0]["role_word"] == "Accountable"  # R and A together count as A
+
+
+def test_influence_map_groups_people_at_the_same_point(demo: Engagement) -> None:
+    spec = alignment.influence_map(demo).to_dict()
+    groups = next(rows for name, rows in spec["datasets"].items() if rows and "people" in rows[0])
+    at = {(g["influence"], g["support"]): g for g in groups}
+    assert at[3.0, 4.0]["count"] == 4
+    assert at[3.0, 4.0]["label"].split("\n")[0] == "Dr. Samuel Adeyemi"
+    assert at[5.0, 3.0]["quadrant"] == "Manage closely"
+    assert sum(g["count"] for g in groups) == 19
+
+
+def test_influence_map_counts_unrated_people() -> None:
+    eng = build(objectives=[obj("O1", pillar="P1")], metrics=[metric("M1")], kpis=[kpi("O1", "M1")],
+                stakeholders=[person("S1", "Ann", 4, 4), person("S2", "Bo")])
+    spec = alignment.influence_map(eng).to_dict()
+    assert "1 stakeholder not rated yet" in spec["title"]["subtitle"]
+
+
+def test_charts_scale_to_a_big_client(large: Engagement) -> None:
+    assert len(large.objectives) == 130
+    assert len(large.kpis) == 200
+    tree = alignment.cascade_tree(large).to_dict()
+    assert tree["height"] == alignment.ROW_PX * 130
+    heat = alignment.scoring_heatmap(large).to_dict()
+    assert heat["height"] >= alignment.ROW_PX * 100
+    assert heat["width"] >= 20 * 200
+    raci = alignment.raci_chart(large).to_dict()
+    assert raci["height"] == alignment.ROW_PX * (130 + 200)
+    assert alignment.influence_map(large).to_dict()["width"] > 0
+
+
+def test_a_chart_renders_to_svg_with_user_text_escaped(large: Engagement) -> None:
+    import vl_convert as vlc
+
+    svg = vlc.vegalite_to_svg(alignment.cascade_tree(large).to_dict())
+    assert svg.lstrip().startswith("<svg")
+    assert "Objective cascade" in svg
+    assert "&lt;b&gt;&amp;&lt;/b&gt; Raise group result 0" in svg  # a title's markup shows as text
+    assert "<b>" not in svg
+
+
+def test_short_labels_keep_the_start_and_mark_the_cut() -> None:
+    assert alignment.short("abcdef", 4) == "abc…"
+    assert alignment.short("abc", 4) == "abc"
+    assert alignment.short(float("nan")) == ""
