@@ -112,3 +112,21 @@ def test_short_labels_keep_the_start_and_mark_the_cut() -> None:
     assert alignment.short("abcdef", 4) == "abc…"
     assert alignment.short("abc", 4) == "abc"
     assert alignment.short(float("nan")) == ""
+
+
+def test_everything_runs_before_the_optional_steps() -> None:
+    """A fresh engagement (objectives only, or none yet) gives empty tables and empty charts, not errors."""
+    from kpikit import cascade, scoring, smart
+    from kpikit import stakeholders as sh
+
+    for eng in (build(objectives=[obj("O1", pillar="P1")]), build(objectives=[])):
+        assert scoring.ranked(eng).empty
+        assert scoring.sensitivity(eng).empty
+        assert scoring.findings(eng) == []
+        assert sh.quadrants(eng).empty
+        assert sh.overloaded(eng).empty
+        assert len(smart.assess(eng)) == 5 * len(eng.objectives)
+        assert len(cascade.layout(eng)) == len(eng.objectives)
+        assert cascade.edges(eng).empty
+        for builder in (alignment.cascade_tree, alignment.scoring_heatmap, alignment.raci_chart, alignment.influence_map):
+            assert "layer" in builder(eng).to_dict()

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpikit import scoring
+from kpikit.engagement import Engagement
 
 DEFAULT = {"relevance": 3, "measurability": 2, "data_availability": 2, "actionability": 2, "cost_to_collect": 1}
 
@@ -87,7 +88,7 @@ def test_ranked_marks_selected_pairings_and_names_metrics() -> None:
     assert (bool(df.at["M1", "selected"]), bool(df.at["M2", "selected"])) == (False, True)
 
 
-def _tradeoff() -> object:
+def _tradeoff() -> Engagement:
     # M-A strong on relevance, cheap to collect badly; M-B the other way round. max 1 KPI.
     # M-A: (3*5 + 2*4*3 + 1*1) / 10 = 40/10 = 4.0 ; M-B: (3*3 + 24 + 1*5) / 10 = 3.8
     return build(
@@ -100,7 +101,7 @@ def _tradeoff() -> object:
 
 def test_sensitivity_sign_lower_relevance_flips_the_choice() -> None:
     eng = _tradeoff()
-    df = scoring.sensitivity(eng)  # type: ignore[arg-type]
+    df = scoring.sensitivity(eng)
     rel = df[df["criterion"] == "relevance"].set_index("change")
     # relevance 1.5: M-A (7.5+24+1)/8.5 = 3.82 < M-B (4.5+24+5)/8.5 = 3.94 -> M-B
     assert rel.at["-50%", "recommended_before"] == "M-A"

@@ -159,6 +159,13 @@ def test_findings_name_the_criterion_and_count_each_fact_once() -> None:
     assert any("too short to be specific" in f.message for f in by_item)
 
 
+def test_measurable_finding_when_kpis_lack_unit_or_source() -> None:
+    eng = build(objectives=[obj("O1", pillar="P1")], metrics=[metric("M1", source="")], kpis=[kpi("O1", "M1")])
+    (f,) = smart.findings(eng)
+    assert f.code == "OBJECTIVE_NOT_SMART"
+    assert f.message.endswith("is not Measurable. None of its KPIs can be measured yet: M1 has no data source.")
+
+
 def test_demo_harbor_smart_findings() -> None:
     from pathlib import Path
 
