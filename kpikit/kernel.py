@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import logging
 import os
 import random
 import shutil
@@ -78,8 +79,8 @@ def imported_modules(notebooks: Iterable[Path]) -> list[str]:
 
     Used to warm a kernel once instead of importing in every notebook. Cells that
     do not parse as Python (magics) are skipped; relative imports are ignored.
-
-    >>> import json, tempfile
+    ``from a import b`` gives ``a`` and ``a.b`` (``b`` may be a submodule; the
+    warm-up skips names that are not modules).
     """
     import nbformat
 
@@ -105,7 +106,40 @@ def imported_modules(notebooks: Iterable[Path]) -> list[str]:
                         seen.setdefault(alias.name, None)
                 elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                     seen.setdefault(node.module, None)
+                    for alias in node.names:  # `from kpikit import render` may name a submodule
+                        if alias.name != "*":
+                            seen.setdefault(f"{node.module}.{alias.name}", None)
     return list(seen)
+
+
+def declared_parameters(nb: Any) -> set[str]:
+    """Names assigned in the notebook's cell tagged ``parameters`` (annotated or not).
+
+    papermill's own inspection cannot parse ``period: str | None = None`` (its
+    regex knows no ``|``), so the names are read with :mod:`ast`.
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("client_dir = ''\\nperiod: str | None = None")
+    >>> cell.metadata["tags"] = ["parameters"]
+    >>> sorted(declared_parameters(nbformat.v4.new_notebook(cells=[cell])))
+    ['client_dir', 'period']
+    """
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
+            continue
+        source = "\n".join(ln for ln in cell.source.splitlines() if not ln.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+            for t in targets:
+                for sub in ast.walk(t):
+                    if isinstance(sub, ast.Name):
+                        names.add(sub.id)
+    return names
 
 
 # -- kernel side -------------------------------------------------------------------
@@ -113,6 +147,21 @@ def imported_modules(notebooks: Iterable[Path]) -> list[str]:
 # They only touch modules that are already loaded, so they import nothing heavy.
 
 _BASELINE: dict[str, Any] = {}
+
+
+def warm_chart_renderer() -> None:
+    """Pay vl-convert's one-time start (about 2-3 s, its JavaScript runtime) during the warm-up.
+
+    Only when altair is loaded (the notebooks draw charts); a missing vl-convert is
+    left for the notebook that needs it to report.
+    """
+    if "altair" not in sys.modules:
+        return
+    with contextlib.suppress(Exception):
+        import vl_convert
+
+        spec = {"mark": "point", "data": {"values": [{"a": 1}]}, "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+        vl_convert.vegalite_to_svg(spec)
 
 
 def capture_baseline() -> None:
@@ -385,6 +434,7 @@ class KernelSession:
             "        except Exception:\n"
             "            pass\n"
             "    import kpikit.kernel\n"
+            "    kpikit.kernel.warm_chart_renderer()\n"
             "    kpikit.kernel.capture_baseline()\n"
             f"_kpikit_warm({todo!r})\n"
             "del _kpikit_warm\n"
@@ -431,11 +481,14 @@ class KernelSession:
         register_engine()
         self.start()
         output.parent.mkdir(parents=True, exist_ok=True)
-        declared = set(papermill.inspect_notebook(str(source)))
+        declared = declared_parameters(nbformat.read(str(source), as_version=4))
         params = {k: v for k, v in parameters.items() if k in declared}
         partial = output.with_name(f".{output.stem}.partial{output.suffix}")
         self.current_nb = None
         self.notebooks_run += 1
+        quiet = logging.getLogger("papermill")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)  # e.g. "Unable to parse line" for `period: str | None = None`
         try:
             nb = papermill.execute_notebook(
                 str(source),
@@ -459,6 +512,8 @@ class KernelSession:
             if partial.exists():
                 os.replace(partial, output)
             raise
+        finally:
+            quiet.setLevel(level)
         os.replace(partial, output)
         return nb
 

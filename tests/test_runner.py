@@ -1,0 +1,257 @@
+"""The runner: real notebooks on a real kernel (papermill + nbclient), no mocks.
+
+Most tests use the small fixture workbook (three notebooks that read the engagement
+with kpikit, use pandas and altair, and show a report) so that they take seconds;
+``test_demo_run_*`` check the kit's own notebooks through the shared ``demo_run``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from conftest import FIXTURES, hash_inputs
+
+from kpikit import load_engagement
+from kpikit.csvio import frame_to_csv_bytes
+from kpikit.errors import EngagementError, RunSetupError
+from kpikit.findings import all_findings, findings_frame
+from kpikit.kernel import KernelSession, declared_parameters
+from kpikit.manifest import read_manifest
+from kpikit.review import objective_scores, scorecard
+from kpikit.runner import KERNEL_ENV, run_engagement
+
+pytestmark = pytest.mark.slow
+
+SMALL = FIXTURES / "notebooks_small_workbook"
+LEAK = FIXTURES / "notebooks_namespace_leak"
+CONTRACT_FILES = {"report.html", "report.pdf", "findings.csv", "scorecard.csv", "objective_scores.csv", "manifest.json"}
+
+
+def outputs_of(nb_path: Path) -> list[list[str]]:
+    """Per code cell, its outputs as text (streams, text/plain, text/html, svg, errors)."""
+    nb = nbformat.read(str(nb_path), as_version=4)
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        texts = []
+        for out in cell.outputs:
+            if out.output_type == "stream":
+                texts.append(f"{out.name}:{out.text}")
+            elif out.output_type == "error":
+                texts.append(f"error:{out.ename}:{out.evalue}")
+            else:
+                data = out.get("data", {})
+                for mime in ("text/plain", "text/html", "image/svg+xml"):
+                    if mime in data:
+                        texts.append(f"{mime}:{data[mime]}")
+        cells.append(texts)
+    return cells
+
+
+def printed_by(nb_path: Path, snippet: str) -> str:
+    """What the first code cell whose source contains ``snippet`` printed."""
+    nb = nbformat.read(str(nb_path), as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and snippet in c.source)
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+def test_run_writes_every_output_and_leaves_inputs_alone(make_client: Any) -> None:
+    client = make_client()
+    before = hash_inputs(client)
+    lines: list[str] = []
+    result = run_engagement(client, notebooks=SMALL, progress=lines.append)
+    assert result.ok, result.failure
+    out = result.out_dir
+    assert out.parent == client / "runs"
+    assert CONTRACT_FILES <= {p.name for p in out.iterdir()}
+    assert sorted(p.name for p in (out / "notebooks").iterdir()) == ["01_objectives.ipynb", "02_review.ipynb", "03_report.ipynb"]
+    assert hash_inputs(client) == before
+    assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
+    assert "Harbor Regional Health" in (out / "report.html").read_text(encoding="utf-8")
+    assert [ln.split()[0:2] for ln in lines[:3]] == [["[1/3]", "01_objectives.ipynb"], ["[2/3]", "02_review.ipynb"], ["[3/3]", "03_report.ipynb"]]
+
+    m = read_manifest(out)
+    eng = load_engagement(client)
+    assert m["outcome"] == "succeeded" and m["failure"] is None
+    assert m["client"] == "Harbor Regional Health" and m["period"] == "2026-Q3"
+    assert m["inputs"] == eng.fingerprints and "kpis.csv" in m["inputs"]
+    assert set(m["packages"]) >= {"kpikit", "pandas", "papermill", "nbclient", "nbconvert", "altair", "weasyprint", "python"}
+    assert [n["notebook"] for n in m["notebooks"]] == ["01_objectives.ipynb", "02_review.ipynb", "03_report.ipynb"]
+    assert all(n["seconds"] > 0 for n in m["notebooks"])
+    assert m["parameters"]["period"] == "2026-Q3" and m["parameters"]["client_dir"] == str(client.resolve())
+    assert m["started"] <= m["finished"]
+    assert set(m["outputs"]) >= CONTRACT_FILES
+
+    # typed parameters; the notebook runs in the output folder, never in the client's
+    assert printed_by(out / "notebooks" / "01_objectives.ipynb", "print(eng.client") == "Harbor Regional Health str 2026-Q3\n"
+    assert printed_by(out / "notebooks" / "01_objectives.ipynb", "os.getcwd()") == "True\n"
+
+
+def test_csvs_are_what_the_engine_api_returns(make_client: Any) -> None:
+    client = make_client()
+    result = run_engagement(client, notebooks=SMALL, formats={"html"})
+    assert result.ok, result.failure
+    eng = load_engagement(client)
+    expected = {
+        "findings.csv": findings_frame(all_findings(eng, "2026-Q3")),
+        "scorecard.csv": scorecard(eng, "2026-Q3"),
+        "objective_scores.csv": objective_scores(eng, "2026-Q3"),
+    }
+    for name, frame in expected.items():
+        data = (result.out_dir / name).read_bytes()
+        assert data == frame_to_csv_bytes(frame), name
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+        assert rows[0] == list(frame.columns) and len(rows) == len(frame) + 1
+    header = (result.out_dir / "findings.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header == "code,severity,item_id,message"
+    assert len(expected["findings.csv"]) > 0 and len(expected["scorecard.csv"]) > 0
+    assert not (result.out_dir / "report.pdf").exists()
+
+
+def test_period_override_is_passed_as_text(make_client: Any, tmp_path: Path) -> None:
+    client = make_client()
+    out = tmp_path / "out-2026"
+    result = run_engagement(client, out=out, period="2026", notebooks=SMALL, formats={"html"})
+    assert result.ok, result.failure
+    assert result.out_dir == out and not (client / "runs").exists()
+    assert printed_by(out / "notebooks" / "01_objectives.ipynb", "print(eng.client") == "Harbor Regional Health str 2026\n"
+    assert read_manifest(out)["period"] == "2026"
+
+
+def test_input_errors_raise_before_anything_is_written(make_client: Any, tmp_path: Path) -> None:
+    client = make_client()
+    metrics = client / "metrics.csv"
+    text = metrics.read_text(encoding="utf-8").splitlines()
+    text[1] = text[1].replace(",up,", ",sideways,").replace(",down,", ",sideways,")
+    metrics.write_text("\n".join(text) + "\n", encoding="utf-8")
+    before = hash_inputs(client)
+    with pytest.raises(EngagementError) as err:
+        run_engagement(client, out=tmp_path / "never", notebooks=SMALL)
+    assert any(p.file == "metrics.csv" and p.line == 2 for p in err.value.problems)
+    assert not (tmp_path / "never").exists() and not (client / "runs").exists()
+    assert hash_inputs(client) == before
+
+
+def test_bad_options_are_refused_before_anything_is_written(make_client: Any, tmp_path: Path) -> None:
+    client = make_client()
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "keep.txt").write_text("an earlier run", encoding="utf-8")
+    with pytest.raises(RunSetupError, match="not empty"):
+        run_engagement(client, out=used, notebooks=SMALL)
+    with pytest.raises(RunSetupError, match="period"):
+        run_engagement(client, period="2026-Q5", notebooks=SMALL)
+    with pytest.raises(RunSetupError, match="format"):
+        run_engagement(client, formats={"docx"}, notebooks=SMALL)
+    with pytest.raises(RunSetupError, match="no notebooks"):
+        run_engagement(client, notebooks=tmp_path)
+    assert (used / "keep.txt").read_text(encoding="utf-8") == "an earlier run"
+    assert not (client / "runs").exists()
+
+
+def break_notebook(src: Path, dest: Path, name: str, code: str) -> Path:
+    """A copy of the notebooks folder in which ``name`` gets a failing cell at the end."""
+    shutil.copytree(src, dest)
+    nb = nbformat.read(str(dest / name), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell(code))
+    nbformat.write(nb, str(dest / name))
+    return dest
+
+
+def test_failing_notebook_keeps_partial_outputs_and_earlier_runs(make_client: Any, tmp_path: Path) -> None:
+    client = make_client()
+    first = run_engagement(client, notebooks=SMALL, formats={"html"})
+    assert first.ok
+    earlier = hash_inputs(first.out_dir.parent)
+    broken = break_notebook(SMALL, tmp_path / "broken", "02_review.ipynb", "x = 1\nraise ValueError('the actuals do not add up')")
+
+    result = run_engagement(client, notebooks=broken, formats={"html"})
+    assert result.outcome == "failed" and result.out_dir != first.out_dir
+    f = result.failure
+    assert f is not None
+    assert (f.notebook, f.ename, f.evalue) == ("02_review.ipynb", "ValueError", "the actuals do not add up")
+    m = read_manifest(result.out_dir)
+    assert m["outcome"] == "failed"
+    assert m["failure"]["notebook"] == "02_review.ipynb" and m["failure"]["ename"] == "ValueError"
+    written = nbformat.read(str(result.out_dir / "notebooks" / "02_review.ipynb"), as_version=4)
+    failing = written.cells[m["failure"]["cell_index"]]
+    assert "raise ValueError" in failing.source and failing.outputs[0]["output_type"] == "error"
+    assert [n["status"] for n in m["notebooks"]] == ["succeeded", "failed"]
+    assert (result.out_dir / "notebooks" / "01_objectives.ipynb").exists()
+    assert not (result.out_dir / "notebooks" / "03_report.ipynb").exists()
+    assert (result.out_dir / "findings.csv").exists()
+    assert not (result.out_dir / "report.html").exists() and not (result.out_dir / "report.pdf").exists()
+    assert not any(p.name.startswith(".") for p in result.out_dir.rglob("*"))
+    # the earlier run's folder is exactly as it was (the new run only added its own folder)
+    now = hash_inputs(first.out_dir.parent)
+    assert {k: v for k, v in now.items() if k.startswith(first.out_dir.name)} == earlier
+
+
+def test_a_notebook_never_sees_the_previous_ones_variables(make_client: Any) -> None:
+    result = run_engagement(make_client(), notebooks=LEAK, formats={"html"})
+    assert result.failure is not None
+    assert (result.failure.notebook, result.failure.ename) == ("02_use.ipynb", "NameError")
+    assert "secret_from_notebook_1" in result.failure.evalue
+    # pandas options set by notebook 1 are back to the defaults in notebook 2
+    assert printed_by(result.out_dir / "notebooks" / "02_use.ipynb", "get_option") == "60\n"
+
+
+def test_shared_kernel_gives_the_same_outputs_as_a_fresh_kernel(
+    make_client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each notebook again, on its own new kernel with papermill's default engine: same outputs."""
+    import papermill
+
+    client = make_client()
+    result = run_engagement(client, notebooks=SMALL, formats={"html"})
+    assert result.ok
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    params = {**read_manifest(result.out_dir)["parameters"], "output_dir": str(fresh)}
+    for key, value in KERNEL_ENV.items():
+        monkeypatch.setenv(key, value)
+    for src in sorted(SMALL.glob("*.ipynb")):
+        declared = declared_parameters(nbformat.read(str(src), as_version=4))
+        papermill.execute_notebook(
+            str(src),
+            str(fresh / src.name),
+            parameters={k: v for k, v in params.items() if k in declared},
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(fresh),
+        )
+        shared_nb = result.out_dir / "notebooks" / src.name
+        assert outputs_of(shared_nb) == outputs_of(fresh / src.name), src.name
+        cells = nbformat.read(str(shared_nb), as_version=4).cells
+        counts = [c.execution_count for c in cells if c.cell_type == "code"]
+        assert counts == list(range(1, len(counts) + 1))
+
+
+def test_kernel_session_reuse_and_restart() -> None:
+    ks = KernelSession(KERNEL_ENV)
+    try:
+        ks.start()
+        assert ks.alive
+        ks.shutdown()
+        assert not ks.alive
+        ks.start()
+        assert ks.alive
+    finally:
+        ks.shutdown()
+
+
+def test_demo_run_has_every_contract_output(demo_run: Path) -> None:
+    names = {p.name for p in demo_run.iterdir()}
+    assert CONTRACT_FILES <= names
+    nbs = sorted(p.name for p in (demo_run / "notebooks").glob("*.ipynb"))
+    assert len(nbs) == 7 and nbs[0].startswith("01_") and nbs[-1].startswith("07_")
+    m = read_manifest(demo_run)
+    assert m["outcome"] == "succeeded" and len(m["notebooks"]) == 7
+    assert m["client"] == "Harbor Regional Health"
