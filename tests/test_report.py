@@ -1,0 +1,234 @@
+"""The client deliverable, checked as the client receives it.
+
+``report.html`` and ``report.pdf`` of the demo come from the session's one real run
+(``demo_run``); the XSS client is run once per module with the real runner. No mocks:
+the HTML is parsed, the PDF is read with pypdf.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import DEMO, FIXTURES, ROOT, copy_client
+from pypdf import PdfReader
+
+from kpikit import load_engagement, report
+from kpikit.errors import ReportError
+from kpikit.report_sections import SECTIONS, context, cover, figure, strategy
+from kpikit.runner import run_engagement
+
+XSS = FIXTURES / "xss_client"
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+
+EXTERNAL = re.compile(
+    r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//"""
+    r"""|url\(\s*["']?\s*(?:https?:)?//"""
+    r"""|@import\s+(?:url\()?\s*["']?\s*(?:https?:)?//"""
+    r"""|import\(\s*["']\s*(?:https?:)?//""",
+    re.IGNORECASE,
+)
+
+
+def visible_text(html: str) -> str:
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["style", "script"]):
+        tag.decompose()
+    return " ".join(soup.get_text(" ").split())
+
+
+@pytest.fixture(scope="module")
+def demo_html(demo_run: Path) -> str:
+    return (demo_run / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def xss_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    client = copy_client(XSS, tmp_path_factory.mktemp("xss"))
+    result = run_engagement(client, out=client.parent / "out", formats={"html", "pdf"})
+    assert result.ok, result.failure
+    return result.out_dir
+
+
+# -- contents ----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_html_has_every_section_heading_in_contract_order(demo_html: str) -> None:
+    soup = BeautifulSoup(demo_html, "html.parser")
+    h1 = [" ".join(h.get_text(" ").split()) for h in soup.find_all("h1")]
+    expected = [title for _, title in SECTIONS]
+    found = [t for t in h1 if t in expected]
+    assert found == expected, h1
+    assert h1[0] == "Strategy 2027: KPI Alignment Report"  # the cover title comes first
+
+
+@pytest.mark.slow
+def test_html_names_every_objective_and_every_selected_kpi(demo_html: str) -> None:
+    eng = load_engagement(DEMO)
+    text = visible_text(demo_html)
+    for title in eng.objectives["title"]:
+        assert " ".join(str(title).split()) in text, title
+    names = dict(zip(eng.metrics["id"], eng.metrics["name"], strict=True))
+    for mid in eng.kpis["metric_id"]:
+        assert names[mid] in text, names[mid]
+
+
+@pytest.mark.slow
+def test_html_cover_and_summary_facts(demo_html: str) -> None:
+    text = visible_text(demo_html)
+    for fact in ("Harbor Regional Health", "Review period 2026-Q3", "Northwind Advisory", "Confidential",
+                 "Top concerns", "Successes", "Outstanding steps", "Overall score"):
+        assert fact in text, fact
+    # the two red KPIs of the demo are named as concerns, with their numbers
+    assert "Patient 'would recommend' top-box score is off track: 71.4%" in text
+    assert "RN vacancy rate is off track: 9.9%" in text
+
+
+@pytest.mark.slow
+def test_html_is_self_contained(demo_html: str) -> None:
+    assert EXTERNAL.findall(demo_html) == []
+    assert "<script" not in demo_html.lower()  # the deliverable runs no code at all
+    assert "cdnjs" not in demo_html and "unpkg" not in demo_html
+
+
+@pytest.mark.slow
+def test_html_has_no_code_no_prompts_no_local_paths(demo_html: str, demo_run: Path) -> None:
+    assert "jp-InputArea" not in demo_html and "In&nbsp;[" not in demo_html and "Out[" not in demo_html
+    assert "load_engagement" not in demo_html and "report.cover(ctx)" not in demo_html
+    for path in (demo_run, demo_run.parent.parent, ROOT):
+        assert str(path) not in demo_html
+    assert not re.search(r"(?:/tmp/|/home/|/root/|[A-Z]:\\\\)", demo_html)
+
+
+@pytest.mark.slow
+def test_charts_are_inline_svg_with_text_title_and_description(demo_html: str) -> None:
+    soup = BeautifulSoup(demo_html, "html.parser")
+    figures = soup.select("figure.chart")
+    assert len(figures) >= 3 + len(load_engagement(DEMO).kpis)  # cascade, heatmap, map + one per KPI
+    for fig in figures:
+        svg = fig.find("svg")
+        assert svg is not None and svg.get("role") == "img" and svg.get("aria-label")
+        assert fig.select_one(".fig-title").get_text(strip=True)
+        assert fig.select_one(".fig-desc").get_text(strip=True)
+        assert svg.find(["path", "rect", "text"]) is not None
+    ids = [el["id"] for el in soup.select("svg [id]")]
+    assert len(ids) == len(set(ids)), "two inline SVGs share an element id"
+
+
+@pytest.mark.slow
+def test_tables_have_header_cells_and_status_reads_without_colour(demo_html: str) -> None:
+    soup = BeautifulSoup(demo_html, "html.parser")
+    tables = soup.select("table")
+    assert tables and all(t.find("th") is not None for t in tables)
+    badges = soup.select("table.scorecard .badge")
+    words = {b.get_text(" ", strip=True) for b in badges}
+    assert {"● On track", "▲ Watch", "■ Off track", "○ No data"} <= words
+
+
+# -- the PDF -----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_pdf_pages_client_contents_and_tags(demo_run: Path) -> None:
+    reader = PdfReader(str(demo_run / "report.pdf"))
+    assert len(reader.pages) > 1
+    first = reader.pages[0].extract_text()
+    assert "Harbor Regional Health" in first
+    contents = reader.pages[1].extract_text()
+    assert "Contents" in contents
+    for _, title in SECTIONS:
+        assert re.search(re.escape(title) + r"[\s.]*\d+", contents), f"no page number for {title}"
+    # running header with the client name from page 2 on; page numbers n / N
+    n = len(reader.pages)
+    third = reader.pages[2].extract_text()
+    assert "Harbor Regional Health" in third and f"3 / {n}" in third
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and str(root.get("/Lang", "")).startswith("en")
+    assert reader.metadata is not None and "Harbor Regional Health" in (reader.metadata.title or "")
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
+
+
+@pytest.mark.slow
+def test_letter_page_size_from_engagement_yaml(demo_run: Path, tmp_path: Path) -> None:
+    eng = load_engagement(DEMO)
+    eng.config.report.page_size = "Letter"
+    shutil.copy(demo_run / "notebooks" / "07_report.ipynb", tmp_path / "07_report.ipynb")
+    written = report.build_report(tmp_path / "07_report.ipynb", tmp_path, eng, {"pdf"})
+    assert written == [tmp_path / "report.pdf"]
+    box = PdfReader(str(written[0])).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (612, 792)
+
+
+# -- escaping ----------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_user_text_is_escaped_in_html(xss_run: Path) -> None:
+    page = (xss_run / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page.lower()
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.find_all("script") == [] and soup.find_all("img") == []
+    assert soup.find_all(attrs={"onerror": True}) == []
+    assert htmllib.escape(SCRIPT, quote=False) in page  # shown as text
+    text = visible_text(page)
+    assert SCRIPT in text and IMG in text
+    assert "Grow revenue by 10% by December 2026 <script>alert(1)</script>" in text
+
+
+@pytest.mark.slow
+def test_user_text_is_escaped_in_pdf(xss_run: Path) -> None:
+    reader = PdfReader(str(xss_run / "report.pdf"))
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "Evil & Co <script>alert(1)</script>" in text
+
+
+def test_sections_escape_every_user_text() -> None:
+    ctx = context(load_engagement(XSS))
+    for frag in (cover(ctx), strategy(ctx)):
+        assert "<script" not in frag.html and "<img src=x" not in frag.html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in frag.html
+
+
+def test_chart_figure_escapes_title_and_labels() -> None:
+    import altair as alt
+    import pandas as pd
+
+    chart = alt.Chart(pd.DataFrame({"k": [SCRIPT, IMG], "v": [1, 2]})).mark_bar().encode(x="v", y="k")
+    fig = figure(chart, f"Title {SCRIPT}", f"About {IMG}")
+    assert "<script" not in str(fig.svg) and "<img" not in str(fig.svg)
+    assert "&lt;script&gt;" in str(fig.svg)
+
+
+# -- errors ------------------------------------------------------------------------------
+
+def test_unknown_format_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="unknown report format"):
+        report.build_report(tmp_path / "x.ipynb", tmp_path, load_engagement(XSS), {"docx"})
+
+
+def test_unreadable_notebook_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "07_report.ipynb"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ReportError, match="07_report.ipynb"):
+        report.build_report(bad, tmp_path, load_engagement(XSS), {"html"})
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_a_local_path_in_the_output_is_refused(tmp_path: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    eng = load_engagement(XSS)
+    nb = new_notebook()
+    cell = new_code_cell("x")
+    cell.outputs = [new_output("display_data", data={"text/html": f"<p>{eng.path.resolve()}</p>"})]
+    nb.cells.append(cell)
+    path = tmp_path / "07_report.ipynb"
+    nbformat.write(nb, str(path))
+    with pytest.raises(ReportError, match="local folder path"):
+        report.build_report(path, tmp_path, eng, {"html"})
+    assert not (tmp_path / "report.html").exists()
