@@ -142,7 +142,7 @@ def parse_config(text: str, file: str = CONFIG_FILE) -> tuple[EngagementConfig |
             problem = Problem(file, _line_of(node, loc), describe_error(err, loc))
             if problem not in problems:
                 problems.append(problem)
-        return None, problems
+        return None, sorted(problems, key=lambda p: p.line or 0)
 
 
 def _where(loc: tuple[Any, ...]) -> str:
