@@ -41,9 +41,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from jupyter_client import KernelManager
-from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import KernelManager
 from jupyter_core.utils import run_sync
 
 from .errors import KernelStartError, KpikitError
@@ -87,7 +87,7 @@ def imported_modules(notebooks: Iterable[Path]) -> list[str]:
     seen: dict[str, None] = {}
     for path in notebooks:
         try:
-            nb = nbformat.read(str(path), as_version=4)
+            nb = nbformat.read(str(path), as_version=4)  # type: ignore[no-untyped-call]
         except Exception:  # the run reports an unreadable notebook properly later
             continue
         for cell in nb.cells:
@@ -195,7 +195,7 @@ def reset_kernel(cwd: str) -> None:
         sys.path[:] = _BASELINE["path"]
         os.environ.clear()
         os.environ.update(_BASELINE["environ"])
-        warnings.filters[:] = _BASELINE["warnings"]
+        warnings.filters[:] = _BASELINE["warnings"]  # type: ignore[index]
     pd = sys.modules.get("pandas")
     if pd is not None:
         before = _BASELINE.get("pandas", {})
@@ -350,7 +350,7 @@ class KernelSession:
         run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
         # before anything in the kernel imports jsonschema (see SLOW_OPTIONAL_MODULES)
         self._execute_quietly(
-            "import sys as _s; [_s.modules.setdefault(_m, None) for _m in %r]; del _s" % (SLOW_OPTIONAL_MODULES,)
+            f"import sys as _s; [_s.modules.setdefault(_m, None) for _m in {SLOW_OPTIONAL_MODULES!r}]; del _s"
         )
 
     def _kernel_stderr(self) -> str:
@@ -481,7 +481,7 @@ class KernelSession:
         register_engine()
         self.start()
         output.parent.mkdir(parents=True, exist_ok=True)
-        declared = declared_parameters(nbformat.read(str(source), as_version=4))
+        declared = declared_parameters(nbformat.read(str(source), as_version=4))  # type: ignore[no-untyped-call]
         params = {k: v for k, v in parameters.items() if k in declared}
         partial = output.with_name(f".{output.stem}.partial{output.suffix}")
         self.current_nb = None
@@ -508,7 +508,7 @@ class KernelSession:
                 self.broken = True
                 if self.current_nb is not None and not partial.exists():
                     with contextlib.suppress(Exception):
-                        nbformat.write(self.current_nb, str(partial))
+                        nbformat.write(self.current_nb, str(partial))  # type: ignore[no-untyped-call]
             if partial.exists():
                 os.replace(partial, output)
             raise

@@ -301,7 +301,7 @@ def _cell_index(written: Path, exc: Any) -> int | None:
     try:
         import nbformat
 
-        nb = nbformat.read(str(written), as_version=4)
+        nb = nbformat.read(str(written), as_version=4)  # type: ignore[no-untyped-call]
     except Exception:
         return index
     for i, cell in enumerate(nb.cells):

@@ -70,7 +70,7 @@ def test_run_writes_every_output_and_leaves_inputs_alone(make_client: Any) -> No
     assert result.ok, result.failure
     out = result.out_dir
     assert out.parent == client / "runs"
-    assert CONTRACT_FILES <= {p.name for p in out.iterdir()}
+    assert {p.name for p in out.iterdir()} >= CONTRACT_FILES
     assert sorted(p.name for p in (out / "notebooks").iterdir()) == ["01_objectives.ipynb", "02_review.ipynb", "03_report.ipynb"]
     assert hash_inputs(client) == before
     assert (out / "report.pdf").read_bytes().startswith(b"%PDF")
@@ -79,13 +79,17 @@ def test_run_writes_every_output_and_leaves_inputs_alone(make_client: Any) -> No
 
     m = read_manifest(out)
     eng = load_engagement(client)
-    assert m["outcome"] == "succeeded" and m["failure"] is None
-    assert m["client"] == "Harbor Regional Health" and m["period"] == "2026-Q3"
-    assert m["inputs"] == eng.fingerprints and "kpis.csv" in m["inputs"]
+    assert m["outcome"] == "succeeded"
+    assert m["failure"] is None
+    assert m["client"] == "Harbor Regional Health"
+    assert m["period"] == "2026-Q3"
+    assert m["inputs"] == eng.fingerprints
+    assert "kpis.csv" in m["inputs"]
     assert set(m["packages"]) >= {"kpikit", "pandas", "papermill", "nbclient", "nbconvert", "altair", "weasyprint", "python"}
     assert [n["notebook"] for n in m["notebooks"]] == ["01_objectives.ipynb", "02_review.ipynb", "03_report.ipynb"]
     assert all(n["seconds"] > 0 for n in m["notebooks"])
-    assert m["parameters"]["period"] == "2026-Q3" and m["parameters"]["client_dir"] == str(client.resolve())
+    assert m["parameters"]["period"] == "2026-Q3"
+    assert m["parameters"]["client_dir"] == str(client.resolve())
     assert m["started"] <= m["finished"]
     assert set(m["outputs"]) >= CONTRACT_FILES
 
@@ -108,10 +112,12 @@ def test_csvs_are_what_the_engine_api_returns(make_client: Any) -> None:
         data = (result.out_dir / name).read_bytes()
         assert data == frame_to_csv_bytes(frame), name
         rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
-        assert rows[0] == list(frame.columns) and len(rows) == len(frame) + 1
+        assert rows[0] == list(frame.columns)
+        assert len(rows) == len(frame) + 1
     header = (result.out_dir / "findings.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == "code,severity,item_id,message"
-    assert len(expected["findings.csv"]) > 0 and len(expected["scorecard.csv"]) > 0
+    assert len(expected["findings.csv"]) > 0
+    assert len(expected["scorecard.csv"]) > 0
     assert not (result.out_dir / "report.pdf").exists()
 
 
@@ -120,7 +126,8 @@ def test_period_override_is_passed_as_text(make_client: Any, tmp_path: Path) -> 
     out = tmp_path / "out-2026"
     result = run_engagement(client, out=out, period="2026", notebooks=SMALL, formats={"html"})
     assert result.ok, result.failure
-    assert result.out_dir == out and not (client / "runs").exists()
+    assert result.out_dir == out
+    assert not (client / "runs").exists()
     assert printed_by(out / "notebooks" / "01_objectives.ipynb", "print(eng.client") == "Harbor Regional Health str 2026\n"
     assert read_manifest(out)["period"] == "2026"
 
@@ -135,7 +142,8 @@ def test_input_errors_raise_before_anything_is_written(make_client: Any, tmp_pat
     with pytest.raises(EngagementError) as err:
         run_engagement(client, out=tmp_path / "never", notebooks=SMALL)
     assert any(p.file == "metrics.csv" and p.line == 2 for p in err.value.problems)
-    assert not (tmp_path / "never").exists() and not (client / "runs").exists()
+    assert not (tmp_path / "never").exists()
+    assert not (client / "runs").exists()
     assert hash_inputs(client) == before
 
 
@@ -173,21 +181,25 @@ def test_failing_notebook_keeps_partial_outputs_and_earlier_runs(make_client: An
     broken = break_notebook(SMALL, tmp_path / "broken", "02_review.ipynb", "x = 1\nraise ValueError('the actuals do not add up')")
 
     result = run_engagement(client, notebooks=broken, formats={"html"})
-    assert result.outcome == "failed" and result.out_dir != first.out_dir
+    assert result.outcome == "failed"
+    assert result.out_dir != first.out_dir
     f = result.failure
     assert f is not None
     assert (f.notebook, f.ename, f.evalue) == ("02_review.ipynb", "ValueError", "the actuals do not add up")
     m = read_manifest(result.out_dir)
     assert m["outcome"] == "failed"
-    assert m["failure"]["notebook"] == "02_review.ipynb" and m["failure"]["ename"] == "ValueError"
+    assert m["failure"]["notebook"] == "02_review.ipynb"
+    assert m["failure"]["ename"] == "ValueError"
     written = nbformat.read(str(result.out_dir / "notebooks" / "02_review.ipynb"), as_version=4)
     failing = written.cells[m["failure"]["cell_index"]]
-    assert "raise ValueError" in failing.source and failing.outputs[0]["output_type"] == "error"
+    assert "raise ValueError" in failing.source
+    assert failing.outputs[0]["output_type"] == "error"
     assert [n["status"] for n in m["notebooks"]] == ["succeeded", "failed"]
     assert (result.out_dir / "notebooks" / "01_objectives.ipynb").exists()
     assert not (result.out_dir / "notebooks" / "03_report.ipynb").exists()
     assert (result.out_dir / "findings.csv").exists()
-    assert not (result.out_dir / "report.html").exists() and not (result.out_dir / "report.pdf").exists()
+    assert not (result.out_dir / "report.html").exists()
+    assert not (result.out_dir / "report.pdf").exists()
     assert not any(p.name.startswith(".") for p in result.out_dir.rglob("*"))
     # the earlier run's folder is exactly as it was (the new run only added its own folder)
     now = hash_inputs(first.out_dir.parent)
@@ -249,9 +261,12 @@ def test_kernel_session_reuse_and_restart() -> None:
 
 def test_demo_run_has_every_contract_output(demo_run: Path) -> None:
     names = {p.name for p in demo_run.iterdir()}
-    assert CONTRACT_FILES <= names
+    assert names >= CONTRACT_FILES
     nbs = sorted(p.name for p in (demo_run / "notebooks").glob("*.ipynb"))
-    assert len(nbs) == 7 and nbs[0].startswith("01_") and nbs[-1].startswith("07_")
+    assert len(nbs) == 7
+    assert nbs[0].startswith("01_")
+    assert nbs[-1].startswith("07_")
     m = read_manifest(demo_run)
-    assert m["outcome"] == "succeeded" and len(m["notebooks"]) == 7
+    assert m["outcome"] == "succeeded"
+    assert len(m["notebooks"]) == 7
     assert m["client"] == "Harbor Regional Health"
