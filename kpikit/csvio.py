@@ -82,7 +82,7 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
             problems.append(Problem(file, start, f"malformed CSV: {exc}"))
             break
         prev_end = reader.line_num
-        if not record or all(not c.strip() for c in record):
+        if not "".join(record).strip():  # blank line, or only separators
             continue
         if header is None:
             written = [c.strip().lstrip("\ufeff") for c in record]
