@@ -75,7 +75,10 @@ def children_of(parents: dict[str, str | None]) -> dict[str | None, list[str]]:
 
 def unit_ancestors(eng: Engagement, unit_id: str) -> list[str]:
     """The unit itself and every unit above it, nearest first."""
-    parents = unit_parents(eng)
+    return _ancestors(unit_parents(eng), unit_id)
+
+
+def _ancestors(parents: dict[str, str | None], unit_id: str) -> list[str]:
     out: list[str] = []
     node: str | None = unit_id
     while node is not None and node not in out:
@@ -203,12 +206,13 @@ def wrong_unit_links(eng: Engagement) -> pd.DataFrame:
     Columns ``objective_id, org_unit_id, parent_id, parent_unit_id``.
     """
     units = objective_units(eng)
+    tree = unit_parents(eng)
     rows = []
     for oid, parent in objective_parents(eng).items():
         if parent is None or parent not in units:
             continue
         mine, theirs = units[oid], units[parent]
-        if theirs not in unit_ancestors(eng, mine):
+        if theirs not in _ancestors(tree, mine):
             rows.append({"objective_id": oid, "org_unit_id": mine, "parent_id": parent, "parent_unit_id": theirs})
     return pd.DataFrame(rows, columns=["objective_id", "org_unit_id", "parent_id", "parent_unit_id"])
 
@@ -260,7 +264,7 @@ def valid_parents(eng: Engagement, objective_id: str) -> list[str]:
     if objective_id not in parents:
         raise KeyError(f"no objective '{objective_id}'")
     banned = _subtree(children_of(parents), objective_id)
-    allowed_units = set(unit_ancestors(eng, units[objective_id]))
+    allowed_units = set(_ancestors(unit_parents(eng), units[objective_id]))
     return sorted(o for o in parents if o not in banned and units[o] in allowed_units)
 
 
@@ -276,12 +280,13 @@ def valid_units(eng: Engagement, objective_id: str) -> list[str]:
         raise KeyError(f"no objective '{objective_id}'")
     kids = children_of(parents).get(objective_id, [])
     parent = parents[objective_id]
+    tree = unit_parents(eng)
+    kid_lines = [set(_ancestors(tree, units[k])) for k in kids]
     out = []
-    for uid in unit_names(eng):
-        above = set(unit_ancestors(eng, uid))
-        if parent is not None and parent in units and units[parent] not in above:
+    for uid in tree:
+        if parent is not None and parent in units and units[parent] not in _ancestors(tree, uid):
             continue
-        if any(uid not in unit_ancestors(eng, units[k]) for k in kids):
+        if any(uid not in line for line in kid_lines):
             continue
         out.append(uid)
     return sorted(out)
@@ -360,12 +365,19 @@ def edges(eng: Engagement, nodes: pd.DataFrame | None = None) -> pd.DataFrame:
 __all__ = [
     "NO_PILLAR",
     "Coverage",
+    "children_of",
     "coverage",
     "edges",
     "effective_pillars",
     "findings",
     "layout",
+    "objective_parents",
+    "objective_titles",
+    "objective_units",
     "ownership",
+    "unit_ancestors",
+    "unit_names",
+    "unit_parents",
     "units_without_objectives",
     "valid_parents",
     "valid_units",

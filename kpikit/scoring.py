@@ -226,6 +226,8 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
 
 __all__ = [
     "PRECISION",
+    "RANKED_COLUMNS",
+    "SENSITIVITY_CHANGES",
     "findings",
     "ranked",
     "recommended",

@@ -145,15 +145,26 @@ def assess(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     realism check starts from (default: the engagement's current period).
     """
     obj = eng.objectives
-    metrics = eng.metrics.set_index("id")
+    m = eng.metrics
+    unit_of = {str(i): u for i, u in zip(m["id"], m["unit"], strict=True)}
+    source_of = {str(i): d for i, d in zip(m["id"], m["data_source"], strict=True)}
     kpis = eng.kpis
     pillars = cascade.effective_pillars(eng)
     realism = _realism(eng, period) if len(kpis) else None
     pillar_names = {p.id: p.name for p in eng.config.pillars}
     rows: list[dict[str, object]] = []
+    # plain records per objective: (metric ID, target period) and (metric, realistic flag, reason)
+    kpis_of: dict[str, list[tuple[str, object]]] = {}
+    for o, mid, tp in zip(kpis["objective_id"], kpis["metric_id"], kpis["target_period"], strict=True):
+        kpis_of.setdefault(str(o), []).append((str(mid), tp))
+    realism_of: dict[str, list[tuple[str, bool | None, str]]] = {}
+    if realism is not None:
+        for o, mid, flag, why in zip(realism["objective_id"], realism["metric_id"], realism["realistic"],
+                                     realism["reason"], strict=True):
+            realism_of.setdefault(str(o), []).append((str(mid), None if pd.isna(flag) else bool(flag), str(why)))
     for r in obj.itertuples(index=False):
         oid = str(r.id)
-        mine = kpis[kpis["objective_id"] == oid]
+        mine = kpis_of.get(oid, [])
 
         def add(criterion: str, passed: bool, reason: str, oid: str = oid) -> None:
             rows.append({"objective_id": oid, "criterion": criterion, "passed": bool(passed), "reason": reason})
@@ -163,42 +174,43 @@ def assess(eng: Engagement, period: str | None = None) -> pd.DataFrame:
         # Measurable
         if not eng.has("kpis"):
             add("Measurable", False, "No KPIs have been selected yet (kpis.csv is not filled in).")
-        elif mine.empty:
+        elif not mine:
             add("Measurable", False, "No KPI is selected for it, so progress cannot be measured.")
         else:
-            ok: list[tuple[str, list[str]]] = []
+            ok: list[str] = []
             gaps: list[tuple[str, list[str]]] = []
-            for m in mine["metric_id"]:
-                unit = metrics.at[m, "unit"] if m in metrics.index else None
-                src = metrics.at[m, "data_source"] if m in metrics.index else None
-                missing = [w for w, v in (("unit", unit), ("data source", src)) if not isinstance(v, str) or not v]
-                (gaps if missing else ok).append((str(m), missing))
+            for mid, _ in mine:
+                missing = [w for w, v in (("unit", unit_of.get(mid)), ("data source", source_of.get(mid)))
+                           if not isinstance(v, str) or not v]
+                if missing:
+                    gaps.append((mid, missing))
+                else:
+                    ok.append(mid)
             if ok:
-                add("Measurable", True, f"Measured by {', '.join(m for m, _ in ok)}, with a unit and a data source.")
+                add("Measurable", True, f"Measured by {', '.join(ok)}, with a unit and a data source.")
             else:
-                detail = "; ".join(f"{m} has no {' and no '.join(miss)}" for m, miss in gaps)
+                detail = "; ".join(f"{mid} has no {' and no '.join(miss)}" for mid, miss in gaps)
                 add("Measurable", False, f"None of its KPIs can be measured yet: {detail}.")
 
         # Achievable
-        if mine.empty:
+        if not mine:
             add("Achievable", True, "No KPI target yet, so there is nothing to judge as unrealistic.")
         elif realism is None:
             add("Achievable", True, "Target realism could not be checked (the realism check is not available).")
         else:
-            rr = realism[realism["objective_id"] == oid]
-            flags = [None if pd.isna(v) else bool(v) for v in rr["realistic"]]
-            bad = rr[[f is False for f in flags]]
-            unknown = rr[[f is None for f in flags]]
-            if len(bad):
-                detail = " ".join(f"{str(why).rstrip('. ')}." for why in bad["reason"])
+            verdicts = realism_of.get(oid, [])
+            bad = [why for _, flag, why in verdicts if flag is False]
+            unknown = [mid for mid, flag, _ in verdicts if flag is None]
+            if bad:
+                detail = " ".join(f"{why.rstrip('. ')}." for why in bad)
                 head = ("Its KPI target looks unrealistic." if len(mine) == 1
                         else f"{len(bad)} of its {len(mine)} KPI targets look unrealistic.")
                 add("Achievable", False, f"{head} {detail}")
             elif len(unknown) == len(mine):
                 add("Achievable", True, "Not enough history to judge whether the targets are realistic.")
-            elif len(unknown):
+            elif unknown:
                 add("Achievable", True, f"The targets look realistic (not enough history to judge "
-                                        f"{', '.join(unknown['metric_id'].astype('str'))}).")
+                                        f"{', '.join(unknown)}).")
             else:
                 add("Achievable", True, "Every KPI target is within what the metric's history and benchmark support.")
 
@@ -225,11 +237,11 @@ def assess(eng: Engagement, period: str | None = None) -> pd.DataFrame:
             add("Time-bound", False, "It has no due date.")
         else:
             late = []
-            for m, tp in zip(mine["metric_id"], mine["target_period"], strict=True):
+            for mid, tp in mine:
                 if isinstance(tp, str):
                     end = Period.parse(tp).end_date
                     if end > due:
-                        late.append(f"{m} targets {tp} (ends {end.isoformat()})")
+                        late.append(f"{mid} targets {tp} (ends {end.isoformat()})")
             if late:
                 add("Time-bound", False, f"KPI targets fall after the due date {due.isoformat()}: {'; '.join(late)}.")
             else:

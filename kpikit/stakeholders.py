@@ -82,7 +82,8 @@ def raci_matrix(eng: Engagement) -> pd.DataFrame:
     """
     base = items(eng)
     raci = eng.raci
-    extra_ids = [i for i in dict.fromkeys(raci["item_id"].astype("str")) if i not in set(base["item_id"])]
+    known = set(base["item_id"])
+    extra_ids = [i for i in dict.fromkeys(raci["item_id"].astype("str")) if i not in known]
     if extra_ids:
         names = dict(zip(eng.metrics["id"], eng.metrics["name"], strict=True))
         titles = dict(zip(eng.objectives["id"], eng.objectives["title"], strict=True))
@@ -93,13 +94,15 @@ def raci_matrix(eng: Engagement) -> pd.DataFrame:
     letters: dict[tuple[str, str], set[str]] = {}
     for i, p, r in zip(raci["item_id"], raci["stakeholder_id"], raci["raci"], strict=True):
         letters.setdefault((str(i), str(p)), set()).add(str(r))
-    out = base[["item_id", "kind", "name"]].copy()
-    for p in people:
-        out[p] = pd.Series(
-            ["/".join(x for x in RACI_ORDER if x in letters.get((i, p), set())) for i in out["item_id"]],
-            index=out.index, dtype="str",
-        )
-    return out
+    head = base[["item_id", "kind", "name"]].reset_index(drop=True)
+    item_ids = [str(i) for i in head["item_id"]]
+    cells = {p: ["" for _ in item_ids] for p in people}
+    row_of = {i: n for n, i in enumerate(item_ids)}
+    for (i, p), got in letters.items():
+        if p in cells and i in row_of:
+            cells[p][row_of[i]] = "/".join(x for x in RACI_ORDER if x in got)
+    grid = pd.DataFrame(cells, index=head.index, columns=people, dtype="str")
+    return pd.concat([head, grid], axis=1)
 
 
 def accountability(eng: Engagement) -> pd.DataFrame:
