@@ -142,6 +142,43 @@ def test_formula_looking_text_is_stored_as_text(workbook: Path) -> None:
     assert "<f>" not in raw  # no formula anywhere in the objectives sheet
 
 
+def test_user_text_that_looks_like_a_formula_is_never_a_formula(client: Path, tmp_path: Path) -> None:
+    yaml = (client / "engagement.yaml").read_text()
+    (client / "engagement.yaml").write_text(yaml.replace("client: Small Excel Client", "client: '=HYPERLINK(\"http://x\")'"))
+    (client / "org_units.csv").write_text("id,name,parent_id,lead,=cmd|' /C calc'!A0\nORG,+Small,,@lead,-1+1\nORG-OPS,Ops,ORG,,\n")
+    out = tmp_path / "f.xlsx"
+    export_workbook(load_engagement(client), out)
+    with zipfile.ZipFile(out) as zf:
+        assert not any("<f>" in zf.read(n).decode("utf-8", "replace") for n in zf.namelist() if n.endswith(".xml"))
+    wb = openpyxl.load_workbook(out)
+    assert wb["Instructions"]["A1"].value.startswith("=HYPERLINK")
+    assert [c.value for c in wb["org_units"][1]][-1] == "=cmd|' /c calc'!a0"  # names are lower-cased by the loader
+    assert all(c.data_type == "s" for c in wb["org_units"][2] if c.value is not None)
+    before = folder_hashes(client)
+    assert not import_workbook(out, client).changed
+    assert folder_hashes(client) == before
+
+
+def test_rows_added_on_several_sheets_reference_each_other(client: Path, workbook: Path) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        wb["metrics"].append(["M-NEW", "New metric", None, None, "%", "Down", "quarterly"])
+        wb["actuals"].append(["M-NEW", "2026 Q2", 12.5])
+        wb["kpis"].append(["OBJ-2", "M-NEW", 10, "Q4 2027"])
+
+    edit(workbook, change)
+    result = import_workbook(workbook, client, today=TODAY)
+    assert sorted(result.written) == ["actuals.csv", "changes.csv", "kpis.csv", "metrics.csv"]
+    assert (client / "metrics.csv").read_text().endswith("M-NEW,New metric,,,%,down,quarterly,,,,\n")
+    assert "OBJ-2,M-NEW,10,2027-Q4," in (client / "kpis.csv").read_text()
+    assert "OBJ-2/M-NEW,KPI selected: target 10 by 2027-Q4" in (client / "changes.csv").read_text()
+
+
+def test_unknown_table_in_sheets_option_is_a_usage_error(client: Path, tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["excel", "export", str(client), str(tmp_path / "x.xlsx"), "--sheets", "budget"])
+    assert info.value.code == 2
+
+
 def test_export_only_some_sheets(client: Path, tmp_path: Path) -> None:
     out = tmp_path / "some.xlsx"
     assert main(["excel", "export", str(client), str(out), "--sheets", "actuals", "kpis"]) == 0

@@ -120,7 +120,8 @@ def _write_table(ws: Worksheet, spec: TableSpec, df: pd.DataFrame, lists: dict[s
     kinds = [_column(spec, c) for c in columns]
     last_row = min(MAX_ROW, len(df) + 1 + EXTRA_INPUT_ROWS)
     for j, (name, col) in enumerate(zip(columns, kinds, strict=True), start=1):
-        cell = ws.cell(row=1, column=j, value=name)
+        cell = ws.cell(row=1, column=j)
+        _set_text(cell, name)
         cell.font = HEADER_FONT
         cell.fill = REQUIRED_FILL if col.nonempty or col.required else OPTIONAL_FILL
         cell.border = HEADER_BORDER
@@ -136,7 +137,17 @@ def _write_table(ws: Worksheet, spec: TableSpec, df: pd.DataFrame, lists: dict[s
         widest = max([len(name) + 3, *(len(s) for s in sample)]) if col.kind != "date" else 12
         ws.column_dimensions[get_column_letter(j)].width = max(9, min(60, widest + 2))
     ws.freeze_panes = "A2"
+    _print_setup(ws, landscape=len(columns) > 4)
+    ws.print_title_rows = "1:1"
     ws.auto_filter.ref = f"A1:{get_column_letter(max(1, len(columns)))}{len(df) + 1}"
+
+
+def _print_setup(ws: Worksheet, landscape: bool) -> None:
+    """One page wide when printed: clients do print these to fill them in by hand."""
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
 
 
 def _column(spec: TableSpec, name: str) -> Column:
@@ -254,14 +265,23 @@ GENERAL_RULES = (
 )
 
 
+INSTRUCTION_WIDTHS = (22, 14, 60, 50)
+
+
+def _fit_height(ws: Worksheet, row: int, texts: Sequence[str]) -> None:
+    """Row height for wrapped text: spreadsheets do not grow rows that a program wrote."""
+    lines = max(math.ceil(len(t) / (w * 1.1)) for t, w in zip(texts, INSTRUCTION_WIDTHS, strict=False)) or 1
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines
+
+
 def _write_instructions(ws: Worksheet, eng: Engagement, specs: list[TableSpec]) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 14
-    ws.column_dimensions["C"].width = 60
-    ws.column_dimensions["D"].width = 50
+    for j, width in enumerate(INSTRUCTION_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
     r = 1
-    title = ws.cell(row=r, column=1, value=f"{eng.client}: engagement workbook")
+    title = ws.cell(row=r, column=1)
+    _set_text(title, f"{eng.client}: engagement workbook")
     title.font = Font(bold=True, size=14)
     r += 2
     for rule in GENERAL_RULES:
@@ -269,7 +289,7 @@ def _write_instructions(ws: Worksheet, eng: Engagement, specs: list[TableSpec]) 
         cell = ws.cell(row=r, column=1)
         _set_text(cell, rule)
         cell.alignment = wrap
-        ws.row_dimensions[r].height = 15 * (1 + len(rule) // 130)
+        ws.row_dimensions[r].height = 15 * math.ceil(len(rule) / 150)
         r += 1
     for spec in specs:
         r += 1
@@ -278,11 +298,11 @@ def _write_instructions(ws: Worksheet, eng: Engagement, specs: list[TableSpec]) 
         r += 1
         _set_text(ws.cell(row=r, column=1), spec.help)
         if spec.name == "metric_scores":
-            s = eng.config.scoring
-            weights = ", ".join(f"{k} {v:g}" for k, v in s.criteria.items())
-            _set_text(ws.cell(row=r, column=3), f"Criteria and weights from engagement.yaml: {weights}; scale "
-                      f"{s.scale[0]:g} to {s.scale[1]:g}, higher is always better; select threshold {s.select_threshold:g}.")
-            ws.cell(row=r, column=3).alignment = wrap
+            sc = eng.config.scoring
+            weights = ", ".join(f"{k} {v:g}" for k, v in sc.criteria.items())
+            r += 1
+            _set_text(ws.cell(row=r, column=1), f"Criteria and weights from engagement.yaml: {weights}; scale "
+                      f"{sc.scale[0]:g} to {sc.scale[1]:g}, higher is always better; select threshold {sc.select_threshold:g}.")
         r += 1
         for j, label in enumerate(("column", "required", "meaning", "allowed values"), start=1):
             cell = ws.cell(row=r, column=j, value=label)
@@ -291,9 +311,11 @@ def _write_instructions(ws: Worksheet, eng: Engagement, specs: list[TableSpec]) 
         r += 1
         for col in spec.columns:
             need = "yes" if col.nonempty else ("column only" if col.required else "no")
-            for j, text in enumerate((col.name, need, col.help, allowed_values(spec, col)), start=1):
+            texts = (col.name, need, col.help, allowed_values(spec, col))
+            for j, text in enumerate(texts, start=1):
                 cell = ws.cell(row=r, column=j)
                 _set_text(cell, text)
                 cell.alignment = wrap
+            _fit_height(ws, r, texts)
             r += 1
-    ws.freeze_panes = "A2"
+    _print_setup(ws, landscape=False)
