@@ -173,6 +173,20 @@ def num(value: object, unit: object = None) -> str:
     return fmt(f, None if missing(unit) else str(unit))
 
 
+SHORT_UNIT = 8
+"""Units up to this many characters are printed with each number; longer ones once, by the KPI's name."""
+
+
+def short_unit(unit: object) -> bool:
+    """Whether a unit is short enough to repeat after every number in a table."""
+    return not missing(unit) and len(str(unit)) <= SHORT_UNIT
+
+
+def tnum(value: object, unit: object = None) -> str:
+    """A number for a table cell: with its unit when the unit is short, bare otherwise."""
+    return num(value, unit if short_unit(unit) else None)
+
+
 def pct(value: object, digits: int = 0) -> str:
     """A share 0..1 as a percentage: ``pct(0.953)`` -> ``'95%'``."""
     if missing(value):
@@ -553,9 +567,10 @@ def kpi_scorecard(ctx: ReportContext) -> Fragment:
                 if ctx.period is not None else None
             kpis.append({
                 "metric_id": r["metric_id"], "name": _kpi_label(ctx, oid, r["metric_id"]),
+                "unit": "" if short_unit(r["unit"]) else text(r["unit"], ""),
                 "period": text(r["period"]), "status": r["status"],
-                "actual": num(r["actual"], r["unit"]), "expected": num(r["expected"], r["unit"]),
-                "target": num(r["target"], r["unit"]), "target_period": text(r["target_period"]),
+                "actual": tnum(r["actual"], r["unit"]), "expected": tnum(r["expected"], r["unit"]),
+                "target": tnum(r["target"], r["unit"]), "target_period": text(r["target_period"]),
                 "trend": _arrow(r["trend"]), "spark": spark.svg if spark else None,
                 "change": text(r["status_change"], ""),
             })
@@ -679,10 +694,11 @@ def targets_benchmarks(ctx: ReportContext) -> Fragment:
                      ctx.eng, oid, mid, ctx.period_override)
         src = sources.get((oid, mid), {})
         kpis.append({"objective_id": oid, "name": _kpi_label(ctx, oid, mid), "fig": fig,
+                     "unit": "" if short_unit(unit) else text(unit, ""),
                      "realistic": realistic, "reason": text(v.get("reason"), ""),
-                     "baseline": num(r["baseline"], unit), "baseline_period": text(r["baseline_period"], ""),
-                     "target": num(r["target"], unit), "target_period": text(r["target_period"], ""),
-                     "stretch": num(r["stretch"], unit), "benchmark": num(r["benchmark"], unit),
+                     "baseline": tnum(r["baseline"], unit), "baseline_period": text(r["baseline_period"], ""),
+                     "target": tnum(r["target"], unit), "target_period": text(r["target_period"], ""),
+                     "stretch": tnum(r["stretch"], unit), "benchmark": tnum(r["benchmark"], unit),
                      "benchmark_source": text(ctx.selected.loc[(ctx.selected["objective_id"] == oid)
                                                                & (ctx.selected["metric_id"] == mid),
                                                                "benchmark_source"].iloc[0], ""),

@@ -69,10 +69,12 @@ def test_notebooks_are_generated_from_build_script_and_committed_without_outputs
 def test_notebook_shape_guide_parameters_setup_editor(name: str) -> None:
     nb = read(notebooks_dir() / f"{name}.ipynb")
     first, params = nb.cells[0], nb.cells[1]
-    assert first.cell_type == "markdown" and "guide" in tags(first)
+    assert first.cell_type == "markdown"
+    assert "guide" in tags(first)
     assert "What good looks like" in first.source or "what good looks like" in first.source.lower()
     assert "parameters" in tags(params)
-    assert "client_dir: str" in params.source and "period: str | None = None" in params.source
+    assert "client_dir: str" in params.source
+    assert "period: str | None = None" in params.source
     assert "static_charts: bool = False" in params.source
     if name == "07_report":
         assert 'output_dir: str = ""' in params.source
@@ -87,7 +89,9 @@ def test_notebook_shape_guide_parameters_setup_editor(name: str) -> None:
     # a few readable cells: calls and display, no logic
     assert len(code) <= 16
     for c in code:
-        assert "def " not in c.source and "for " not in c.source and "class " not in c.source
+        assert "def " not in c.source
+        assert "for " not in c.source
+        assert "class " not in c.source
 
 
 def test_report_notebook_calls_every_section_in_contract_order() -> None:
@@ -151,4 +155,5 @@ def test_report_notebook_runs_under_plain_papermill(minimal_client: Path, tmp_pa
     nb = read(out)
     assert errors_in(nb) == []
     html = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
-    assert "Minimal Ltd" in html and 'id="sec-appendix"' in html
+    assert "Minimal Ltd" in html
+    assert 'id="sec-appendix"' in html

@@ -93,13 +93,17 @@ def test_html_cover_and_summary_facts(demo_html: str) -> None:
 def test_html_is_self_contained(demo_html: str) -> None:
     assert EXTERNAL.findall(demo_html) == []
     assert "<script" not in demo_html.lower()  # the deliverable runs no code at all
-    assert "cdnjs" not in demo_html and "unpkg" not in demo_html
+    assert "cdnjs" not in demo_html
+    assert "unpkg" not in demo_html
 
 
 @pytest.mark.slow
 def test_html_has_no_code_no_prompts_no_local_paths(demo_html: str, demo_run: Path) -> None:
-    assert "jp-InputArea" not in demo_html and "In&nbsp;[" not in demo_html and "Out[" not in demo_html
-    assert "load_engagement" not in demo_html and "report.cover(ctx)" not in demo_html
+    assert "jp-InputArea" not in demo_html
+    assert "In&nbsp;[" not in demo_html
+    assert "Out[" not in demo_html
+    assert "load_engagement" not in demo_html
+    assert "report.cover(ctx)" not in demo_html
     for path in (demo_run, demo_run.parent.parent, ROOT):
         assert str(path) not in demo_html
     assert not re.search(r"(?:/tmp/|/home/|/root/|[A-Z]:\\\\)", demo_html)
@@ -112,7 +116,9 @@ def test_charts_are_inline_svg_with_text_title_and_description(demo_html: str) -
     assert len(figures) >= 3 + len(load_engagement(DEMO).kpis)  # cascade, heatmap, map + one per KPI
     for fig in figures:
         svg = fig.find("svg")
-        assert svg is not None and svg.get("role") == "img" and svg.get("aria-label")
+        assert svg is not None
+        assert svg.get("role") == "img"
+        assert svg.get("aria-label")
         assert fig.select_one(".fig-title").get_text(strip=True)
         assert fig.select_one(".fig-desc").get_text(strip=True)
         assert svg.find(["path", "rect", "text"]) is not None
@@ -124,7 +130,8 @@ def test_charts_are_inline_svg_with_text_title_and_description(demo_html: str) -
 def test_tables_have_header_cells_and_status_reads_without_colour(demo_html: str) -> None:
     soup = BeautifulSoup(demo_html, "html.parser")
     tables = soup.select("table")
-    assert tables and all(t.find("th") is not None for t in tables)
+    assert tables
+    assert all(t.find("th") is not None for t in tables)
     badges = soup.select("table.scorecard .badge")
     words = {b.get_text(" ", strip=True) for b in badges}
     assert {"● On track", "▲ Watch", "■ Off track", "○ No data"} <= words
@@ -145,10 +152,13 @@ def test_pdf_pages_client_contents_and_tags(demo_run: Path) -> None:
     # running header with the client name from page 2 on; page numbers n / N
     n = len(reader.pages)
     third = reader.pages[2].extract_text()
-    assert "Harbor Regional Health" in third and f"3 / {n}" in third
+    assert "Harbor Regional Health" in third
+    assert f"3 / {n}" in third
     root = reader.trailer["/Root"]
-    assert "/StructTreeRoot" in root and str(root.get("/Lang", "")).startswith("en")
-    assert reader.metadata is not None and "Harbor Regional Health" in (reader.metadata.title or "")
+    assert "/StructTreeRoot" in root
+    assert str(root.get("/Lang", "")).startswith("en")
+    assert reader.metadata is not None
+    assert "Harbor Regional Health" in (reader.metadata.title or "")
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
 
@@ -171,11 +181,13 @@ def test_user_text_is_escaped_in_html(xss_run: Path) -> None:
     page = (xss_run / "report.html").read_text(encoding="utf-8")
     assert "<script" not in page.lower()
     soup = BeautifulSoup(page, "html.parser")
-    assert soup.find_all("script") == [] and soup.find_all("img") == []
+    assert soup.find_all("script") == []
+    assert soup.find_all("img") == []
     assert soup.find_all(attrs={"onerror": True}) == []
     assert htmllib.escape(SCRIPT, quote=False) in page  # shown as text
     text = visible_text(page)
-    assert SCRIPT in text and IMG in text
+    assert SCRIPT in text
+    assert IMG in text
     assert "Grow revenue by 10% by December 2026 <script>alert(1)</script>" in text
 
 
@@ -189,7 +201,8 @@ def test_user_text_is_escaped_in_pdf(xss_run: Path) -> None:
 def test_sections_escape_every_user_text() -> None:
     ctx = context(load_engagement(XSS))
     for frag in (cover(ctx), strategy(ctx)):
-        assert "<script" not in frag.html and "<img src=x" not in frag.html
+        assert "<script" not in frag.html
+        assert "<img src=x" not in frag.html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in frag.html
 
 
@@ -199,7 +212,8 @@ def test_chart_figure_escapes_title_and_labels() -> None:
 
     chart = alt.Chart(pd.DataFrame({"k": [SCRIPT, IMG], "v": [1, 2]})).mark_bar().encode(x="v", y="k")
     fig = figure(chart, f"Title {SCRIPT}", f"About {IMG}")
-    assert "<script" not in str(fig.svg) and "<img" not in str(fig.svg)
+    assert "<script" not in str(fig.svg)
+    assert "<img" not in str(fig.svg)
     assert "&lt;script&gt;" in str(fig.svg)
 
 
@@ -213,7 +227,7 @@ def test_unknown_format_is_refused(tmp_path: Path) -> None:
 def test_unreadable_notebook_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "07_report.ipynb"
     bad.write_text("{not json", encoding="utf-8")
-    with pytest.raises(ReportError, match="07_report.ipynb"):
+    with pytest.raises(ReportError, match=r"07_report\.ipynb"):
         report.build_report(bad, tmp_path, load_engagement(XSS), {"html"})
     assert not (tmp_path / "report.html").exists()
 
