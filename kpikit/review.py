@@ -31,7 +31,7 @@ import pandas as pd
 
 from .findings import Finding
 from .periods import FREQUENCIES, PERIODS_PER_YEAR, Frequency, Period
-from .targets import actuals_frame, fmt, plural, selected_kpis
+from .targets import ORD_SPAN, actuals_frame, fmt, metric_codes, plural, selected_kpis
 
 if TYPE_CHECKING:
     from .engagement import Engagement
@@ -116,13 +116,19 @@ def _period_text(freq: pd.Series, ords: np.ndarray) -> pd.Series:
 # -- the status rule ---------------------------------------------------------------
 
 def _lookup(acts: pd.DataFrame, metric_ids: pd.Series, ords: np.ndarray) -> np.ndarray:
-    """Actual value of each (metric, ordinal), NaN where there is none."""
+    """Actual value of each (metric, ordinal), NaN where there is none (one binary search)."""
+    out = np.full(len(metric_ids), np.nan)
     if acts.empty:
-        return np.full(len(metric_ids), np.nan)
-    series = pd.Series(acts["value"].to_numpy(dtype="float64"),
-                       index=pd.MultiIndex.from_arrays([acts["metric_id"].to_numpy(), acts["ord"].to_numpy()]))
-    key = pd.MultiIndex.from_arrays([metric_ids.to_numpy(), ords])
-    return series.reindex(key).to_numpy(dtype="float64", na_value=np.nan)
+        return out
+    codes = metric_codes(acts, metric_ids)
+    ok = (codes >= 0) & ~np.isnan(ords)
+    want = codes[ok] * ORD_SPAN + ords[ok].astype("int64")
+    keys = acts["key"].to_numpy()
+    pos = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    hit = keys[pos] == want
+    vals = np.where(hit, acts["value"].to_numpy(dtype="float64")[pos], np.nan)
+    out[ok] = vals
+    return out
 
 
 def expected_values(kt: pd.DataFrame, p: np.ndarray) -> np.ndarray:
@@ -179,7 +185,10 @@ def scorecard(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     ``period`` column shows each KPI's own period p.
     """
     kt, acts, p = _base(eng, period)
-    ev = evaluate(kt, acts, p, eng.config.status.amber_tolerance)
+    return _scorecard(kt, p, evaluate(kt, acts, p, eng.config.status.amber_tolerance))
+
+
+def _scorecard(kt: pd.DataFrame, p: np.ndarray, ev: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({"objective_id": kt["objective_id"], "metric_id": kt["metric_id"],
                         "period": _period_text(kt["frequency"], p)})
     for col in ("actual", "expected", "gap", "status", "attainment"):
@@ -193,26 +202,39 @@ def scorecard(eng: Engagement, period: str | None = None) -> pd.DataFrame:
 def _fits(kt: pd.DataFrame, acts: pd.DataFrame, p: np.ndarray, n: int) -> pd.DataFrame:
     """Per KPI: least-squares line through the last ``n`` actuals up to p, x = periods from p.
 
-    Returns ``n_points, slope, level`` (level = the fitted value at p), vectorised with
-    groupby sums rather than a fit per KPI.
+    Returns ``n_points, slope, level`` (level = the fitted value at p; with no review
+    period, at the metric's latest actual). Pure numpy over the sorted actuals: per-metric
+    sums with ``bincount``, no loop over KPIs or actuals.
     """
-    metric_p = pd.Series(p, index=kt["metric_id"].to_numpy()).groupby(level=0).first()
-    a = acts[["metric_id", "ord", "value"]].copy()
-    a["p"] = a["metric_id"].map(metric_p).to_numpy(dtype="float64", na_value=np.nan)
-    a = a[(a["ord"] <= a["p"]) | a["p"].isna()]
-    a = a.groupby("metric_id", sort=False).tail(n)
-    x = (a["ord"] - a["p"].fillna(a.groupby("metric_id")["ord"].transform("max"))).to_numpy(dtype="float64")
-    y = a["value"].to_numpy(dtype="float64")
-    g = pd.DataFrame({"metric_id": a["metric_id"].to_numpy(), "x": x, "y": y, "xx": x * x, "xy": x * y})
-    s = g.groupby("metric_id").agg(n=("x", "size"), sx=("x", "sum"), sy=("y", "sum"), sxx=("xx", "sum"), sxy=("xy", "sum"))
-    den = s["n"] * s["sxx"] - s["sx"] ** 2
-    slope = ((s["n"] * s["sxy"] - s["sx"] * s["sy"]) / den.where(den != 0)).astype("float64")
-    level = (s["sy"] - slope * s["sx"]) / s["n"]
-    mid = kt["metric_id"]
+    k_codes = metric_codes(acts, kt["metric_id"])
+    n_codes = int(acts["code"].max()) + 1 if len(acts) else 0
+    p_by_code = np.full(n_codes, np.nan)
+    has = k_codes >= 0
+    p_by_code[k_codes[has]] = p[has]          # one metric, one frequency, one p
+    code = acts["code"].to_numpy()
+    ords = acts["ord"].to_numpy(dtype="float64")
+    vals = acts["value"].to_numpy(dtype="float64")
+    pc = p_by_code[code] if n_codes else np.array([])
+    keep = np.isnan(pc) | (ords <= pc)
+    code, ords, vals, pc = code[keep], ords[keep], vals[keep], pc[keep]
+    end = np.searchsorted(code, code, side="right")       # one past the end of each row's metric
+    last = (end - 1 - np.arange(len(code))) < n            # among its metric's last n actuals
+    ref = np.where(np.isnan(pc), ords[np.maximum(end - 1, 0)] if len(code) else pc, pc)
+    code, x, y = code[last], (ords - ref)[last], vals[last]
+    cnt = np.bincount(code, minlength=n_codes).astype("float64")
+    sx = np.bincount(code, x, n_codes)
+    sy = np.bincount(code, y, n_codes)
+    sxx = np.bincount(code, x * x, n_codes)
+    sxy = np.bincount(code, x * y, n_codes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = cnt * sxx - sx**2
+        slope = np.where(den != 0, (cnt * sxy - sx * sy) / np.where(den != 0, den, 1.0), np.nan)
+        level = (sy - slope * sx) / cnt
+    pick = np.where(has, k_codes, 0)
     return pd.DataFrame({
-        "n_points": mid.map(s["n"]).fillna(0).astype("int64").to_numpy(),
-        "slope": mid.map(slope).to_numpy(dtype="float64", na_value=np.nan),
-        "level": mid.map(level).to_numpy(dtype="float64", na_value=np.nan),
+        "n_points": np.where(has, cnt[pick] if n_codes else 0, 0).astype("int64"),
+        "slope": np.where(has, slope[pick] if n_codes else np.nan, np.nan),
+        "level": np.where(has, level[pick] if n_codes else np.nan, np.nan),
     })
 
 
@@ -260,10 +282,13 @@ def scorecard_detail(eng: Engagement, period: str | None = None) -> pd.DataFrame
     ``previous_period, previous_status, status_change`` (see
     :func:`changes_since_previous`; "unchanged" when the status is the same).
     """
-    kt, acts, p = _base(eng, period)
-    tol = eng.config.status.amber_tolerance
-    ev = evaluate(kt, acts, p, tol)
-    out = scorecard(eng, period)
+    return _detail(eng, period, _base(eng, period))
+
+
+def _detail(eng: Engagement, period: str | None, base: tuple[pd.DataFrame, pd.DataFrame, np.ndarray]) -> pd.DataFrame:
+    kt, acts, p = base
+    ev = evaluate(kt, acts, p, eng.config.status.amber_tolerance)
+    out = _scorecard(kt, p, ev)
     for col in ("name", "unit", "direction", "frequency", "target", "target_period", "baseline",
                 "baseline_period", "stretch", "benchmark", "weight"):
         out[col] = kt[col].to_numpy()
@@ -342,8 +367,11 @@ def objective_scores(eng: Engagement, period: str | None = None) -> pd.DataFrame
     children's scores) / (sum of those weights + number of scored children); NaN when
     it has neither.
     """
-    sc = scorecard(eng, period)
-    kt = selected_kpis(eng)
+    kt, acts, p = _base(eng, period)
+    return _objective_scores(eng, kt, _scorecard(kt, p, evaluate(kt, acts, p, eng.config.status.amber_tolerance)))
+
+
+def _objective_scores(eng: Engagement, kt: pd.DataFrame, sc: pd.DataFrame) -> pd.DataFrame:
     has = sc["attainment"].notna()
     w = kt["weight"].to_numpy(dtype="float64")
     att = sc["attainment"].to_numpy(dtype="float64")
@@ -407,7 +435,9 @@ def rollup(eng: Engagement, by: Literal["pillar", "org_unit"] = "pillar", period
     ``id, name, score, n_objectives, n_kpis, green, amber, red, no-data``; every
     pillar or unit appears, in the order of engagement.yaml / org_units.csv.
     """
-    scores = objective_scores(eng, period).set_index("objective_id")["score"]
+    kt, acts, p = _base(eng, period)
+    sc = _scorecard(kt, p, evaluate(kt, acts, p, eng.config.status.amber_tolerance))
+    scores = _objective_scores(eng, kt, sc).set_index("objective_id")["score"]
     obj = eng.objectives.set_index("id")
     if by == "pillar":
         key = effective_pillars(eng)
@@ -425,7 +455,6 @@ def rollup(eng: Engagement, by: Literal["pillar", "org_unit"] = "pillar", period
         raise ValueError(f"rollup by '{by}': choose 'pillar' or 'org_unit'")
     mean = pd.Series(scored.to_numpy(), index=group_of_score.to_numpy()).groupby(level=0).mean()
     n_obj = key.groupby(key).size()
-    sc = scorecard(eng, period)
     sc["key"] = sc["objective_id"].map(key)
     counts = sc.groupby(["key", "status"]).size().unstack(fill_value=0) if len(sc) else pd.DataFrame()
     rows = []
@@ -489,10 +518,13 @@ def trajectory(eng: Engagement, objective_id: str, metric_id: str, period: str |
 
 def _latest_by_metric(acts: pd.DataFrame) -> dict[str, tuple[str, float]]:
     """Each metric's latest actual: (period, value)."""
-    if acts.empty:
+    code = acts["code"].to_numpy()
+    if len(code) == 0:
         return {}
-    last = acts.groupby("metric_id", sort=False).tail(1)
-    return {str(m): (str(p), float(v)) for m, p, v in zip(last["metric_id"], last["period"], last["value"], strict=True)}
+    ends = np.flatnonzero(np.r_[code[1:] != code[:-1], True])
+    return {str(m): (str(p), float(v)) for m, p, v in zip(acts["metric_id"].to_numpy()[ends],
+                                                          acts["period"].to_numpy()[ends],
+                                                          acts["value"].to_numpy()[ends], strict=True)}
 
 
 def _expected_words(r: Mapping[Hashable, Any]) -> str:
@@ -507,9 +539,9 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     """KPI_STALE (no actual in the KPI's period p) and KPI_OFF_TRACK (red in p)."""
     if eng.review_period(period) is None or eng.kpis.empty:
         return []
-    d = scorecard_detail(eng, period)
-    acts = actuals_frame(eng)
-    last = _latest_by_metric(acts)
+    base = _base(eng, period)
+    d = _detail(eng, period, base)
+    last = _latest_by_metric(base[1])
     out: list[Finding] = []
     for r in d.to_dict("records"):
         item = f"{r['objective_id']}/{r['metric_id']}"
@@ -545,10 +577,10 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     scored nor selected). Suggestions only: nothing is changed.
     """
     rows: list[dict[str, str]] = []
-    kt, acts, p = _base(eng, period)
+    kt, acts, p = base = _base(eng, period)
     tol = eng.config.status.amber_tolerance
     if len(kt) and eng.review_period(period) is not None:
-        d = scorecard_detail(eng, period)
+        d = _detail(eng, period, base)
         reds = np.ones(len(kt), dtype=bool)
         for j in range(RED_RUN):
             reds &= evaluate(kt, acts, p - j, tol)["status"].to_numpy() == "red"

@@ -17,8 +17,10 @@ milliseconds.
 
 from __future__ import annotations
 
+import itertools
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -72,9 +74,9 @@ def period_ordinals(values: pd.Series) -> np.ndarray:
     >>> period_ordinals(pd.Series(["2026-Q1", None])).tolist()
     [8104.0, nan]
     """
-    uniq = pd.unique(values.dropna())
-    mapping = {u: float(Period.parse(str(u)).ordinal) for u in uniq}
-    return values.map(mapping).to_numpy(dtype="float64", na_value=np.nan)
+    codes, uniques = pd.factorize(values)
+    table = np.array([float(Period.parse(str(u)).ordinal) for u in uniques] + [np.nan], dtype="float64")
+    return table[codes]  # code -1 (missing) picks the trailing NaN
 
 
 def selected_kpis(eng: Engagement) -> pd.DataFrame:
@@ -103,11 +105,38 @@ def selected_kpis(eng: Engagement) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+ORD_SPAN = 1_000_000
+"""Larger than any period ordinal (year 9999 monthly is 119,999): ``code * ORD_SPAN + ord`` is a unique key."""
+
+
 def actuals_frame(eng: Engagement) -> pd.DataFrame:
-    """actuals.csv with an ``ord`` column (the period counted in the metric's frequency), sorted."""
-    a = eng.actuals[["metric_id", "period", "value"]].copy()
-    a["ord"] = period_ordinals(a["period"])
-    return a.sort_values(["metric_id", "ord"], kind="stable").reset_index(drop=True)
+    """actuals.csv sorted by metric then period, with ``ord`` (the period counted in the
+    metric's frequency), ``code`` (the metric's number, see :func:`metric_codes`) and
+    ``key`` (``code * ORD_SPAN + ord``, ascending: one binary search finds any actual).
+    """
+    a = eng.actuals[["metric_id", "period", "value"]]
+    codes, _ = pd.factorize(a["metric_id"], sort=True)
+    ords = period_ordinals(a["period"])
+    order = np.lexsort((ords, codes))
+    out = pd.DataFrame({
+        "metric_id": a["metric_id"].to_numpy()[order],
+        "period": a["period"].to_numpy()[order],
+        "value": a["value"].to_numpy(dtype="float64")[order],
+        "ord": ords[order],
+        "code": codes[order].astype("int64"),
+    })
+    out["key"] = out["code"].to_numpy() * ORD_SPAN + np.nan_to_num(out["ord"].to_numpy(), nan=-1).astype("int64")
+    return out
+
+
+def metric_codes(acts: pd.DataFrame, metric_ids: pd.Series) -> np.ndarray:
+    """The ``code`` of each metric ID in (a slice of) :func:`actuals_frame`; -1 for a metric without actuals."""
+    code = acts["code"].to_numpy()
+    if len(code) == 0:
+        return np.full(len(metric_ids), -1, dtype="int64")
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    index = dict(zip(acts["metric_id"].to_numpy()[starts].tolist(), code[starts].tolist(), strict=True))
+    return np.array([index.get(m, -1) for m in metric_ids.tolist()], dtype="int64")
 
 
 def review_ordinals(eng: Engagement, kt: pd.DataFrame, period: str | None = None) -> np.ndarray:
@@ -150,7 +179,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _label(row: pd.Series) -> str:
+def _label(row: Mapping[Any, Any]) -> str:
     name = row["name"]
     return f"KPI {row['objective_id']}/{row['metric_id']}" + (f" ({name})" if isinstance(name, str) and name != "nan" else "")
 
@@ -165,13 +194,11 @@ def measurability(eng: Engagement) -> pd.DataFrame:
     both a data source and a unit).
     """
     kt = selected_kpis(eng)
-    a = eng.actuals
-    counts = a.groupby("metric_id").size() if len(a) else pd.Series(dtype="int64")
-    acts = actuals_frame(eng)
-    first = acts.groupby("metric_id")["period"].first() if len(acts) else pd.Series(dtype="str")
-    last = acts.groupby("metric_id")["period"].last() if len(acts) else pd.Series(dtype="str")
-    has_src = kt["data_source"].notna() & kt["data_source"].str.strip().ne("").fillna(False)
-    has_unit = kt["unit"].notna() & kt["unit"].str.strip().ne("").fillna(False)
+    hist = histories(actuals_frame(eng))
+    counts = {m: len(h.ords) for m, h in hist.items()}
+    first = {m: str(h.periods[0]) for m, h in hist.items()}
+    last = {m: str(h.periods[-1]) for m, h in hist.items()}
+    has_src, has_unit = _present(kt["data_source"]), _present(kt["unit"])
     out = pd.DataFrame({
         "objective_id": kt["objective_id"],
         "metric_id": kt["metric_id"],
@@ -186,6 +213,11 @@ def measurability(eng: Engagement) -> pd.DataFrame:
     })
     out["measurable"] = out["has_data_source"] & out["has_unit"]
     return out
+
+
+def _present(s: pd.Series) -> pd.Series:
+    """True where a text cell is filled (not missing, not blank)."""
+    return (s.notna() & s.str.strip().ne("").fillna(False)).astype(bool)
 
 
 # -- realism -----------------------------------------------------------------------
@@ -217,12 +249,12 @@ def realism(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     pace_window, n_history, beyond_benchmark``.
     """
     kt = selected_kpis(eng)
-    acts = actuals_frame(eng)
-    p_ord = review_ordinals(eng, kt, period)
-    groups = {str(mid): g for mid, g in acts.groupby("metric_id", sort=False)} if len(acts) else {}
-    rows: list[dict[str, object]] = []
-    for i, row in kt.iterrows():
-        rows.append(_realism_row(row, groups.get(str(row["metric_id"])), float(p_ord[int(str(i))])))
+    return _realism(kt, histories(actuals_frame(eng)), review_ordinals(eng, kt, period))
+
+
+def _realism(kt: pd.DataFrame, groups: dict[str, History], p_ord: np.ndarray) -> pd.DataFrame:
+    rows = [_realism_row(row, groups.get(str(row["metric_id"])), float(p))
+            for row, p in zip(kt.to_dict("records"), p_ord.tolist(), strict=True)]
     cols = ["objective_id", "metric_id", "realistic", "reason", "start_period", "start_value",
             "periods_left", "required_pace", "best_pace", "pace_window", "n_history", "beyond_benchmark"]
     out = pd.DataFrame(rows, columns=cols)
@@ -230,7 +262,34 @@ def realism(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     return out
 
 
-def _realism_row(row: pd.Series, hist: pd.DataFrame | None, p: float) -> dict[str, object]:
+class History(NamedTuple):
+    """One metric's actuals as arrays, in period order."""
+
+    ords: np.ndarray
+    values: np.ndarray
+    periods: np.ndarray
+
+    def upto(self, p: float) -> History:
+        """The actuals up to ordinal ``p`` (all of them when p is NaN)."""
+        if math.isnan(p):
+            return self
+        n = int(np.searchsorted(self.ords, p, side="right"))
+        return History(self.ords[:n], self.values[:n], self.periods[:n])
+
+
+def histories(acts: pd.DataFrame) -> dict[str, History]:
+    """Every metric's :class:`History`, split from the sorted actuals in one pass."""
+    if acts.empty:
+        return {}
+    mids = acts["metric_id"].to_numpy(dtype=object)
+    ords = acts["ord"].to_numpy(dtype="float64")
+    vals = acts["value"].to_numpy(dtype="float64")
+    pers = acts["period"].to_numpy(dtype=object)
+    cuts = [0, *(np.flatnonzero(mids[1:] != mids[:-1]) + 1).tolist(), len(mids)]
+    return {str(mids[a]): History(ords[a:b], vals[a:b], pers[a:b]) for a, b in itertools.pairwise(cuts)}
+
+
+def _realism_row(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str, object]:
     unit = str(row["unit"])
     sign = float(row["sign"])
     target = float(row["target"])
@@ -242,9 +301,9 @@ def _realism_row(row: pd.Series, hist: pd.DataFrame | None, p: float) -> dict[st
                               "start_value": np.nan, "periods_left": np.nan, "required_pace": np.nan,
                               "best_pace": np.nan, "pace_window": 0, "n_history": 0,
                               "beyond_benchmark": False}
-    if hist is not None and not math.isnan(p):
-        hist = hist[hist["ord"] <= p]
-    n_hist = 0 if hist is None else len(hist)
+    if hist is not None:
+        hist = hist.upto(p)
+    n_hist = 0 if hist is None else len(hist.ords)
     out["n_history"] = n_hist
 
     # the benchmark says how good peers are: a target better than that is beyond it
@@ -261,9 +320,8 @@ def _realism_row(row: pd.Series, hist: pd.DataFrame | None, p: float) -> dict[st
     # starting point: the latest actual up to the review period, else the baseline
     start_ord, start_val, start_txt = math.nan, math.nan, ""
     if n_hist and hist is not None:
-        last = hist.iloc[-1]
-        start_ord, start_val = float(last["ord"]), float(last["value"])
-        start_txt = f"the latest actual {fmt(start_val, unit)} ({last['period']})"
+        start_ord, start_val = float(hist.ords[-1]), float(hist.values[-1])
+        start_txt = f"the latest actual {fmt(start_val, unit)} ({hist.periods[-1]})"
     if not math.isnan(float(row["baseline"])) and (math.isnan(start_ord) or float(row["baseline_ord"]) > start_ord):
         start_ord, start_val = float(row["baseline_ord"]), float(row["baseline"])
         start_txt = f"the baseline {fmt(start_val, unit)} ({row['baseline_period']})"
@@ -304,10 +362,10 @@ def _realism_row(row: pd.Series, hist: pd.DataFrame | None, p: float) -> dict[st
             out["reason"] = (f"{label}: {need_txt}, but with {n_hist} actual{'s' if n_hist != 1 else ''} "
                              f"(fewer than {MIN_HISTORY}) there is too little history to judge it.")
         return out
-    ords = hist["ord"].to_numpy(dtype="float64")
+    ords = hist.ords
     base = int(ords[0])
     series = np.full(int(ords[-1]) - base + 1, np.nan)
-    series[(ords - base).astype(int)] = sign * hist["value"].to_numpy(dtype="float64")
+    series[(ords - base).astype(int)] = sign * hist.values
     best, window = best_pace(series, int(left))
     out["best_pace"], out["pace_window"] = best, window
     hist_txt = f"{window}-{_period_word(freq)} window" if window > 1 else _period_word(freq)
@@ -374,25 +432,43 @@ def suggest_target(eng: Engagement, objective_id: str, metric_id: str) -> float 
 def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     """KPI_NO_DATA_SOURCE and KPI_TARGET_UNREALISTIC for every selected KPI that earns one."""
     out: list[Finding] = []
-    meas = measurability(eng)
-    for row in meas.itertuples(index=False):
-        if not row.has_data_source:
-            unit_txt = " It has no unit either." if not row.has_unit else ""
-            name = f" ({row.name})" if isinstance(row.name, str) and row.name != "nan" else ""
-            out.append(Finding(
-                "KPI_NO_DATA_SOURCE", f"{row.objective_id}/{row.metric_id}",
-                f"KPI {row.objective_id}/{row.metric_id}{name}: metric {row.metric_id} has no data_source "
-                f"in metrics.csv, so nobody knows where its actuals come from.{unit_txt}",
-            ))
-    real = realism(eng, period)
-    for r in real.itertuples(index=False):
-        if r.realistic is False:
-            out.append(Finding("KPI_TARGET_UNREALISTIC", f"{r.objective_id}/{r.metric_id}", str(r.reason)))
+    kt = selected_kpis(eng)
+    no_src = ~_present(kt["data_source"])
+    no_unit = ~_present(kt["unit"])
+    for row, unitless in zip(kt[no_src].to_dict("records"), no_unit[no_src].tolist(), strict=True):
+        unit_txt = " It has no unit either." if unitless else ""
+        out.append(Finding(
+            "KPI_NO_DATA_SOURCE", f"{row['objective_id']}/{row['metric_id']}",
+            f"{_label(row)}: metric {row['metric_id']} has no data_source in metrics.csv, so nobody knows "
+            f"where its actuals come from.{unit_txt}",
+        ))
+    real = _realism(kt, histories(actuals_frame(eng)), review_ordinals(eng, kt, period))
+    for oid, mid, ok, reason in zip(real["objective_id"], real["metric_id"], real["realistic"], real["reason"],
+                                    strict=True):
+        if ok is False:
+            out.append(Finding("KPI_TARGET_UNREALISTIC", f"{oid}/{mid}", str(reason)))
     return out
 
 
 __all__ = [
-    "HEADROOM", "METHOD", "MIN_HISTORY", "SUGGEST_METHOD", "SUGGEST_SHARE", "actuals_frame", "best_pace",
-    "findings", "fmt", "measurability", "period_ordinals", "plural", "realism", "review_ordinals", "selected_kpis",
+    "HEADROOM",
+    "METHOD",
+    "MIN_HISTORY",
+    "ORD_SPAN",
+    "SUGGEST_METHOD",
+    "SUGGEST_SHARE",
+    "History",
+    "actuals_frame",
+    "best_pace",
+    "findings",
+    "fmt",
+    "histories",
+    "measurability",
+    "metric_codes",
+    "period_ordinals",
+    "plural",
+    "realism",
+    "review_ordinals",
+    "selected_kpis",
     "suggest_target",
 ]
