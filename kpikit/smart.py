@@ -6,11 +6,12 @@ title editor and the report all call them):
 
 * **Specific** (:func:`assess_title`, a heuristic on the title alone): the title must
   have at least :data:`MIN_WORDS` words, and must not be only a direction. A title
-  fails when it starts with a vague verb (:data:`VAGUE_VERBS`: improve, enhance,
-  optimise, support, drive, ...) or relies on a vague phrase (:data:`VAGUE_PHRASES`:
-  "more efficient", "world-class", ...) *without* a measurable object: a number
-  (``4 hours``, ``95%``, ``25,000``) or a quantity word (:data:`QUANTITY_WORDS`:
-  zero, half, double, ...). "Improve culture" fails; "Reduce emergency wait times to
+  fails when it starts with a vague or merely directional verb (:data:`VAGUE_VERBS`:
+  improve, enhance, optimise, support, drive, increase, reduce, ...) or relies on a
+  vague phrase (:data:`VAGUE_PHRASES`: "more efficient", "world-class", ...)
+  *without* a measurable object: a number (``4 hours``, ``95%``, ``25,000``; a year
+  or a date alone does not count) or a quantity word (:data:`QUANTITY_WORDS`: zero,
+  half, double, ...). "Improve culture" fails; "Reduce emergency wait times to
   under 4 hours for 95% of patients by June 2027" passes; a concrete action with no
   number ("Open a second catheterisation lab at Lakeside hospital") passes too:
   the numbers belong to its KPIs (Measurable).
@@ -66,8 +67,11 @@ VAGUE_VERBS: frozenset[str] = frozenset({
     "ensure", "ensuring", "maximise", "maximize", "grow", "growing", "better", "transform",
     "transforming", "advance", "advancing", "focus", "leverage", "empower", "embed", "embrace",
     "continue", "be", "become", "pursue",
+    # directional verbs: precise about the direction, silent about the destination
+    "reduce", "reducing", "decrease", "lower", "cut", "raise", "minimise", "minimize", "expand",
+    "accelerate", "speed", "upgrade", "modernise", "modernize", "streamline", "simplify", "tackle",
 })
-"""Verbs that state a direction but not a destination (lower case)."""
+"""Verbs that state a direction but not a destination (lower case); with a number they are fine."""
 
 VAGUE_PHRASES: tuple[str, ...] = (
     "more efficient", "more effective", "more productive", "world-class", "world class",
