@@ -24,6 +24,8 @@ from ..csvio import format_value
 from ..schema import Kind
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_OOXML_ESCAPED = re.compile(r"_x005[Ff]_(x[0-9A-Fa-f]{4}_)")
 """Leading characters that make a spreadsheet read a typed text as a formula."""
 
 _MONTHS = {
@@ -129,7 +131,7 @@ def cell_text(value: object, kind: Kind) -> str:
         return f"{value.year:04d}-{value.month:02d}" if kind == "period" else value.isoformat()
     if isinstance(value, time):
         return value.isoformat()
-    text = str(value).strip()
+    text = unescape_text(str(value)).strip()
     if kind == "period":
         return normalise_period(text)
     if kind == "date":
@@ -140,3 +142,17 @@ def cell_text(value: object, kind: Kind) -> str:
 def looks_like_formula(text: str) -> bool:
     """Whether a spreadsheet would evaluate this text if it were typed into a cell."""
     return text.startswith(FORMULA_START)
+
+
+def escape_text(text: str) -> str:
+    """Protect a literal ``_x000D_``-like sequence, which spreadsheets read as an escaped character.
+
+    >>> escape_text("a _x000D_ b")
+    'a _x005F_x000D_ b'
+    """
+    return _OOXML_ESCAPE.sub(r"_x005F_\1", text)
+
+
+def unescape_text(text: str) -> str:
+    """The inverse of :func:`escape_text`, for cells a program (not Excel) wrote back as they were."""
+    return _OOXML_ESCAPED.sub(r"_\1", text)

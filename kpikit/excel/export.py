@@ -31,7 +31,7 @@ from ..csvio import atomic_write
 from ..engagement import Engagement
 from ..errors import ExcelError
 from ..schema import TABLES, Column, TableSpec
-from .cells import looks_like_formula
+from .cells import escape_text, looks_like_formula
 from .layout import ID_LISTS, INSTRUCTIONS_SHEET, LISTS_SHEET, list_name, ref_sources, table_specs
 
 EXTRA_INPUT_ROWS = 2000
@@ -182,7 +182,7 @@ def _write_cell(ws: Worksheet, r: int, c: int, value: object, col: Column, spec:
 
 def _set_text(cell: object, text: str) -> None:
     """Store ``text`` as a text cell; a formula-looking one gets a quote prefix and is never evaluated."""
-    cell.value = text  # type: ignore[attr-defined]
+    cell.value = escape_text(text)  # type: ignore[attr-defined]
     cell.data_type = "s"  # type: ignore[attr-defined]
     if looks_like_formula(text):
         cell.quotePrefix = True  # type: ignore[attr-defined]

@@ -264,16 +264,28 @@ def locate(problem: Problem, maps: dict[str, SheetMap]) -> str:
 
 # -- comparing and logging --------------------------------------------------------------------
 def frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    """Whether two typed tables hold the same cells (what decides that a file is rewritten)."""
+    """Whether two typed tables hold the same cells (what decides that a file is rewritten).
+
+    Line breaks inside text compare equal whatever their ending: a workbook stores
+    ``\r\n`` as ``\n``, and that alone must not rewrite a file.
+    """
     if list(a.columns) != list(b.columns) or a.shape != b.shape:
         return False
-    return bool(a.reset_index(drop=True).equals(b.reset_index(drop=True)))
+    return bool(_same_eol(a).equals(_same_eol(b)))
+
+
+def _same_eol(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.reset_index(drop=True).copy()
+    for c in out.columns:
+        if out[c].dtype != "float64" and out[c].astype("str").str.contains("\r", regex=False).any():
+            out[c] = out[c].str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
+    return out
 
 
 def _canon(value: object, col: Column) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
-    text = str(value).strip()
+    text = str(value).strip().replace("\r\n", "\n").replace("\r", "\n")
     if col.kind == "number" and text:
         try:
             return number_text(float(text))
