@@ -105,7 +105,7 @@ class UndoError(KpikitError):
 
 
 class WorkbookInputError(KpikitError):
-    """An imported Excel workbook has input errors; ``locations`` say ``SHEET!CELL`` for each.
+    """An imported Excel workbook has input errors, each located as ``SHEET!CELL``.
 
     ``problems`` are the validation's own records (file, line = the sheet's row, column);
     ``lines`` are the same problems as ``SHEET!CELL: message``, every one, in order.
