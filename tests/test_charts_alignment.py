@@ -61,8 +61,8 @@ def test_raci_chart_flags_accountability_gaps_in_labels(demo: Engagement) -> Non
     spec = alignment.raci_chart(demo).to_dict()
     rows = _layer_data(spec, 0)
     labels = {r["item_id"]: r["item"] for r in rows}
-    assert labels["OBJ-06"].endswith("[2 A]")
-    assert labels["M-BCMA-UNITS"].endswith("[no A]")
+    assert labels["OBJ-06"].endswith("[2 Accountable]")
+    assert labels["M-BCMA-UNITS"].endswith("[no Accountable]")
     assert not labels["OBJ-01"].endswith("]")
     ar = [r for r in rows if r["item_id"] == "M-AR-DAYS" and r["letters"] == "R/A"]
     assert ar[0]["role_word"] == "Accountable"  # R and A together count as A

@@ -189,7 +189,8 @@ def scoring_heatmap(eng: Engagement, objective_ids: Iterable[str] | None = None)
 def raci_chart(eng: Engagement, item_ids: Iterable[str] | None = None) -> alt.LayerChart:
     """The RACI matrix: items down, people across, one coloured letter per assignment.
 
-    Items without exactly one Accountable are flagged in their label ("no A", "2 A").
+    Items without exactly one Accountable are flagged in their label ("[no Accountable]",
+    "[2 Accountable]").
     ``item_ids`` limits the rows (objectives or metrics); people with no letter on
     the remaining rows are left out.
     """
@@ -206,7 +207,7 @@ def raci_chart(eng: Engagement, item_ids: Iterable[str] | None = None) -> alt.La
         n = acc.get(item)
         if n is None or n == 1:
             return ""
-        return "  [no A]" if n == 0 else f"  [{n} A]"
+        return "  [no Accountable]" if n == 0 else f"  [{n} Accountable]"
 
     order = list(m["item_id"])
     label_of = {i: f"{i}  {short(n, 34)}{flag(i)}" for i, n in zip(m["item_id"], m["name"], strict=True)}
