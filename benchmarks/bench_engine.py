@@ -137,31 +137,41 @@ def generate(folder: Path, seed: int = SEED) -> dict[str, int]:
             "metric_scores": len(scores), "raci": len(raci)}
 
 
-def _timed(label: str, fn: Callable[[], Any], times: dict[str, float]) -> Any:
-    t0 = time.perf_counter()
+AIM_STEPS = ("load (read + validate)", "all findings", "scorecard", "objective scores")
+"""The steps the aim (< 5 s) is about: what ``kpikit validate`` plus the scorecard cost."""
+
+
+def _timed(label: str, fn: Callable[[], Any], times: dict[str, float], cpu: dict[str, float]) -> Any:
+    t0, c0 = time.perf_counter(), time.process_time()
     out = fn()
     times[label] = time.perf_counter() - t0
-    print(f"  {label:<28} {times[label]:7.3f} s", flush=True)
+    cpu[label] = time.process_time() - c0
+    print(f"  {label:<28} {times[label]:7.3f} s wall {cpu[label]:7.3f} s CPU", flush=True)
     return out
 
 
 def run(folder: Path) -> dict[str, float]:
-    """Time the engine on ``folder``; return seconds per step (and 'total')."""
+    """Time the engine on ``folder``; return wall seconds per step, 'aim' and 'total'."""
     from kpikit import review
     from kpikit.engagement import load_engagement
     from kpikit.findings import all_findings
 
     times: dict[str, float] = {}
-    eng = _timed("load (read + validate)", lambda: load_engagement(folder), times)
-    _timed("re-validate (as save does)", eng.validate, times)
-    items = _timed("all findings", lambda: all_findings(eng), times)
-    _timed("scorecard", lambda: review.scorecard(eng), times)
-    _timed("objective scores", lambda: review.objective_scores(eng), times)
-    _timed("scorecard detail", lambda: review.scorecard_detail(eng), times)
-    _timed("roll-up by pillar + unit", lambda: (review.rollup(eng, "pillar"), review.rollup(eng, "org_unit")), times)
-    _timed("suggestions", lambda: review.suggestions(eng), times)
-    times["total"] = sum(times.values())
-    print(f"  {'total':<28} {times['total']:7.3f} s   ({len(items)} findings)")
+    cpu: dict[str, float] = {}
+    eng = _timed("load (read + validate)", lambda: load_engagement(folder), times, cpu)
+    items = _timed("all findings", lambda: all_findings(eng), times, cpu)
+    _timed("scorecard", lambda: review.scorecard(eng), times, cpu)
+    _timed("objective scores", lambda: review.objective_scores(eng), times, cpu)
+    aim, aim_cpu = sum(times[k] for k in AIM_STEPS), sum(cpu[k] for k in AIM_STEPS)
+    print(f"  {'= load..objective scores':<28} {aim:7.3f} s wall {aim_cpu:7.3f} s CPU   ({len(items)} findings)")
+    _timed("re-validate (as save does)", eng.validate, times, cpu)
+    _timed("scorecard detail", lambda: review.scorecard_detail(eng), times, cpu)
+    _timed("roll-up by pillar + unit", lambda: (review.rollup(eng, "pillar"), review.rollup(eng, "org_unit")),
+           times, cpu)
+    _timed("suggestions", lambda: review.suggestions(eng), times, cpu)
+    total, total_cpu = sum(times.values()), sum(cpu.values())
+    print(f"  {'= everything above':<28} {total:7.3f} s wall {total_cpu:7.3f} s CPU")
+    times["aim"], times["total"] = aim, total
     return times
 
 
@@ -182,8 +192,9 @@ def main(argv: list[str] | None = None) -> int:
         times = run(folder)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (max RSS): {peak_mb:.0f} MB")
-    ok = times["total"] < 5 and peak_mb < 1024
-    print("within the aim (< 5 s, < 1 GB)" if ok else "OUTSIDE the aim (< 5 s, < 1 GB)")
+    ok = times["aim"] < 5 and peak_mb < 1024
+    verdict = "within" if ok else "OUTSIDE"
+    print(f"{verdict} the aim (load + validate + findings + scorecard + scores < 5 s, < 1 GB)")
     return 0 if ok else 1
 
 
