@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from enginebuild import build, kpi, metric, obj
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kpikit import cascade
 from kpikit.engagement import Engagement
@@ -165,3 +167,36 @@ def test_demo_harbor_cascade_findings() -> None:
     cov = cascade.coverage(eng)
     assert (cov["objectives"], cov["reach_pillar"], cov["with_kpi"]) == (20, 19, 19)
     assert "OBJ-08" not in cascade.valid_parents(eng, "OBJ-19")
+
+
+UNITS = ["U-ROOT", "U-A", "U-A1", "U-B"]
+
+
+@st.composite
+def forests(draw: st.DrawFn) -> list[dict[str, str]]:
+    """Random objective forests over the default org tree (parents always earlier: no cycles)."""
+    n = draw(st.integers(2, 9))
+    rows = []
+    for i in range(n):
+        parent = draw(st.one_of(st.just(""), st.sampled_from([f"O{j}" for j in range(i)]))) if i else ""
+        rows.append(obj(f"O{i}", unit=draw(st.sampled_from(UNITS)), parent=parent, pillar="" if parent else "P1"))
+    order = draw(st.permutations(rows))
+    return list(order)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=forests(), pick=st.integers(0, 8))
+def test_every_valid_parent_keeps_the_cascade_sound(rows: list[dict[str, str]], pick: int) -> None:
+    eng = build(objectives=rows)
+    target = sorted(r["id"] for r in rows)[pick % len(rows)]
+    for parent in cascade.valid_parents(eng, target):
+        relinked = [dict(r, parent_id=parent) if r["id"] == target else r for r in rows]
+        after = build(objectives=relinked)  # raises EngagementError on a cycle
+        wrong = set(cascade.wrong_unit_links(after)["objective_id"])
+        assert target not in wrong
+    for unit in cascade.valid_units(eng, target):
+        moved = [dict(r, org_unit_id=unit) if r["id"] == target else r for r in rows]
+        before = set(cascade.wrong_unit_links(eng)["objective_id"]) - {target}
+        wrong = set(cascade.wrong_unit_links(build(objectives=moved))["objective_id"])
+        # moving it never creates a wrong link for itself or its children
+        assert wrong <= before
