@@ -46,6 +46,15 @@ def test_cascade_tree_shows_every_objective_pillar_and_the_wrong_unit_link(demo:
     assert spec["height"] == alignment.ROW_PX * 20
 
 
+def test_cascade_tree_for_one_pillar(demo: Engagement) -> None:
+    spec = alignment.cascade_tree(demo, pillar_id="P4").to_dict()
+    nodes = _layer_data(spec, 1)
+    assert [n["objective_id"] for n in nodes] == ["OBJ-04", "OBJ-09", "OBJ-18", "OBJ-13"]
+    assert [n["y"] for n in nodes] == [0.0, 1.0, 2.0, 3.0]
+    assert len(_layer_data(spec, 0)) == 2 * 3
+    assert spec["height"] == max(100, alignment.ROW_PX * 4)
+
+
 def test_scoring_heatmap_marks_selected_pairings(demo: Engagement) -> None:
     spec = alignment.scoring_heatmap(demo).to_dict()
     cells = {(c["objective_id"], c["metric_id"]): c for c in _layer_data(spec, 0)}

@@ -65,16 +65,20 @@ def _pillar_scale(eng: Engagement) -> alt.Scale:
 
 # -- cascade ---------------------------------------------------------------------------
 
-def cascade_tree(eng: Engagement) -> alt.LayerChart:
+def cascade_tree(eng: Engagement, pillar_id: str | None = None) -> alt.LayerChart:
     """The objective forest as an indented outline, coloured (and shaped) by inherited pillar.
 
     Each objective has its own row (depth-first, by ID); a link runs down from the
     parent and across to the child in the gutter left of the labels, so lines never
     cross text. Links whose parent sits in a unit that is not the child's or above it
     (``CASCADE_WRONG_UNIT``) are dashed in vermillion. Height grows with the number of
-    objectives (:data:`ROW_PX` each).
+    objectives (:data:`ROW_PX` each). ``pillar_id`` draws only the objectives serving
+    that pillar (one chart per pillar keeps a very large cascade printable).
     """
     nodes = cascade.layout(eng)
+    if pillar_id is not None:
+        nodes = nodes[nodes["pillar_id"] == pillar_id].reset_index(drop=True)
+        nodes["row"] = nodes["y"] = pd.Series(range(len(nodes)), dtype="float64")
     links = cascade.edges(eng, nodes)
     units = cascade.unit_names(eng)
     wrong = set(cascade.wrong_unit_links(eng)["objective_id"])
