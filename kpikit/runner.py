@@ -21,8 +21,11 @@ are never touched: every run gets a new folder. Input files are only read.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -249,6 +252,7 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
             return finish("failed", Failure("tables", type(tables_error).__name__, str(tables_error)))
         manifest.write(out)
 
+        preload = _preload(["kpikit.report", "nbconvert", *(["weasyprint"] if "pdf" in plan.formats else [])])
         n = len(plan.notebooks)
         for i, src in enumerate(plan.notebooks, 1):
             t = time.perf_counter()
@@ -261,6 +265,7 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
             manifest.write(out)
 
         t = time.perf_counter()
+        preload.join()
         try:
             from .report import build_report
 
@@ -273,6 +278,24 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
     finally:
         if own:
             ks.shutdown()
+
+
+def _preload(modules: list[str]) -> threading.Thread:
+    """Import the report's modules in a background thread while the kernel runs the notebooks.
+
+    The parent only waits on the kernel's sockets meanwhile (which releases the
+    GIL), so on two or more cores the 1-2 s of nbconvert and WeasyPrint imports
+    cost no wall time. An import error is left for the report step to report.
+    """
+
+    def work() -> None:
+        for name in modules:
+            with contextlib.suppress(Exception):
+                importlib.import_module(name)
+
+    thread = threading.Thread(target=work, name="kpikit-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def _run_one(ks: KernelSession, src: Path, dest: Path, params: dict[str, Any], cwd: Path) -> Failure | None:
@@ -311,12 +334,11 @@ def _cell_index(written: Path, exc: Any) -> int | None:
 
 
 def _running_cell(ks: KernelSession) -> int | None:
+    """The cell that was executing when the kernel died or timed out: the last one started."""
     nb = ks.current_nb
     if nb is None:
         return None
-    for i, cell in enumerate(nb.cells):
-        status = cell.get("metadata", {}).get("papermill", {}).get("status")
-        if status in ("running", "failed"):
-            return i
-    return None
-
+    started = [
+        i for i, cell in enumerate(nb.cells) if cell.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
+    return started[-1] if started else None

@@ -87,3 +87,22 @@ def test_summary_table_lines_up() -> None:
     assert lines[1].endswith("x/a/runs/1/report.html")
     assert lines[2].endswith("02.ipynb, cell 3: ValueError: no")
     assert lines[-1] == "1 of 2 clients succeeded; 1 failed"
+
+
+def test_a_worker_replaces_a_dead_kernel_before_its_next_client(tmp_path: Path) -> None:
+    import shutil
+
+    import nbformat
+
+    nbs = tmp_path / "nbs"
+    shutil.copytree(SMALL, nbs)
+    nb = nbformat.read(str(nbs / "02_review.ipynb"), as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("import os\nif eng.client == 'Client A':\n    os._exit(1)"))
+    nbformat.write(nb, str(nbs / "02_review.ipynb"))
+    root = tmp_path / "clients"
+    for name in ("a", "b"):
+        write_minimal_client(root / name, f"Client {name.upper()}")
+    results = run_all(root, workers=1, notebooks=nbs, formats={"html"})
+    assert [r.outcome for r in results] == ["failed", "succeeded"]
+    assert "DeadKernelError" in (results[0].error or "")
+    assert results[1].report is not None

@@ -270,3 +270,37 @@ def test_demo_run_has_every_contract_output(demo_run: Path) -> None:
     assert m["outcome"] == "succeeded"
     assert len(m["notebooks"]) == 7
     assert m["client"] == "Harbor Regional Health"
+
+
+def test_a_dead_kernel_is_a_failed_notebook_not_a_crash(make_client: Any, tmp_path: Path) -> None:
+    broken = break_notebook(SMALL, tmp_path / "nbs", "02_review.ipynb", "print('about to die')\nimport os\nos._exit(1)")
+    result = run_engagement(make_client(), notebooks=broken, formats={"html"})
+    f = result.failure
+    assert f is not None
+    assert (f.notebook, f.ename) == ("02_review.ipynb", "DeadKernelError")
+    written = nbformat.read(str(result.out_dir / "notebooks" / "02_review.ipynb"), as_version=4)
+    assert f.cell_index is not None
+    assert "os._exit(1)" in written.cells[f.cell_index].source
+    assert read_manifest(result.out_dir)["outcome"] == "failed"
+    assert not (result.out_dir / "report.html").exists()
+
+
+def test_kernel_start_is_retried_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fault injection: the first connection attempt fails as a port race would; the second works."""
+    ks = KernelSession(KERNEL_ENV)
+    real = KernelSession._connect
+    calls: list[int] = []
+
+    def flaky(self: KernelSession) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Address already in use")
+        real(self)
+
+    monkeypatch.setattr(KernelSession, "_connect", flaky)
+    try:
+        ks.start()
+        assert ks.alive
+        assert len(calls) == 2
+    finally:
+        ks.shutdown()
