@@ -40,6 +40,7 @@ MAX_ROW = 1_048_576
 REQUIRED_FILL = PatternFill("solid", fgColor="1F3864")
 OPTIONAL_FILL = PatternFill("solid", fgColor="5B7DB1")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
+WRAPPED = Alignment(wrap_text=True, vertical="top")
 HEADER_BORDER = Border(bottom=Side(style="medium", color="000000"))
 FORMATS = {"number": "General", "date": "yyyy-mm-dd"}
 TEXT_FORMAT = "@"
@@ -130,11 +131,17 @@ def _write_table(ws: Worksheet, spec: TableSpec, df: pd.DataFrame, lists: dict[s
         ws.column_dimensions[letter].number_format = FORMATS.get(col.kind, TEXT_FORMAT)
         _add_validation(ws, spec, col, f"{letter}2:{letter}{last_row}", lists)
     for i, row in enumerate(df.itertuples(index=False, name=None), start=2):
+        lines = 1
         for j, (value, col) in enumerate(zip(row, kinds, strict=True), start=1):
             _write_cell(ws, i, j, value, col, spec)
+            if isinstance(value, str) and "\n" in value:
+                lines = max(lines, len(value.splitlines()))
+        if lines > 1:  # spreadsheets do not grow the rows a program wrote
+            ws.row_dimensions[i].height = 15 * min(lines, 20)
     for j, (name, col) in enumerate(zip(columns, kinds, strict=True), start=1):
         sample = df.iloc[:500, j - 1].dropna().astype(str).tolist()
-        widest = max([len(name) + 3, *(len(s) for s in sample)]) if col.kind != "date" else 12
+        line_lengths = (len(line) for s in sample for line in s.splitlines())
+        widest = max([len(name) + 3, *line_lengths]) if col.kind != "date" else 12
         ws.column_dimensions[get_column_letter(j)].width = max(9, min(60, widest + 2))
     ws.freeze_panes = "A2"
     _print_setup(ws, landscape=len(columns) > 4)
@@ -178,6 +185,8 @@ def _write_cell(ws: Worksheet, r: int, c: int, value: object, col: Column, spec:
         )
     _set_text(cell, text)
     cell.number_format = TEXT_FORMAT
+    if "\n" in text or "\r" in text:
+        cell.alignment = WRAPPED
 
 
 def _set_text(cell: object, text: str) -> None:
