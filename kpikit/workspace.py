@@ -94,8 +94,15 @@ def parameterized(source: Path, client_dir: Path) -> Any:
     except (OSError, ValueError) as exc:
         raise WorkbookError(f"{source}: cannot read the notebook: {exc}") from exc
     nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
+    nb.metadata.setdefault("papermill", {})
+    untagged = [c for c in nb.cells if "tags" not in c.metadata]
+    for c in untagged:  # papermill expects every cell to have a tags list
+        c.metadata["tags"] = []
     nb = parameterize_notebook(nb, {"client_dir": str(client_dir)}, kernel_name="python3", language="python",
                                comment="kpikit lab: the client folder these notebooks edit")
+    for c in untagged:
+        if not c.metadata.get("tags"):
+            del c.metadata["tags"]
     nb.metadata.pop("papermill", None)
     return nb
 
