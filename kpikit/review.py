@@ -474,10 +474,11 @@ def rollup(eng: Engagement, by: Literal["pillar", "org_unit"] = "pillar", period
 # -- trajectory for charts ---------------------------------------------------------
 
 def trajectory(eng: Engagement, objective_id: str, metric_id: str, period: str | None = None) -> pd.DataFrame:
-    """One KPI period by period: ``period, ord, actual, expected, forecast``.
+    """One KPI period by period: ``period, ord, actual, expected, status, forecast``.
 
     From its first actual or baseline period (whichever is earlier) to the later of
-    its target period and p; ``forecast`` is filled from p to the target period along
+    its target period and p; ``status`` is each period's status by the contract's rule
+    (no-data where there is no actual); ``forecast`` is filled from p to the target period along
     the fitted line (see :data:`N_FORECAST`). Raises KeyError for an unknown pairing.
     """
     kt_all, acts, p_all = _base(eng, period)
@@ -498,11 +499,13 @@ def trajectory(eng: Engagement, objective_id: str, metric_id: str, period: str |
     lo, hi = int(min(starts)), int(max(starts))
     ords = np.arange(lo, hi + 1, dtype="float64")
     rep = kt.loc[np.zeros(len(ords), dtype=int)].reset_index(drop=True)
+    ev = evaluate(rep, mine, ords, eng.config.status.amber_tolerance)
     out = pd.DataFrame({
         "period": [str(Period(freq, int(o))) for o in ords],
         "ord": ords,
-        "actual": _lookup(mine, rep["metric_id"], ords),
-        "expected": expected_values(rep, ords),
+        "actual": ev["actual"].to_numpy(),
+        "expected": ev["expected"].to_numpy(),
+        "status": ev["status"].astype("str").to_numpy(),
     })
     fit = _fits(kt, acts, p, N_FORECAST)
     fc = np.full(len(ords), np.nan)

@@ -1,0 +1,264 @@
+"""Charts of results: one KPI's history against its trajectory, the status overview, sparklines.
+
+Each builder returns an altair chart and leaves rendering to :mod:`kpikit.render`. The
+numbers come from :mod:`kpikit.review` (``trajectory``, ``scorecard_detail``,
+``rollup``), so a chart shows exactly what the scorecard says.
+
+Status is never told by colour alone: every status has a colour that stays distinct
+in greyscale (dark green, light amber, mid vermillion, hollow grey) AND a shape
+(circle, down-triangle, cross, hollow square), and tooltips/labels spell it out.
+Green always means good, whichever way the metric should move. Sizes grow with the
+data (:data:`ROW_PX` per line of the overview), so 200 KPIs make a taller chart, not a
+cramped one.
+
+>>> kpi_history(eng, "OBJ-08", "M-RN-VAC").to_dict()["layer"][0]["mark"]   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from .. import review
+from ..engagement import Engagement
+from ..targets import fmt, selected_kpis
+
+FONT = "Helvetica, Arial, sans-serif"
+ROW_PX = 22
+LABEL_CHARS = 40
+PER_ROW = 24
+"""KPIs per line of the status overview (18 px each); a group with more wraps onto further lines."""
+
+STATUS_ORDER: tuple[str, ...] = ("red", "amber", "green", "no-data")
+STATUS_COLOURS: dict[str, str] = {"green": "#1B5E20", "amber": "#FFC107", "red": "#E4572E", "no-data": "#FFFFFF"}
+"""Okabe-Ito-like hues chosen for distinct lightness (L* about 35, 82, 56, 100): they read in greyscale."""
+STATUS_SHAPES: dict[str, str] = {"green": "circle", "amber": "triangle-down", "red": "cross", "no-data": "square"}
+STATUS_STROKE = "#424242"
+ACTUAL_COLOUR = "#0072B2"
+TRAJECTORY_COLOUR = "#7F7F7F"
+REFERENCE_DASH: dict[str, list[int]] = {"target": [1, 0], "stretch": [2, 3], "benchmark": [8, 3, 2, 3]}
+
+
+def _short(text: object, n: int = LABEL_CHARS) -> str:
+    s = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
+
+
+def _status_scale(field: str, what: Literal["color", "shape"], orient: str = "right") -> Any:
+    """Status as colour or shape, over the same fixed domain (so the two legends merge into one)."""
+    domain = list(STATUS_ORDER)
+    legend = alt.Legend(title="Status", orient=orient)
+    if what == "shape":
+        return alt.Shape(f"{field}:N", scale=alt.Scale(domain=domain, range=[STATUS_SHAPES[s] for s in domain]),
+                         legend=legend)
+    return alt.Color(f"{field}:N", scale=alt.Scale(domain=domain, range=[STATUS_COLOURS[s] for s in domain]),
+                     legend=legend)
+
+
+def _config(chart: Any) -> Any:
+    return (chart.configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=11, titleFontSize=12)
+            .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=11, titleFontSize=12, labelLimit=260)
+            .configure_title(font=FONT, fontSize=14, subtitleFont=FONT, subtitleFontSize=11, anchor="start")
+            .configure_view(stroke=None))
+
+
+def _num(value: Any) -> float:
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return f
+
+
+# -- one KPI ---------------------------------------------------------------------------
+
+def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str | None = None) -> alt.LayerChart:
+    """One KPI over time: actuals (shaped and coloured by status), the trajectory from
+    baseline to target, target / stretch / benchmark reference lines, the forecast
+    (dashed) to the target period and a marker at the KPI's review period.
+
+    Raises KeyError when the pairing is not in kpis.csv.
+    """
+    traj = review.trajectory(eng, objective_id, metric_id, period)
+    kt = selected_kpis(eng)
+    row = kt[(kt["objective_id"] == objective_id) & (kt["metric_id"] == metric_id)].to_dict("records")[0]
+    detail = review.scorecard_detail(eng, period)
+    me = detail[(detail["objective_id"] == objective_id) & (detail["metric_id"] == metric_id)].to_dict("records")[0]
+    unit = str(row["unit"]) if isinstance(row["unit"], str) else ""
+    order = traj["period"].tolist()
+    x = alt.X("period:O", sort=order, title=None,
+              axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", labelSeparation=4))
+    y_title = unit or str(row["name"])
+    values = pd.concat([traj["actual"], traj["expected"], traj["forecast"]]).dropna().tolist()
+    refs = []
+    for kind in ("target", "stretch", "benchmark"):
+        v = _num(row[kind])
+        if not math.isnan(v):
+            extra = ""
+            if kind == "benchmark" and isinstance(row["benchmark_source"], str):
+                extra = f" ({_short(row['benchmark_source'], 30)})"
+            refs.append({"kind": kind, "value": v, "label": f"{kind} {fmt(v, unit)}{extra}",
+                         "dy": -3 if kind == "target" else 12})
+            values.append(v)
+    lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
+    pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
+    y_scale = alt.Scale(domain=[lo - pad, hi + pad], nice=False, zero=False)
+
+    lines = pd.concat([
+        traj.assign(series="trajectory (baseline to target)" if isinstance(row["baseline_period"], str)
+                    else "target (threshold)", value=traj["expected"]),
+        traj.assign(series="actual", value=traj["actual"]),
+        traj.assign(series="forecast", value=traj["forecast"]),
+    ], ignore_index=True)[["period", "series", "value"]].dropna(subset=["value"])
+    style = {"actual": (ACTUAL_COLOUR, [1, 0]), "trajectory (baseline to target)": (TRAJECTORY_COLOUR, [4, 3]),
+             "target (threshold)": (TRAJECTORY_COLOUR, [4, 3]), "forecast": (ACTUAL_COLOUR, [6, 4])}
+    series = [k for k in style if k in set(lines["series"])]
+    line_layer = alt.Chart(lines).mark_line(strokeWidth=2).encode(
+        x=x,
+        y=alt.Y("value:Q", scale=y_scale, title=y_title),
+        color=alt.Color("series:N", scale=alt.Scale(domain=series, range=[style[k][0] for k in series]),
+                        legend=alt.Legend(title=None, orient="top")),
+        strokeDash=alt.StrokeDash("series:N", scale=alt.Scale(domain=series, range=[style[k][1] for k in series]),
+                                  legend=None),
+        detail="series:N",
+        tooltip=[alt.Tooltip("period:O", title="Period"), alt.Tooltip("series:N", title="Series"),
+                 alt.Tooltip("value:Q", title="Value", format=",.4~g")],
+    )
+    points = traj.dropna(subset=["actual"]).assign(
+        gap=lambda d: (d["actual"] - d["expected"]) * (1 if row["direction"] != "down" else -1))
+    point_layer = alt.Chart(points).mark_point(filled=True, size=70, stroke=STATUS_STROKE, strokeWidth=1,
+                                               opacity=1).encode(
+        x=x, y=alt.Y("actual:Q", scale=y_scale),
+        color=_status_scale("status", "color"), shape=_status_scale("status", "shape"),
+        tooltip=[alt.Tooltip("period:O", title="Period"), alt.Tooltip("actual:Q", title="Actual", format=",.4~g"),
+                 alt.Tooltip("expected:Q", title="Expected", format=",.4~g"),
+                 alt.Tooltip("gap:Q", title="Gap (+ = better)", format="+,.4~g"),
+                 alt.Tooltip("status:N", title="Status")],
+    )
+    layers: list[Any] = [line_layer, point_layer]
+    if refs:
+        ref = pd.DataFrame(refs)
+        ref_base = alt.Chart(ref)
+        layers.append(ref_base.mark_rule(strokeWidth=1, color="#222222").encode(
+            y=alt.Y("value:Q", scale=y_scale),
+            strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=list(REFERENCE_DASH),
+                                                                range=list(REFERENCE_DASH.values())), legend=None),
+            tooltip=[alt.Tooltip("label:N", title="Reference")],
+        ))
+        for r in refs:  # target label above its line, stretch and benchmark below theirs
+            layers.append(alt.Chart(pd.DataFrame([r])).mark_text(
+                align="left", baseline="bottom", dx=3, dy=int(r["dy"]), fontSize=10, font=FONT, color="#222222",
+            ).encode(x=alt.value(3), y=alt.Y("value:Q", scale=y_scale), text="label:N"))
+    if isinstance(me["period"], str) and me["period"] in order:
+        mark = pd.DataFrame({"period": [me["period"]], "label": [f"review {me['period']}"]})
+        layers.append(alt.Chart(mark).mark_rule(color="#555555", strokeDash=[2, 2]).encode(x=x))
+        layers.append(alt.Chart(mark).mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=10, font=FONT,
+                                                color="#555555").encode(x=x, y=alt.value(0), text="label:N"))
+    better = "lower" if row["direction"] == "down" else "higher"
+    status = str(me["status"])
+    sub = [f"{objective_id}/{metric_id} · {better} is better · {status} in {me['period']}"]
+    if not math.isnan(_num(me["actual"])):
+        sub[0] += f" (actual {fmt(_num(me['actual']), unit)}, expected {fmt(_num(me['expected']), unit)})"
+    if isinstance(me["trend"], str) and me["trend"]:
+        fc = _num(me["forecast"])
+        sub.append(f"trend {me['trend']}" + (f"; forecast {fmt(fc, unit)} at {row['target_period']}" if not math.isnan(fc)
+                                              else ""))
+    chart = alt.layer(*layers).properties(
+        width=max(360, min(900, 14 * len(order))), height=260,
+        title=alt.Title(_short(row["name"], 80), subtitle=sub),
+    ).resolve_scale(color="independent", shape="independent", strokeDash="independent")
+    return _config(chart)  # type: ignore[no-any-return]
+
+
+# -- many KPIs -------------------------------------------------------------------------
+
+def status_overview(eng: Engagement, period: str | None = None,
+                    by: Literal["pillar", "org_unit"] = "pillar") -> alt.LayerChart:
+    """Every KPI as one symbol (colour AND shape = status), grouped by pillar or org unit.
+
+    Each group has a header line in words (name, score, counts per status: readable
+    without colour), then its KPIs, reds first, :data:`PER_ROW` to a line. Width stays
+    fixed (it fits an A4 page); height grows with the number of KPIs.
+    """
+    detail = review.scorecard_detail(eng, period)
+    roll = review.rollup(eng, by, period)
+    obj = eng.objectives.set_index("id")
+    key = review.effective_pillars(eng) if by == "pillar" else obj["org_unit_id"].astype("str")
+    detail["group"] = detail["objective_id"].map(key)
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    detail["rank"] = detail["status"].map(rank)
+    kpis, headers = [], []
+    line = 0
+    for g in roll.to_dict("records"):
+        mine = detail[detail["group"] == g["id"]].sort_values(["rank", "objective_id", "metric_id"], kind="stable")
+        score = "no score" if math.isnan(g["score"]) else f"score {g['score']:.0%}"
+        counts = ", ".join(f"{g[s]} {s}" for s in ("green", "amber", "red", "no-data") if g[s])
+        headers.append({"line": line, "text": f"{_short(g['name'], 48)} ({g['id']}): {score}, {counts or 'no KPIs'}"})
+        line += 1
+        for i, r in enumerate(mine.to_dict("records")):
+            kpis.append({"line": line + i // PER_ROW, "col": i % PER_ROW, "status": r["status"],
+                         "kpi": f"{r['objective_id']}/{r['metric_id']}", "name": _short(r["name"], 60),
+                         "group": g["name"], "actual": r["actual"], "expected": r["expected"], "period": r["period"]})
+        line += math.ceil(len(mine) / PER_ROW)
+    n_lines = max(1, line)
+    y = alt.Y("line:O", axis=None, scale=alt.Scale(domain=list(range(n_lines))))
+    x = alt.X("col:Q", scale=alt.Scale(domain=[-0.6, PER_ROW - 0.4], nice=False), axis=None)
+    sym = alt.Chart(pd.DataFrame(kpis, columns=["line", "col", "status", "kpi", "name", "group", "actual", "expected",
+                                                "period"])).mark_point(filled=True, size=80, stroke=STATUS_STROKE,
+                                                                       strokeWidth=1, opacity=1).encode(
+        x=x, y=y,
+        color=_status_scale("status", "color", "top"), shape=_status_scale("status", "shape", "top"),
+        tooltip=[alt.Tooltip("kpi:N", title="KPI"), alt.Tooltip("name:N", title="Metric"),
+                 alt.Tooltip("group:N", title="Pillar" if by == "pillar" else "Org unit"),
+                 alt.Tooltip("period:N", title="Period"), alt.Tooltip("status:N", title="Status"),
+                 alt.Tooltip("actual:Q", title="Actual", format=",.4~g"),
+                 alt.Tooltip("expected:Q", title="Expected", format=",.4~g")],
+    )
+    head = alt.Chart(pd.DataFrame(headers, columns=["line", "text"])).mark_text(
+        align="left", baseline="middle", fontSize=11, fontWeight="bold", font=FONT, color="#222222", limit=PER_ROW * 18,
+    ).encode(x=alt.value(0), y=y, text="text:N")
+    what = "pillar" if by == "pillar" else "org unit"
+    tally = detail["status"].value_counts().to_dict()
+    sub = (f"{len(detail)} KPIs: " + ", ".join(f"{int(tally.get(s, 0))} {s}" for s in ("green", "amber", "red", "no-data"))
+           + f". One symbol per KPI, reds first; score = mean of the {what}'s objective scores.")
+    r = eng.review_period(period)
+    chart = alt.layer(sym, head).properties(
+        width=PER_ROW * 18, height=max(60, ROW_PX * n_lines),
+        title=alt.Title(f"KPI status by {what}" + (f", review {r}" if r is not None else ""), subtitle=sub),
+    )
+    return _config(chart)  # type: ignore[no-any-return]
+
+
+def sparkline(values: Sequence[float] | pd.Series | np.ndarray, direction: str | None = None,
+              width: int = 90, height: int = 22) -> alt.LayerChart:
+    """A small trend line of ``values`` (oldest first; NaN = missing) with its last point marked.
+
+    With ``direction`` (``up`` or ``down``), the last point is green when the last value
+    is better than the first, vermillion when worse (polarity-aware), grey otherwise.
+    """
+    v = np.asarray(pd.Series(values, dtype="float64"))
+    data = pd.DataFrame({"i": np.arange(len(v)), "value": v})
+    known = data.dropna()
+    state = "neutral"
+    if direction in ("up", "down") and len(known) >= 2:
+        change = float(known["value"].iloc[-1] - known["value"].iloc[0]) * (1 if direction == "up" else -1)
+        state = "better" if change > 0 else "worse" if change < 0 else "neutral"
+    colour = {"better": STATUS_COLOURS["green"], "worse": STATUS_COLOURS["red"], "neutral": "#555555"}[state]
+    shape = {"better": "circle", "worse": "cross", "neutral": "circle"}[state]
+    axis = {"x": alt.X("i:Q", axis=None, scale=alt.Scale(nice=False, padding=3)),
+                "y": alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False, padding=3))}
+    line = alt.Chart(data).mark_line(strokeWidth=1.5, color="#555555").encode(**axis)
+    last = alt.Chart(known.tail(1).assign(state=state)).mark_point(filled=True, size=30, color=colour,
+                                                                    shape=shape).encode(
+        **axis, tooltip=[alt.Tooltip("value:Q", title="Latest", format=",.4~g"), alt.Tooltip("state:N", title="Change")])
+    chart = alt.layer(line, last).properties(width=width, height=height)
+    return chart.configure_view(stroke=None)  # type: ignore[no-any-return]
+
+
+__all__ = ["PER_ROW", "STATUS_COLOURS", "STATUS_ORDER", "STATUS_SHAPES", "kpi_history", "sparkline",
+           "status_overview"]
