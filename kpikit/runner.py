@@ -272,9 +272,14 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
             result.reports = build_report(nb_out / report_notebook(plan.notebooks).name, out, eng, set(plan.formats))
         except Exception as exc:
             say(f"report FAILED {time.perf_counter() - t:.1f}s")
+            for fmt in FORMATS:  # half a deliverable is worse than none: a failed run has no report
+                (out / f"report.{fmt}").unlink(missing_ok=True)
             return finish("failed", Failure("report", type(exc).__name__, str(exc), notebook=report_notebook(plan.notebooks).name))
         say(f"report {', '.join(p.name for p in result.reports)} {time.perf_counter() - t:.1f}s")
         return finish("succeeded")
+    except KeyboardInterrupt:
+        finish("failed", Failure("interrupted", "KeyboardInterrupt", "the run was interrupted"))
+        raise
     finally:
         if own:
             ks.shutdown()

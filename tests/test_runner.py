@@ -304,3 +304,17 @@ def test_kernel_start_is_retried_once(monkeypatch: pytest.MonkeyPatch) -> None:
         assert len(calls) == 2
     finally:
         ks.shutdown()
+
+
+def test_a_failed_report_leaves_no_report(make_client: Any, tmp_path: Path) -> None:
+    """The report notebook prints a local folder: build_report refuses, the run fails cleanly."""
+    leaky = break_notebook(SMALL, tmp_path / "nbs", "03_report.ipynb", "display(HTML('<p>data read from ' + client_dir + '</p>'))")
+    result = run_engagement(make_client(), notebooks=leaky)
+    f = result.failure
+    assert f is not None
+    assert (f.step, f.notebook) == ("report", "03_report.ipynb")
+    assert "local folder path" in f.evalue
+    assert not (result.out_dir / "report.html").exists()
+    assert not (result.out_dir / "report.pdf").exists()
+    assert read_manifest(result.out_dir)["outcome"] == "failed"
+    assert (result.out_dir / "notebooks" / "03_report.ipynb").is_file()
