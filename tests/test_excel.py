@@ -5,14 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import math
 import re
 import shutil
 import subprocess
+import tempfile
 import zipfile
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpikit.cli import main
 from kpikit.engagement import load_engagement
@@ -446,3 +451,61 @@ def test_workbook_saved_by_libreoffice_imports(client: Path, workbook: Path, tmp
     after = folder_hashes(client)
     assert {k for k in after if after[k] != before.get(k)} == {"actuals.csv"} | {
         k for k in after if k.startswith(".kpikit")}
+
+
+# -- properties and less common paths ---------------------------------------------------------------
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff"),
+    min_size=1, max_size=40,
+).map(str.strip).filter(bool)
+
+
+@settings(max_examples=15, deadline=None)
+@given(texts=st.lists(st.one_of(_TEXT, st.sampled_from(["=1+1", "+44 20", "-3", "@x", "007", "1e5", "_x000D_", "a\nb"])),
+                      min_size=1, max_size=30))
+def test_any_text_survives_export_and_read_back(texts: list[str]) -> None:
+    """Whatever a consultant typed in a text column comes back exactly as it was."""
+    from kpikit.excel.importer import read_workbook
+    from kpikit.excel.layout import table_specs
+
+    eng = load_engagement(FIXTURE)
+    rows = [[f"U-{i}", text, "ORG", text] for i, text in enumerate(texts)]
+    units = pd.DataFrame([["ORG", "Root", math.nan, math.nan], *rows], columns=["id", "name", "parent_id", "lead"])
+    eng.tables["org_units"] = units.astype({"parent_id": "str", "lead": "str"})
+    buf = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "t.xlsx"
+        export_workbook(eng, out, ["org_units"])
+        buf.write(out.read_bytes())
+    tables, problems, _, _ = read_workbook(buf.getvalue(), "t.xlsx", table_specs(eng.config))
+    assert problems == []
+    assert [r[1] for r in tables["org_units"].rows[1:]] == texts
+    assert [r[3] for r in tables["org_units"].rows[1:]] == texts
+
+
+@pytest.mark.parametrize("bad", ["\x07", "\ufffe"])
+def test_control_characters_are_refused_at_export_with_their_place(client: Path, tmp_path: Path, bad: str) -> None:
+    (client / "org_units.csv").write_text(f"id,name,parent_id,lead\nORG,Small,,\nORG-OPS,Ops{bad},ORG,\n")
+    with pytest.raises(ExcelError, match=r"org_units\.csv:3: column name holds a control character"):
+        export_workbook(load_engagement(client), tmp_path / "x.xlsx")
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_a_broken_folder_is_repaired_from_the_workbook(client: Path, workbook: Path) -> None:
+    """The folder went invalid after the export; the client's workbook has the right value."""
+    metrics = (client / "metrics.csv").read_text()
+    (client / "metrics.csv").write_text(metrics.replace("EUR,down,monthly", "EUR,downward,monthly"))
+    assert main(["validate", str(client)]) == 1
+    result = import_workbook(workbook, client, today=TODAY)
+    assert result.written == ["metrics.csv"]
+    assert [str(d) for d in result.diffs] == ["metrics.csv: 0 added, 1 changed, 0 removed"]
+    assert (client / "metrics.csv").read_text() == metrics.replace("Up,annual", "up,annual")  # canonical spelling
+    load_engagement(client)
+
+
+def test_a_missing_workbook_sheet_does_not_hide_folder_errors(client: Path, workbook: Path) -> None:
+    (client / "raci.csv").write_text("item_id,stakeholder_id,raci\nOBJ-1,S-1,X\n")
+    edit(workbook, lambda wb: wb.remove(wb["raci"]))
+    with pytest.raises(WorkbookInputError) as info:
+        import_workbook(workbook, client)
+    assert info.value.lines == ["raci.csv:2: raci 'X' is not one of R, A, C, I"]

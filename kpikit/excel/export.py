@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -45,6 +45,8 @@ HEADER_BORDER = Border(bottom=Side(style="medium", color="000000"))
 FORMATS = {"number": "General", "date": "yyyy-mm-dd"}
 TEXT_FORMAT = "@"
 """Text format for IDs, periods and text, so that Excel keeps ``2026-03`` and ``007`` as typed."""
+UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+"""Characters an .xlsx file cannot hold (its XML forbids them)."""
 PERIOD_HELP = "YYYY (annual), YYYY-Qn (quarterly) or YYYY-MM (monthly), in the metric's frequency"
 
 
@@ -179,7 +181,7 @@ def _write_cell(ws: Worksheet, r: int, c: int, value: object, col: Column, spec:
         cell.value = date.fromisoformat(text)
         cell.number_format = FORMATS["date"]
         return
-    if ILLEGAL_CHARACTERS_RE.search(text):
+    if UNSTORABLE.search(text):
         raise ExcelError(
             f"{spec.file}:{r}: column {col.name} holds a control character that Excel cannot store; remove it first"
         )
@@ -191,6 +193,8 @@ def _write_cell(ws: Worksheet, r: int, c: int, value: object, col: Column, spec:
 
 def _set_text(cell: object, text: str) -> None:
     """Store ``text`` as a text cell; a formula-looking one gets a quote prefix and is never evaluated."""
+    if UNSTORABLE.search(text):
+        raise ExcelError(f"{text[:60]!r} holds a control character that Excel cannot store; remove it first")
     cell.value = escape_text(text)  # type: ignore[attr-defined]
     cell.data_type = "s"  # type: ignore[attr-defined]
     if looks_like_formula(text):

@@ -282,6 +282,19 @@ def _same_eol(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def same_content(old: pd.DataFrame, new: pd.DataFrame, spec: TableSpec) -> bool:
+    """Whether two tables (typed, or text from an invalid folder) hold the same cells in the same order."""
+    if len(old) != len(new):
+        return False
+    for name in dict.fromkeys([*map(str, new.columns), *map(str, old.columns)]):
+        col = _column(spec, name)
+        a = [_canon(v, col) for v in old[name]] if name in old.columns else [""] * len(old)
+        b = [_canon(v, col) for v in new[name]] if name in new.columns else [""] * len(new)
+        if a != b:
+            return False
+    return True
+
+
 def _canon(value: object, col: Column) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -408,6 +421,7 @@ def import_workbook(
         old = build_engagement(raw_folder)
     except EngagementError:
         old = None  # the folder itself is invalid; the workbook may be what fixes it
+    before = _before_frames(old, raw_folder, specs)
     result = ImportResult(path.name, str(folder), dry_run, notes=notes)
     frames: dict[str, pd.DataFrame] = {}
     for spec in TABLES:
@@ -415,18 +429,16 @@ def import_workbook(
         if name not in sheets:
             continue
         now = new.tables[name]
-        exists = (dest / spec.file).exists()
-        if not exists:
+        if not (dest / spec.file).exists():
             if now.empty:
                 continue
-        elif old is not None and name in raw_folder.tables:
-            if frames_equal(now, old.tables[name]):
+        elif name in raw_folder.tables:
+            same = frames_equal(now, old.tables[name]) if old is not None else \
+                same_content(before[name], now, specs[name])
+            if same:
                 continue
-        elif frame_to_csv_bytes(now, _header(raw_folder, name, now)) == (dest / spec.file).read_bytes():
-            continue
         frames[name] = now
 
-    before = _before_frames(old, raw_folder, specs)
     if "kpis" in frames:
         result.log_rows = kpi_log_rows(before["kpis"], frames["kpis"], path.name, today or date.today())
     if result.log_rows:
