@@ -1,15 +1,143 @@
-"""Actuals entry editor (interactive version in progress; this returns the static summary)."""
+"""Actuals entry: add a measured value, or correct one, for a metric and period.
+
+The consultant picks a metric, types a period, a value and an optional note, and
+presses *Add / correct*: the entry is checked at once with the same rules as
+``kpikit validate`` (the period must be in the metric's frequency, the value a
+number; :meth:`Engagement.validate` on a draft), and staged. An entry for a period
+that already has a value replaces it (a correction; the old value is shown). Nothing
+is written until *Save*.
+"""
 
 from __future__ import annotations
 
+import html
+import math
 import os
 from typing import Any
 
+import ipywidgets as widgets
+import pandas as pd
+
 from ..engagement import Engagement
-from .base import as_engagement, static_summary
+from ..errors import EngagementError, Problem
+from .base import Change, EditorBox, editor_or_summary, number, parse_number, text
+
+RECENT = 8
+"""How many of the metric's latest values are shown next to the form."""
 
 
-def actuals_entry(eng: Engagement | str | os.PathLike[str]) -> Any:
-    """Actuals entry: a summary for now; the interactive editor replaces it."""
-    e = as_engagement(eng)
-    return static_summary("Actuals entry", [f"{len(e.actuals)} rows in actuals"])
+class ActualsEntry(EditorBox):
+    """A small form that stages actuals; Save writes them all at once."""
+
+    heading = "Actuals entry"
+    logs_changes = False
+
+    def build(self) -> None:
+        eng = self.eng
+        self.work: pd.DataFrame = eng.actuals.copy().reset_index(drop=True)
+        self.staged: list[str] = []
+        m = eng.metrics
+        self.metric_box = widgets.Dropdown(description="Metric", layout=widgets.Layout(width="60%"),
+                                           options=[(f"{i} — {text(n)} ({text(f)})", str(i))
+                                                    for i, n, f in zip(m["id"], m["name"], m["frequency"], strict=True)])
+        self.period_box = widgets.Text(description="Period", placeholder="in the metric's frequency")
+        self.value_box = widgets.Text(description="Value", placeholder="number")
+        self.note_box = widgets.Text(description="Note", placeholder="optional", layout=widgets.Layout(width="60%"))
+        self.add_button = widgets.Button(description="Add / correct", icon="plus")
+        self.add_button.on_click(lambda _b: self.stage())
+        self.entry_message = widgets.HTML()
+        self.entry_message.add_class("kpikit-entry-message")
+        self.recent = widgets.HTML()
+        self.staged_list = widgets.HTML()
+        self.metric_box.observe(lambda _c: self.show_recent(), names="value")
+        self.body.children = [self.metric_box, widgets.HBox([self.period_box, self.value_box]), self.note_box,
+                              self.add_button, self.entry_message, widgets.HTML("<b>Latest values</b>"), self.recent,
+                              self.staged_list]
+        self.show_recent()
+
+    def stage(self) -> bool:
+        """Check the entry with the engagement's rules and stage it; False (and why) if it is wrong."""
+        mid = self.metric_box.value
+        period = self.period_box.value.strip()
+        raw = self.value_box.value.strip()
+        problems: list[str] = []
+        if not mid:
+            problems.append("pick a metric")
+        if not period:
+            problems.append("a period is required")
+        value = parse_number(raw)
+        if value is None:
+            problems.append(f"value '{raw}' is not a number (plain decimal like 1234.5, no % or thousands separators)"
+                            if raw else "a value is required")
+        if problems:
+            return self.reject(problems)
+        hits = [i for i, (m, p) in enumerate(zip(self.work["metric_id"], self.work["period"], strict=True)) if m == mid and p == period]
+        candidate = self.work.copy()
+        note = self.note_box.value.strip() or math.nan
+        if hits:
+            i = hits[0]
+            old = number(candidate.at[i, "value"])
+            candidate.at[i, "value"] = value
+            candidate.at[i, "note"] = note
+            what = f"corrected {mid} {period}: {old:.15g} -> {value:.15g}" if old is not None else f"set {mid} {period}: {value:.15g}"
+        else:
+            row = pd.DataFrame([{"metric_id": mid, "period": period, "value": value, "note": note}])
+            for col in candidate.columns:
+                if col not in row.columns:
+                    row[col] = math.nan
+            row = row[list(candidate.columns)].astype(candidate.dtypes.to_dict())
+            candidate = pd.concat([candidate, row], ignore_index=True) if len(candidate) else row
+            what = f"added {mid} {period}: {value:.15g}"
+        draft = self.session.draft()
+        draft.tables["actuals"] = candidate
+        try:
+            draft.validate()
+        except EngagementError as exc:
+            mine = [p.message for p in exc.problems if p.file == "actuals.csv"] or [str(p) for p in exc.problems]
+            return self.reject(mine)
+        self.work = candidate
+        self.staged.append(what)
+        self.entry_message.value = f"<span style='color:#1a5e20'>Staged: {html.escape(what)} (press Save to write).</span>"
+        self.value_box.value = ""
+        self.note_box.value = ""
+        self.mark_dirty()
+        self.show_recent()
+        return True
+
+    def reject(self, problems: list[str]) -> bool:
+        self.entry_message.value = ("<div style='color:#a40000'>Not added: "
+                                    + "; ".join(html.escape(p) for p in problems) + "</div>")
+        return False
+
+    def show_recent(self) -> None:
+        mid = self.metric_box.value
+        mine = self.work[self.work["metric_id"] == mid].tail(RECENT)
+        rows = "".join(f"<tr><td>{html.escape(text(p))}</td><td>{html.escape(_fmt(v))}</td><td>{html.escape(text(n))}</td></tr>"
+                       for p, v, n in zip(mine["period"], mine["value"], mine["note"], strict=True))
+        self.recent.value = f"<table>{rows}</table>" if rows else "<i>No values yet for this metric.</i>"
+        self.staged_list.value = ("<b>Staged, not saved yet</b><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in self.staged)
+                                  + "</ul>") if self.staged else ""
+
+    def apply(self, draft: Engagement) -> list[Change]:
+        if self.period_box.value.strip() and self.value_box.value.strip():
+            raise EngagementError(draft.folder, [Problem("actuals.csv", None, "the form holds an entry that was not "
+                                                         "added: press Add / correct first (or clear it)")])
+        draft.tables["actuals"] = self.work.copy()
+        return []
+
+
+def _fmt(v: object) -> str:
+    n = number(v)
+    return "" if n is None else f"{n:.15g}"
+
+
+
+def _summary(eng: Engagement) -> list[str]:
+    latest = eng.review_period()
+    return [f"{len(eng.actuals)} actuals for {eng.actuals['metric_id'].nunique()} metrics"
+            + (f"; review period {latest}." if latest else ".")]
+
+
+def actuals_entry(eng: Engagement | str | os.PathLike[str], keep_backups: int | None = None) -> Any:
+    """The actuals entry form (a widget), or a static summary when unattended."""
+    return editor_or_summary(eng, lambda e: ActualsEntry(e, keep_backups), "Actuals entry", _summary)

@@ -98,6 +98,16 @@ def text(value: object) -> str:
     return str(value)
 
 
+def parse_number(value: str) -> float | None:
+    """User text as a number by the contract's rule (plain decimal: ``1234.5``, ``-3``, ``1e6``), else None."""
+    import re
+
+    from ..validation import NUMBER_PATTERN
+
+    raw = value.strip()
+    return float(raw) if re.fullmatch(NUMBER_PATTERN, raw) else None
+
+
 def number(value: object) -> float | None:
     """A table cell as a float, or None when missing."""
     if value is None:

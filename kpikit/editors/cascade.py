@@ -1,15 +1,139 @@
-"""Cascade linker editor (interactive version in progress; this returns the static summary)."""
+"""The cascade linker: link each objective to its parent and unit, with only valid choices.
+
+The parent dropdown offers :func:`kpikit.cascade.valid_parents` (no cycles; the
+parent's unit is the objective's or above it) and the unit dropdown
+:func:`kpikit.cascade.valid_units` (a unit under the parent's, above the children's),
+both recomputed from the links as edited. The gap list (objectives serving no pillar,
+links to the wrong unit, units with no objective) is redrawn from the engine's
+findings after every change. Link changes are logged in ``changes.csv`` on Save.
+"""
 
 from __future__ import annotations
 
+import html
+import math
 import os
 from typing import Any
 
+import ipywidgets as widgets
+import pandas as pd
+
+from .. import cascade, smart
 from ..engagement import Engagement
-from .base import as_engagement, static_summary
+from ..findings import Finding, sort_findings
+from .base import Change, EditorBox, editor_or_summary, text, with_tables
+from .objectives import NONE, objective_changes
+
+GAP_CODES = ("OBJECTIVE_UNALIGNED", "CASCADE_WRONG_UNIT", "UNIT_NO_OBJECTIVE")
 
 
-def cascade_linker(eng: Engagement | str | os.PathLike[str]) -> Any:
-    """Cascade linker: a summary for now; the interactive editor replaces it."""
-    e = as_engagement(eng)
-    return static_summary("Cascade linker", [f"{len(e.objectives)} rows in objectives"])
+def cascade_gaps(eng: Engagement) -> list[Finding]:
+    """The alignment gaps of the cascade, from the engine (SMART's unaligned rule + cascade's)."""
+    structure_only = with_tables(eng, kpis=eng.kpis.iloc[0:0])  # KPIs play no part in these codes
+    found = [f for f in smart.findings(structure_only) if f.code == "OBJECTIVE_UNALIGNED"]
+    found += cascade.findings(eng)
+    return sort_findings([f for f in found if f.code in GAP_CODES])
+
+
+class CascadeLinker(EditorBox):
+    """Parent, unit and pillar of one objective at a time, and the gaps they leave."""
+
+    heading = "Cascade linker"
+
+    def build(self) -> None:
+        eng = self.eng
+        self.work: pd.DataFrame = eng.objectives.copy().reset_index(drop=True)
+        self._loading = False
+        self.unit_names = {str(u): text(n) for u, n in zip(eng.org_units["id"], eng.org_units["name"], strict=True)}
+        wide = widgets.Layout(width="80%")
+        self.picker = widgets.Dropdown(description="Objective", layout=wide,
+                                       options=[(f"{o} — {_short(text(t))}", str(o))
+                                                for o, t in zip(self.work["id"], self.work["title"], strict=True)])
+        self.parent_box = widgets.Dropdown(description="Parent", layout=wide)
+        self.unit_box = widgets.Dropdown(description="Unit", layout=wide)
+        self.pillar_box = widgets.Dropdown(description="Pillar", layout=wide,
+                                           options=[("(none)", NONE)] + [(f"{p.id} — {p.name}", p.id) for p in eng.config.pillars])
+        self.gaps = widgets.HTML()
+        self.gaps.add_class("kpikit-gaps")
+        self.picker.observe(lambda _c: self.load_form(), names="value")
+        for name, box in (("parent_id", self.parent_box), ("org_unit_id", self.unit_box), ("pillar_id", self.pillar_box)):
+            box.observe(lambda change, name=name: self.link_changed(name, change["new"]), names="value")
+        self.body.children = [self.picker, self.parent_box, self.unit_box, self.pillar_box,
+                              widgets.HTML("<b>Alignment gaps</b>"), self.gaps]
+        self.load_form()
+
+    def view(self) -> Engagement:
+        return with_tables(self.eng, objectives=self.work)
+
+    def index(self) -> int | None:
+        hits = [i for i, o in enumerate(self.work["id"]) if o == self.picker.value]
+        return hits[0] if hits else None
+
+    def load_form(self) -> None:
+        """Fill the dropdowns for the chosen objective with the choices the engine allows."""
+        i = self.index()
+        if i is None:
+            self.refresh_gaps()
+            return
+        oid = str(self.work.at[i, "id"])
+        view = self.view()
+        titles = {str(o): text(t) for o, t in zip(self.work["id"], self.work["title"], strict=True)}
+        self._loading = True
+        try:
+            parents = [("(none: top level)", NONE)] + [(f"{p} — {_short(titles.get(p, ''), 50)}", p)
+                                                      for p in cascade.valid_parents(view, oid)]
+            units = [(f"{u} — {self.unit_names.get(u, '')}", u) for u in cascade.valid_units(view, oid)]
+            now = {f: text(self.work.at[i, f]) for f in ("parent_id", "org_unit_id", "pillar_id")}
+            for box, opts, key in ((self.parent_box, parents, "parent_id"), (self.unit_box, units, "org_unit_id")):
+                if now[key] not in [v for _l, v in opts]:  # keep showing a link the engine would not offer
+                    opts = [*opts, (f"{now[key]} (not a valid choice)", now[key])]
+                box.options = opts
+                box.value = now[key]
+            self.pillar_box.value = now["pillar_id"] if now["pillar_id"] in [v for _l, v in self.pillar_box.options] else NONE
+        finally:
+            self._loading = False
+        self.refresh_gaps()
+
+    def link_changed(self, name: str, value: object) -> None:
+        if self._loading:
+            return
+        i = self.index()
+        if i is None:
+            return
+        self.work.at[i, name] = str(value) if value else math.nan
+        self.mark_dirty()
+        self.load_form()  # a new unit changes the valid parents, a new parent the valid units
+
+    def refresh_gaps(self) -> None:
+        try:
+            gaps = cascade_gaps(self.view())
+        except (KeyError, ValueError) as exc:
+            self.gaps.value = f"<i>Cannot check the cascade: {html.escape(str(exc))}</i>"
+            return
+        if not gaps:
+            self.gaps.value = "<span style='color:#1a5e20'>No alignment gaps.</span>"
+            return
+        items = "".join(f"<li><b>{html.escape(f.code)}</b> {html.escape(f.item_id)}: {html.escape(f.message)}</li>" for f in gaps)
+        self.gaps.value = f"<ul>{items}</ul>"
+
+    def apply(self, draft: Engagement) -> list[Change]:
+        draft.tables["objectives"] = self.work.copy()
+        return objective_changes(self.eng.objectives, self.work)
+
+
+def _short(s: str, n: int = 70) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _summary(eng: Engagement) -> list[str]:
+    gaps = cascade_gaps(eng)
+    counts: dict[str, int] = {}
+    for f in gaps:
+        counts[f.code] = counts.get(f.code, 0) + 1
+    return [f"{len(eng.objectives)} objectives over {len(eng.org_units)} units; gaps: "
+            + (", ".join(f"{n} {c}" for c, n in counts.items()) or "none")]
+
+
+def cascade_linker(eng: Engagement | str | os.PathLike[str], keep_backups: int | None = None) -> Any:
+    """The cascade linker (a widget), or a static summary when unattended."""
+    return editor_or_summary(eng, lambda e: CascadeLinker(e, keep_backups), "Cascade linker", _summary)

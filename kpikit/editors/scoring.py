@@ -22,7 +22,7 @@ import pandas as pd
 from .. import scoring
 from ..engagement import Engagement
 from ..errors import EngagementError, Problem
-from .base import Change, EditorBox, editor_or_summary, number, text, with_tables
+from .base import Change, EditorBox, editor_or_summary, number, parse_number, text, with_tables
 
 Pair = tuple[str, str]
 
@@ -225,7 +225,7 @@ class ScoringGrid(EditorBox):
         added = []
         for pair in sorted(self.selected - before):
             t_box, p_box = self.new_targets.get(pair) or self.target_inputs(pair)
-            target = _parse_number(t_box.value)
+            target = parse_number(t_box.value)
             period = str(p_box.value).strip()
             if target is None:
                 problems.append(Problem("kpis.csv", None, f"{pair[0]}/{pair[1]}: target {t_box.value.strip() or '(empty)'!r} is not a number"))
@@ -253,13 +253,6 @@ class ScoringGrid(EditorBox):
 def _pairs(kpis: pd.DataFrame) -> set[Pair]:
     return {(str(o), str(m)) for o, m in zip(kpis["objective_id"], kpis["metric_id"], strict=True)}
 
-
-def _parse_number(value: str) -> float | None:
-    try:
-        f = float(value.strip())
-    except ValueError:
-        return None
-    return None if math.isnan(f) or math.isinf(f) else f
 
 
 def _short(s: str, n: int = 70) -> str:
