@@ -268,16 +268,14 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     """OBJECTIVE_NOT_SMART (one per failed criterion) and OBJECTIVE_UNALIGNED."""
     titles = dict(zip(eng.objectives["id"], eng.objectives["title"], strict=True))
     out: list[Finding] = []
-    with_kpi = set(eng.kpis["objective_id"])
-    top = {str(o) for o, p in zip(eng.objectives["id"], eng.objectives["parent_id"], strict=True)
-           if not isinstance(p, str)}
+    # The contract asks for one finding per failed criterion, even where a more specific
+    # code (KPI_TARGET_UNREALISTIC, OBJECTIVE_NO_KPI, OBJECTIVE_UNALIGNED) says more: the
+    # SMART view is what a consultant walks the client through objective by objective.
+    # Only a step not yet done (no kpis.csv) holds back the KPI-based criteria.
+    kpi_based = {"Measurable", "Achievable"}
     for r in assess(eng, period).itertuples(index=False):
         oid = str(r.objective_id)
-        if r.passed or r.criterion == "Achievable":
-            continue
-        if r.criterion == "Measurable" and oid not in with_kpi:
-            continue
-        if r.criterion == "Relevant" and oid in top:
+        if r.passed or (r.criterion in kpi_based and not eng.has("kpis")):
             continue
         out.append(Finding("OBJECTIVE_NOT_SMART", oid,
                            f"Objective {oid} '{titles[oid]}' is not {r.criterion}. {r.reason}"))

@@ -29,6 +29,10 @@ EXPECTED = {
     ("METRIC_UNUSED", "M-CARBON"),
     ("OBJECTIVE_NOT_SMART", "OBJ-10"),
     ("OBJECTIVE_NOT_SMART", "OBJ-13"),
+    # one OBJECTIVE_NOT_SMART per failed criterion, also where a more specific code exists
+    ("OBJECTIVE_NOT_SMART", "OBJ-05"),  # Achievable (KPI_TARGET_UNREALISTIC)
+    ("OBJECTIVE_NOT_SMART", "OBJ-17"),  # Relevant (OBJECTIVE_UNALIGNED)
+    ("OBJECTIVE_NOT_SMART", "OBJ-20"),  # Measurable (OBJECTIVE_NO_KPI)
 }
 
 

@@ -137,7 +137,7 @@ def test_time_bound_needs_a_due_date_and_targets_on_or_before_it() -> None:
     assert "MA targets 2027 (ends 2027-12-31)" in _crit(eng, "O4", "Time-bound")[1]
 
 
-def test_findings_name_the_criterion_and_count_each_fact_once() -> None:
+def test_findings_one_per_failed_criterion() -> None:
     eng = build(
         objectives=[
             obj("GOOD", pillar="P1"),
@@ -154,9 +154,11 @@ def test_findings_name_the_criterion_and_count_each_fact_once() -> None:
         ("OBJECTIVE_NOT_SMART", "VAGUE", "Objective VAGUE 'Improve culture' is not Specific"),
         ("OBJECTIVE_NOT_SMART", "VAGUE", "Objective VAGUE 'Improve culture' is not Time-bound"),
         ("OBJECTIVE_NOT_SMART", "UNDER", f"Objective UNDER '{obj('X')['title']}' is not Relevant"),
+        ("OBJECTIVE_NOT_SMART", "LOOSE", f"Objective LOOSE '{obj('X')['title']}' is not Relevant"),
+        ("OBJECTIVE_NOT_SMART", "NOKPI", f"Objective NOKPI '{obj('X')['title']}' is not Measurable"),
         ("OBJECTIVE_UNALIGNED", "LOOSE", f"Objective LOOSE '{obj('X')['title']}' has no parent objective and no pillar: it is not aligned to the strategy"),
     }
-    # NOKPI's Measurable failure is OBJECTIVE_NO_KPI's business (kpikit.scoring), LOOSE's Relevant is UNALIGNED
+    # the contract: one OBJECTIVE_NOT_SMART per failed criterion, even beside OBJECTIVE_UNALIGNED
     by_item = [f for f in smart.findings(eng) if f.item_id == "VAGUE"]
     assert any("too short to be specific" in f.message for f in by_item)
 
@@ -181,6 +183,9 @@ def test_demo_harbor_smart_findings() -> None:
         ("OBJECTIVE_NOT_SMART", "OBJ-10", "Time-bound"),
         ("OBJECTIVE_NOT_SMART", "OBJ-13", "Specific"),
         ("OBJECTIVE_NOT_SMART", "OBJ-13", "Time-bound"),
+        ("OBJECTIVE_NOT_SMART", "OBJ-05", "Achievable"),   # also KPI_TARGET_UNREALISTIC
+        ("OBJECTIVE_NOT_SMART", "OBJ-17", "Relevant"),     # also OBJECTIVE_UNALIGNED
+        ("OBJECTIVE_NOT_SMART", "OBJ-20", "Measurable"),   # also OBJECTIVE_NO_KPI
     }
     # the SMART table itself shows the consequences reported by other codes
     summary = smart.summary(eng)
