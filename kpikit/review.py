@@ -52,6 +52,9 @@ FLAT_SHARE = 0.01
 RED_RUN = 3
 """Red in this many consecutive periods (ending in p) suggests reviewing the target or the initiative."""
 EPS = 1e-9
+NO_PILLAR_ID = "(none)"
+NO_PILLAR_NAME = "No pillar (unaligned)"
+"""The roll-up row of objectives that reach no pillar (OBJECTIVE_UNALIGNED and their children)."""
 
 METHOD = (
     "Status. Each KPI is reviewed in its own period: the latest period of its metric's frequency "
@@ -426,6 +429,16 @@ def effective_pillars(eng: Engagement) -> pd.Series:
     return pd.Series([out[o] for o in ids], index=pd.Index(ids, dtype="str"), dtype="str")
 
 
+def group_of(eng: Engagement, by: Literal["pillar", "org_unit"] = "pillar") -> pd.Series:
+    """Each objective's roll-up group, indexed by objective ID: its (inherited) pillar or
+    :data:`NO_PILLAR_ID`, or its org unit."""
+    if by == "pillar":
+        return effective_pillars(eng).fillna(NO_PILLAR_ID)
+    if by == "org_unit":
+        return eng.objectives.set_index("id")["org_unit_id"].astype("str")
+    raise ValueError(f"rollup by '{by}': choose 'pillar' or 'org_unit'")
+
+
 def rollup(eng: Engagement, by: Literal["pillar", "org_unit"] = "pillar", period: str | None = None) -> pd.DataFrame:
     """Scores and status counts by pillar or by org unit (rule in :data:`METHOD`).
 
@@ -433,26 +446,26 @@ def rollup(eng: Engagement, by: Literal["pillar", "org_unit"] = "pillar", period
     pillar whose parent is not in it; their scores already include their children).
     An org unit's score is the mean of the scores of the objectives it owns. Columns:
     ``id, name, score, n_objectives, n_kpis, green, amber, red, no-data``; every
-    pillar or unit appears, in the order of engagement.yaml / org_units.csv.
+    pillar or unit appears, in the order of engagement.yaml / org_units.csv; objectives
+    that reach no pillar are gathered in a last row :data:`NO_PILLAR_ID`.
     """
     kt, acts, p = _base(eng, period)
     sc = _scorecard(kt, p, evaluate(kt, acts, p, eng.config.status.amber_tolerance))
     scores = _objective_scores(eng, kt, sc).set_index("objective_id")["score"]
     obj = eng.objectives.set_index("id")
+    key = group_of(eng, by)
     if by == "pillar":
-        key = effective_pillars(eng)
         parent_key = obj["parent_id"].map(key)
         top = key[(parent_key.reindex(key.index) != key) | obj["parent_id"].reindex(key.index).isna()]
         keys = [(p.id, p.name) for p in eng.config.pillars]
+        if (key == NO_PILLAR_ID).any():
+            keys.append((NO_PILLAR_ID, NO_PILLAR_NAME))
         scored = scores.reindex(top.index)
         group_of_score = top
-    elif by == "org_unit":
-        key = obj["org_unit_id"].astype("str")
+    else:
         keys = list(zip(eng.org_units["id"].tolist(), eng.org_units["name"].tolist(), strict=True))
         scored = scores.reindex(key.index)
         group_of_score = key
-    else:
-        raise ValueError(f"rollup by '{by}': choose 'pillar' or 'org_unit'")
     mean = pd.Series(scored.to_numpy(), index=group_of_score.to_numpy()).groupby(level=0).mean()
     n_obj = key.groupby(key).size()
     sc["key"] = sc["objective_id"].map(key)
@@ -627,8 +640,8 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
 
 
 __all__ = [
-    "FLAT_SHARE", "METHOD", "N_FORECAST", "N_TREND", "OBJECTIVE_SCORE_COLUMNS", "RED_RUN", "SCORECARD_COLUMNS",
+    "FLAT_SHARE", "METHOD", "NO_PILLAR_ID", "NO_PILLAR_NAME", "N_FORECAST", "N_TREND", "OBJECTIVE_SCORE_COLUMNS", "RED_RUN", "SCORECARD_COLUMNS",
     "STATUSES", "SUGGESTION_COLUMNS", "changes_since_previous", "effective_pillars", "evaluate", "expected_values",
-    "findings", "kpi_periods", "objective_scores", "previous_review_period", "rollup", "scorecard",
+    "findings", "group_of", "kpi_periods", "objective_scores", "previous_review_period", "rollup", "scorecard",
     "scorecard_detail", "suggestions", "trajectory",
 ]

@@ -49,7 +49,7 @@ def _short(text: object, n: int = LABEL_CHARS) -> str:
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
-def _status_scale(field: str, what: Literal["color", "shape"], orient: str = "right") -> Any:
+def _status_scale(field: str, what: Literal["color", "shape"], orient: Literal["right", "top"] = "right") -> Any:
     """Status as colour or shape, over the same fixed domain (so the two legends merge into one)."""
     domain = list(STATUS_ORDER)
     legend = alt.Legend(title="Status", orient=orient)
@@ -187,9 +187,7 @@ def status_overview(eng: Engagement, period: str | None = None,
     """
     detail = review.scorecard_detail(eng, period)
     roll = review.rollup(eng, by, period)
-    obj = eng.objectives.set_index("id")
-    key = review.effective_pillars(eng) if by == "pillar" else obj["org_unit_id"].astype("str")
-    detail["group"] = detail["objective_id"].map(key)
+    detail["group"] = detail["objective_id"].map(review.group_of(eng, by))
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     detail["rank"] = detail["status"].map(rank)
     kpis, headers = [], []
