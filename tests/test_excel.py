@@ -509,3 +509,24 @@ def test_a_missing_workbook_sheet_does_not_hide_folder_errors(client: Path, work
     with pytest.raises(WorkbookInputError) as info:
         import_workbook(workbook, client)
     assert info.value.lines == ["raci.csv:2: raci 'X' is not one of R, A, C, I"]
+
+
+def test_export_target_must_be_an_xlsx_file(client: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["excel", "export", str(client), str(tmp_path / "client.xls")]) == 1
+    assert "must end in .xlsx" in capsys.readouterr().err
+    (tmp_path / "dir.xlsx").mkdir()
+    assert main(["excel", "export", str(client), str(tmp_path / "dir.xlsx")]) == 1
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_a_failed_write_says_what_was_written(client: Path, workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kpikit.excel.importer as importer
+
+    def disk_full(path: Path, data: bytes) -> None:
+        raise OSError(28, "No space left on device", str(path))
+
+    edit(workbook, lambda wb: wb["actuals"].append(["M-COST", "2026-03", 1]))
+    monkeypatch.setattr(importer, "atomic_write", disk_full)
+    with pytest.raises(ExcelError, match="No space left on device; written before the failure: nothing; backup: "):
+        import_workbook(workbook, client)
+    assert (client / "actuals.csv").read_bytes() == (FIXTURE / "actuals.csv").read_bytes()

@@ -52,6 +52,11 @@ PERIOD_HELP = "YYYY (annual), YYYY-Qn (quarterly) or YYYY-MM (monthly), in the m
 
 def export_workbook(eng: Engagement, out: str | Path, sheets: Sequence[str] | None = None) -> Path:
     """Write ``eng`` to the workbook ``out`` (atomically); ``sheets`` limits the tables exported."""
+    path = Path(out)
+    if path.suffix.lower() != ".xlsx":
+        raise ExcelError(f"{out}: the workbook's name must end in .xlsx (Excel will not open it otherwise)")
+    if path.is_dir():
+        raise ExcelError(f"{out}: is a folder; give the workbook's file name")
     names = _chosen(sheets)
     specs = table_specs(eng.config)
     wb = Workbook()
@@ -68,8 +73,10 @@ def export_workbook(eng: Engagement, out: str | Path, sheets: Sequence[str] | No
     wb.properties.creator = "kpikit"
     buf = io.BytesIO()
     wb.save(buf)
-    path = Path(out)
-    atomic_write(path, buf.getvalue())
+    try:
+        atomic_write(path, buf.getvalue())
+    except OSError as exc:
+        raise ExcelError(f"{out}: cannot be written ({exc.strerror or exc})") from exc
     return path
 
 

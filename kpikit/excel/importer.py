@@ -458,10 +458,16 @@ def import_workbook(
     stale = [f for f in files if sha256_file(dest / f) != raw_folder.fingerprints.get(f)]
     if stale:
         raise StaleFileError(stale)
-    result.backup = make_backup(dest, files)
-    for name, df in frames.items():
-        atomic_write(dest / SPECS[name].file, frame_to_csv_bytes(df, _header(raw_folder, name, df)))
-        result.written.append(SPECS[name].file)
+    try:
+        result.backup = make_backup(dest, files)
+        for name, df in frames.items():
+            atomic_write(dest / SPECS[name].file, frame_to_csv_bytes(df, _header(raw_folder, name, df)))
+            result.written.append(SPECS[name].file)
+    except OSError as exc:
+        done = ", ".join(result.written) or "nothing"
+        raise ExcelError(f"{folder}: could not write {getattr(exc, 'filename', None) or 'the folder'} "
+                         f"({exc.strerror or exc}); written before the failure: {done}; "
+                         f"backup: {result.backup or 'none'}") from exc
     return result
 
 
