@@ -16,6 +16,7 @@ cramped one.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -31,6 +32,7 @@ from ..targets import fmt, selected_kpis
 FONT = "Helvetica, Arial, sans-serif"
 ROW_PX = 22
 LABEL_CHARS = 40
+HISTORY_HEIGHT = 260
 PER_ROW = 24
 """KPIs per line of the status overview (18 px each); a group with more wraps onto further lines."""
 
@@ -67,6 +69,15 @@ def _config(chart: Any) -> Any:
             .configure_view(stroke=None))
 
 
+def _place_labels(refs: list[dict[str, Any]], lo: float, hi: float, height: int, gap: int = 12) -> None:
+    """Give each reference label a pixel row ``px`` at its line, at least ``gap`` px from the next."""
+    for r in refs:
+        r["px"] = height * (1 - (r["value"] - lo) / (hi - lo))
+    ordered = sorted(refs, key=lambda r: r["px"])
+    for above, below in itertools.pairwise(ordered):
+        below["px"] = max(below["px"], above["px"] + gap)
+
+
 def _num(value: Any) -> float:
     try:
         f = float(value)
@@ -101,13 +112,14 @@ def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str 
         if not math.isnan(v):
             extra = ""
             if kind == "benchmark" and isinstance(row["benchmark_source"], str):
-                extra = f" ({_short(row['benchmark_source'], 30)})"
-            refs.append({"kind": kind, "value": v, "label": f"{kind} {fmt(v, unit)}{extra}",
-                         "dy": -3 if kind == "target" else 12})
+                extra = f" ({_short(row['benchmark_source'], 24)})"
+            refs.append({"kind": kind, "value": v, "label": f"{kind} {fmt(v, unit)}{extra}"})
             values.append(v)
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
     y_scale = alt.Scale(domain=[lo - pad, hi + pad], nice=False, zero=False)
+    width = max(360, min(900, 14 * len(order)))
+    _place_labels(refs, lo - pad, hi + pad, HISTORY_HEIGHT)
 
     lines = pd.concat([
         traj.assign(series="trajectory (baseline to target)" if isinstance(row["baseline_period"], str)
@@ -134,7 +146,7 @@ def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str 
     point_layer = alt.Chart(points).mark_point(filled=True, size=70, stroke=STATUS_STROKE, strokeWidth=1,
                                                opacity=1).encode(
         x=x, y=alt.Y("actual:Q", scale=y_scale),
-        color=_status_scale("status", "color"), shape=_status_scale("status", "shape"),
+        color=_status_scale("status", "color", "top"), shape=_status_scale("status", "shape", "top"),
         tooltip=[alt.Tooltip("period:O", title="Period"), alt.Tooltip("actual:Q", title="Actual", format=",.4~g"),
                  alt.Tooltip("expected:Q", title="Expected", format=",.4~g"),
                  alt.Tooltip("gap:Q", title="Gap (+ = better)", format="+,.4~g"),
@@ -150,14 +162,14 @@ def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str 
                                                                 range=list(REFERENCE_DASH.values())), legend=None),
             tooltip=[alt.Tooltip("label:N", title="Reference")],
         ))
-        for r in refs:  # target label above its line, stretch and benchmark below theirs
-            layers.append(alt.Chart(pd.DataFrame([r])).mark_text(
-                align="left", baseline="bottom", dx=3, dy=int(r["dy"]), fontSize=10, font=FONT, color="#222222",
-            ).encode(x=alt.value(3), y=alt.Y("value:Q", scale=y_scale), text="label:N"))
+        # labels in a column right of the plot, nudged apart so close lines keep readable labels
+        layers.append(ref_base.mark_text(align="left", baseline="middle", fontSize=10, font=FONT,
+                                         color="#222222").encode(
+            x=alt.value(width + 6), y=alt.Y("px:Q", scale=None), text="label:N"))
     if isinstance(me["period"], str) and me["period"] in order:
         mark = pd.DataFrame({"period": [me["period"]], "label": [f"review {me['period']}"]})
         layers.append(alt.Chart(mark).mark_rule(color="#555555", strokeDash=[2, 2]).encode(x=x))
-        layers.append(alt.Chart(mark).mark_text(align="left", baseline="top", dx=3, dy=2, fontSize=10, font=FONT,
+        layers.append(alt.Chart(mark).mark_text(align="right", baseline="top", dx=-3, dy=2, fontSize=10, font=FONT,
                                                 color="#555555").encode(x=x, y=alt.value(0), text="label:N"))
     better = "lower" if row["direction"] == "down" else "higher"
     status = str(me["status"])
@@ -169,7 +181,7 @@ def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str 
         sub.append(f"trend {me['trend']}" + (f"; forecast {fmt(fc, unit)} at {row['target_period']}" if not math.isnan(fc)
                                               else ""))
     chart = alt.layer(*layers).properties(
-        width=max(360, min(900, 14 * len(order))), height=260,
+        width=width, height=HISTORY_HEIGHT,
         title=alt.Title(_short(row["name"], 80), subtitle=sub),
     ).resolve_scale(color="independent", shape="independent", strokeDash="independent")
     return _config(chart)  # type: ignore[no-any-return]
@@ -196,7 +208,8 @@ def status_overview(eng: Engagement, period: str | None = None,
         mine = detail[detail["group"] == g["id"]].sort_values(["rank", "objective_id", "metric_id"], kind="stable")
         score = "no score" if math.isnan(g["score"]) else f"score {g['score']:.0%}"
         counts = ", ".join(f"{g[s]} {s}" for s in ("green", "amber", "red", "no-data") if g[s])
-        headers.append({"line": line, "text": f"{_short(g['name'], 48)} ({g['id']}): {score}, {counts or 'no KPIs'}"})
+        name = _short(g["name"], 48) + ("" if g["id"] == review.NO_PILLAR_ID else f" ({g['id']})")
+        headers.append({"line": line, "text": f"{name}: {score}, {counts or 'no KPIs'}"})
         line += 1
         for i, r in enumerate(mine.to_dict("records")):
             kpis.append({"line": line + i // PER_ROW, "col": i % PER_ROW, "status": r["status"],
