@@ -530,3 +530,17 @@ def test_a_failed_write_says_what_was_written(client: Path, workbook: Path, monk
     with pytest.raises(ExcelError, match=r"actuals\.csv \(No space left on device\); written before the failure: nothing; backup: .*backups"):
         import_workbook(workbook, client)
     assert (client / "actuals.csv").read_bytes() == (FIXTURE / "actuals.csv").read_bytes()
+
+
+def test_renamed_header_is_a_missing_column_at_the_header_row(client: Path, workbook: Path) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        wb["actuals"].cell(row=1, column=3).value = "amount"
+        wb["actuals"].cell(row=3, column=6).value = "stray"
+
+    edit(workbook, change)
+    with pytest.raises(WorkbookInputError) as info:
+        import_workbook(workbook, client)
+    assert info.value.lines == [
+        "actuals!A1:D1: missing required column 'value' (header has: metric_id, period, amount, note)",
+        "actuals!A3:D3: cell F3 has a value but its column has no header",
+    ]
