@@ -395,14 +395,26 @@ class KernelSession:
         return msg_id
 
     def _wait(self, msg_id: str, timeout: float | None) -> dict[str, Any]:
-        kc = self.kc
+        """The reply to ``msg_id``; raises if the kernel dies or ``timeout`` passes first."""
+        import queue
+
+        kc, km = self.kc, self.km
         assert kc is not None
+        assert km is not None
         deadline = None if timeout is None else time.monotonic() + timeout
 
         async def wait() -> dict[str, Any]:
             while True:
-                left = None if deadline is None else max(0.1, deadline - time.monotonic())
-                msg: dict[str, Any] = await kc.get_shell_msg(timeout=left)
+                try:
+                    msg: dict[str, Any] = await kc.get_shell_msg(timeout=1.0)
+                except queue.Empty:
+                    if not km.is_alive():
+                        self.broken = True
+                        raise RuntimeError("the kernel died") from None
+                    if deadline is not None and time.monotonic() > deadline:
+                        self.broken = True
+                        raise TimeoutError(f"no reply from the kernel in {timeout:.0f}s") from None
+                    continue
                 if msg["parent_header"].get("msg_id") == msg_id:
                     content: dict[str, Any] = msg["content"]
                     return content

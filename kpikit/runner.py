@@ -238,21 +238,27 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
 
     try:
         try:
-            ks.launch()
+            t = time.perf_counter()
+            ks.launch()  # the kernel boots while the parent computes the tables
             tables_error: BaseException | None = None
             try:
                 write_tables(eng, plan.period, out)
             except Exception as exc:  # an engine bug must still leave a manifest
                 tables_error = exc
             ks.start()
+            manifest.kernel["start_seconds"] = round(time.perf_counter() - t, 3)
+            if tables_error is not None:
+                return finish("failed", Failure("tables", type(tables_error).__name__, str(tables_error)))
+            t = time.perf_counter()
             ks.warm_up(imported_modules(plan.notebooks))
-        except KernelStartError as exc:
-            return finish("failed", Failure("kernel", "KernelStartError", str(exc)))
-        if tables_error is not None:
-            return finish("failed", Failure("tables", type(tables_error).__name__, str(tables_error)))
+            preload = _preload(["kpikit.report", "nbconvert", *(["weasyprint"] if "pdf" in plan.formats else [])])
+            ks.wait_warm()
+            manifest.kernel["warm_up_seconds"] = round(time.perf_counter() - t, 3)
+        except Exception as exc:  # no kernel (after retrying) or one that died warming up
+            return finish("failed", Failure("kernel", type(exc).__name__, _one_line(str(exc))))
+        say(f"kernel ready {manifest.kernel['start_seconds'] + manifest.kernel['warm_up_seconds']:.1f}s")
         manifest.write(out)
 
-        preload = _preload(["kpikit.report", "nbconvert", *(["weasyprint"] if "pdf" in plan.formats else [])])
         n = len(plan.notebooks)
         for i, src in enumerate(plan.notebooks, 1):
             t = time.perf_counter()
