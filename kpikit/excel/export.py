@@ -212,19 +212,19 @@ def _add_validation(ws: Worksheet, spec: TableSpec, col: Column, ref: str, lists
     dv: DataValidation | None = None
     if col.kind == "enum" and col.name in lists:
         dv = DataValidation(type="list", formula1=lists[col.name], allow_blank=True, errorStyle="stop",
-                            error=f"Choose one of: {', '.join(col.choices)}", errorTitle=col.name)
+                            error=f"Choose one of: {', '.join(col.choices)}", errorTitle=col.name[:32])
     elif col.kind == "ref" and ref_sources(spec.name, col.name):
         key = "_".join(ref_sources(spec.name, col.name))
         sheets = " or ".join(s for s in ref_sources(spec.name, col.name) if s != "pillars") or "engagement.yaml"
         dv = DataValidation(type="list", formula1=lists[key], allow_blank=True, errorStyle="warning",
                             error=f"Not an ID known when this file was made. Keep it only if it exists on the {sheets} sheet.",
-                            errorTitle=col.name)
+                            errorTitle=col.name[:32])
     elif col.kind == "number":
         low = "-1E+300" if col.min is None else f"{col.min:g}"
         high = "1E+300" if col.max is None else f"{col.max:g}"
         op = "greaterThan" if col.min_exclusive and col.max is None else "between"
         dv = DataValidation(type="decimal", operator=op, formula1=low, formula2=None if op == "greaterThan" else high,
-                            allow_blank=True, errorStyle="stop", errorTitle=col.name,
+                            allow_blank=True, errorStyle="stop", errorTitle=col.name[:32],
                             error="A plain number (no %, units or text)" + _bounds(col))
     if dv is None:
         return
