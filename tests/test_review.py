@@ -93,10 +93,14 @@ def test_down_kpi_on_a_baseline_line(actual: float, gap: float, status: str, att
     assert r["attainment"] == pytest.approx(attainment)
 
 
-def test_an_actual_typed_on_the_line_is_green_despite_float_rounding() -> None:
-    # 0.3 + 0.5 * (0.1 - 0.3) is 0.19999999999999998 in floating point
-    eng = make([kpi("O1", "M1", 0.1, "2026-Q4", baseline=0.3, baseline_period="2025-Q4")],
-               [metric("M1", direction="down")], [("M1", "2026-Q2", 0.2)])
+@pytest.mark.parametrize(("direction", "baseline", "target", "actual"), [
+    ("up", 0.1, 0.2, 0.15),     # 0.1 + 0.5 * (0.2 - 0.1) is 0.15000000000000002 in floating point
+    ("down", 0.3, 0.1, 0.2),
+])
+def test_an_actual_typed_on_the_line_is_green_despite_float_rounding(direction: str, baseline: float, target: float,
+                                                                     actual: float) -> None:
+    eng = make([kpi("O1", "M1", target, "2026-Q4", baseline=baseline, baseline_period="2025-Q4")],
+               [metric("M1", direction=direction)], [("M1", "2026-Q2", actual)])
     r = one(eng)
     assert r["gap"] == 0
     assert r["status"] == "green"
