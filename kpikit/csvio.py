@@ -30,7 +30,9 @@ class RawTable:
 
     ``lines[i]`` is where row ``i`` starts in its file (header = 1). For an Excel
     sheet it is the sheet's row number. ``header_as_written`` keeps the original
-    column names so that a rewritten file keeps them.
+    column names so that a rewritten file keeps them. ``skipped_ids`` are the IDs of
+    rows that could not be read (too many fields): they are reported once, and rows
+    elsewhere that refer to them are not reported again as unknown IDs.
     """
 
     file: str
@@ -38,6 +40,7 @@ class RawTable:
     rows: list[list[str]]
     lines: list[int]
     header_as_written: list[str] = field(default_factory=list)
+    skipped_ids: list[str] = field(default_factory=list)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -55,7 +58,10 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
     """Parse CSV bytes (UTF-8, optional BOM, any line ending, RFC 4180 quoting).
 
     Rows whose first cell starts with ``#`` are comments (the scaffold's examples);
-    blank lines are skipped. Short rows are padded with empty cells.
+    blank lines are skipped. Short rows are padded with empty cells. Header columns
+    without a name are dropped when every cell under them is empty (spreadsheets
+    export such stray columns); otherwise they are an error. A file whose quoting is
+    broken gives one problem and no table: nothing after the break can be trusted.
     """
     try:
         text = data.decode("utf-8-sig")
@@ -71,6 +77,8 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
     written: list[str] = []
     rows: list[list[str]] = []
     lines: list[int] = []
+    skipped_ids: list[str] = []
+    id_at: int | None = None
     prev_end = 0
     while True:
         start = prev_end + 1
@@ -79,8 +87,7 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            problems.append(Problem(file, start, f"malformed CSV: {exc}"))
-            break
+            return None, [Problem(file, start, _csv_error(str(exc)))]
         prev_end = reader.line_num
         if not "".join(record).strip():  # blank line, or only separators
             continue
@@ -89,11 +96,10 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
             header = [c.lower() for c in written]
             seen: dict[str, int] = {}
             for i, name in enumerate(header):
-                if not name:
-                    problems.append(Problem(file, start, f"column {i + 1} of the header has no name"))
-                elif name in seen:
+                if name and name in seen:
                     problems.append(Problem(file, start, f"column '{name}' appears twice in the header"))
                 seen.setdefault(name, i)
+            id_at = seen.get("id")
             continue
         if record[0].lstrip().startswith("#"):
             continue
@@ -108,6 +114,8 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
                         "(put double quotes around a value that contains a comma)",
                     )
                 )
+                if id_at is not None and record[id_at].strip():
+                    skipped_ids.append(record[id_at].strip())
                 continue
             record = record[: len(header)]
         cells = [c.strip() for c in record]
@@ -117,7 +125,33 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
         lines.append(start)
     if header is None:
         return None, problems or [Problem(file, None, "is empty: it needs at least a header row")]
-    return RawTable(file, header, rows, lines, written), problems
+    unnamed = [i for i, name in enumerate(header) if not name]
+    unnamed_used = False
+    for i in unnamed:
+        used = next((r for r, cells in enumerate(rows) if cells[i]), None)
+        if used is not None:
+            unnamed_used = True
+            problems.append(Problem(
+                file, 1, f"column {i + 1} of the header has no name, but line {lines[used]} has a value in it "
+                f"('{rows[used][i]}'): name the column or delete it",
+            ))
+    if unnamed and not unnamed_used:
+        keep = [i for i in range(len(header)) if i not in set(unnamed)]
+        header, written = [header[i] for i in keep], [written[i] for i in keep]
+        rows = [[cells[i] for i in keep] for cells in rows]
+    return RawTable(file, header, rows, lines, written, skipped_ids), problems
+
+
+def _csv_error(message: str) -> str:
+    """Python's csv module's complaint, in words a spreadsheet user can act on."""
+    if "unexpected end of data" in message:
+        return "a quoted value that starts on this line is never closed (add the closing double quote)"
+    if "expected after" in message:
+        return ("a closing double quote must be followed by a comma or the end of the line "
+                '(inside a quoted value, write a double quote as "")')
+    if "NUL" in message:
+        return "contains a NUL byte: is this a spreadsheet or other binary file saved as .csv?"
+    return f"is not valid CSV: {message}"
 
 
 def read_csv_file(path: Path) -> tuple[RawTable | None, bytes, list[Problem]]:

@@ -56,7 +56,12 @@ class _Collector:
         idx = [int(i) for i in np.flatnonzero(np.asarray(mask, dtype=bool))]
         for n, i in enumerate(idx):
             if n >= MAX_PROBLEMS_PER_RULE:
-                self.out.append(Problem(self.file, None, f"... and {len(idx) - n} more rows like line {self.lines[idx[0]]}"))
+                self.out.append(Problem(
+                    self.file, self.lines[i],
+                    f"... and {len(idx) - n} more rows with the same problem as line {self.lines[idx[0]]}, "
+                    f"up to line {self.lines[idx[-1]]}",
+                    column, i,
+                ))
                 break
             self.out.append(Problem(self.file, self.lines[i], make(i), column, i))
 
@@ -187,7 +192,8 @@ def build_engagement(raw: RawEngagement) -> Engagement:
     }
     if config is None:
         unusable.add("config")
-    _check_references(frames, lines, config, problems, frozenset(unusable))
+    skipped = {name: set(t.skipped_ids) for name, t in raw.tables.items() if t.skipped_ids}
+    _check_references(frames, lines, config, problems, frozenset(unusable), skipped)
     if problems:
         raise EngagementError(raw.folder, problems)
     assert config is not None
@@ -215,6 +221,7 @@ def _check_references(
     config: EngagementConfig | None,
     problems: list[Problem],
     unusable: frozenset[str] = frozenset(),
+    skipped: Mapping[str, set[str]] | None = None,
 ) -> None:
     def C(name: str) -> _Collector:
         return _Collector(SPECS[name].file, lines[name], problems)
@@ -240,10 +247,12 @@ def _check_references(
                 owners[v] = f"{name.rstrip('s').replace('_', ' ')} at {where}"
 
     pillar_ids = {p.id for p in config.pillars} if config else set()
-    unit_ids = set(f["org_units"]["id"].dropna())
-    obj_ids = set(f["objectives"]["id"].dropna())
-    metric_ids = set(f["metrics"]["id"].dropna())
-    person_ids = set(f["stakeholders"]["id"].dropna())
+    # IDs of rows that could not be read were reported there; do not flag references to them.
+    unread = skipped or {}
+    unit_ids = set(f["org_units"]["id"].dropna()) | unread.get("org_units", set())
+    obj_ids = set(f["objectives"]["id"].dropna()) | unread.get("objectives", set())
+    metric_ids = set(f["metrics"]["id"].dropna()) | unread.get("metrics", set())
+    person_ids = set(f["stakeholders"]["id"].dropna()) | unread.get("stakeholders", set())
 
     def unknown(name: str, column: str, known: set[str], what: str, *sources: str) -> None:
         if unusable.intersection(sources):

@@ -46,7 +46,7 @@ def test_corpus_covers_every_kind_of_bad_input() -> None:
         "score_outside_scale", "baseline_without_period", "bad_choices", "yaml_syntax_error", "yaml_is_a_list",
         "yaml_empty", "yaml_bad_values", "empty_csv", "header_only_optional_files", "bom",
         "windows_line_endings", "quoted_fields", "non_utf8", "too_many_fields", "header_case_and_spaces",
-        "unknown_extra_column", "many_problems",
+        "unknown_extra_column", "many_problems", "unclosed_quote", "unnamed_column_with_values",
     }
     assert wanted <= set(CASES)
 

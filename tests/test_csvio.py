@@ -66,18 +66,43 @@ def test_too_many_fields_names_the_line_and_the_fix() -> None:
 
 
 def test_header_problems() -> None:
-    _, problems = parse_csv(b"id,name,ID,\n1,2,3,\n", "x.csv")
+    _, problems = parse_csv(b"id,name,ID,\n1,2,3,x\n", "x.csv")
     assert [str(p) for p in problems] == [
         "x.csv:1: column 'id' appears twice in the header",
-        "x.csv:1: column 4 of the header has no name",
+        "x.csv:1: column 4 of the header has no name, but line 2 has a value in it ('x'): name the column or delete it",
     ]
 
 
-def test_malformed_quoting_is_reported_at_its_line() -> None:
-    _, problems = parse_csv(b'a,b\n1,2\n3,"unfinished\n4,5\n', "x.csv")
+def test_stray_empty_unnamed_columns_are_dropped() -> None:
+    table, problems = parse_csv(b"id,,name,,\nM1,,Defects,,\nM2,,Delivery\n", "x.csv")
+    assert problems == []
+    assert table is not None
+    assert (table.header, table.header_as_written) == (["id", "name"], ["id", "name"])
+    assert table.rows == [["M1", "Defects"], ["M2", "Delivery"]]
+
+
+def test_row_with_too_many_fields_keeps_its_id_for_reference_checks() -> None:
+    table, problems = parse_csv(b"name,id,unit\nDefects,M1,%\nOn time, in full,M2,%\n", "metrics.csv")
     assert len(problems) == 1
-    assert problems[0].line == 3
-    assert "malformed CSV" in problems[0].message
+    assert table is not None
+    assert table.skipped_ids == ["in full"]  # the id column's cell as written: the best guess there is
+    assert [r[1] for r in table.rows] == ["M1"]
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "message"),
+    [
+        (b'a,b\n1,2\n3,"unfinished\n4,5\n', 3,
+         "a quoted value that starts on this line is never closed (add the closing double quote)"),
+        (b'a,b\n1,2\n3,"quoted"tail\n', 3,
+         'a closing double quote must be followed by a comma or the end of the line '
+         '(inside a quoted value, write a double quote as "")'),
+    ],
+)
+def test_broken_quoting_is_one_problem_and_no_table(data: bytes, line: int, message: str) -> None:
+    table, problems = parse_csv(data, "x.csv")
+    assert table is None
+    assert [(p.line, p.message) for p in problems] == [(line, message)]
 
 
 @pytest.mark.parametrize("data", [b"", b"   \n\n", b"\xef\xbb\xbf"])

@@ -123,7 +123,7 @@ def test_many_bad_rows_are_capped_with_a_count() -> None:
     rows = "".join(f"M3,{2000 + i},{i}%\n" for i in range(MAX_PROBLEMS_PER_RULE + 50))
     found = errors(actuals_csv=ACTUALS_HEAD + rows)
     assert len(found) == MAX_PROBLEMS_PER_RULE + 1
-    assert "actuals.csv: ... and 50 more rows like line 2" in found
+    assert found[-1] == "actuals.csv:202: ... and 50 more rows with the same problem as line 2, up to line 251"
 
 
 def test_problems_carry_column_and_row_for_other_front_ends() -> None:
