@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -246,15 +247,28 @@ def test_shared_kernel_gives_the_same_outputs_as_a_fresh_kernel(
         assert counts == list(range(1, len(counts) + 1))
 
 
-def test_kernel_session_reuse_and_restart() -> None:
+def test_kernel_session_runs_this_interpreter_and_restarts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel is this venv's Python even if a user-level ``python3`` kernelspec points elsewhere."""
+    import sys
+
+    fake = tmp_path / "jupyter" / "kernels" / "python3"
+    fake.mkdir(parents=True)
+    (fake / "kernel.json").write_text(
+        json.dumps({"argv": ["/usr/bin/false", "-f", "{connection_file}"], "display_name": "other", "language": "python"}),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import sys\nprint(sys.executable)")])
+    src = tmp_path / "which.ipynb"
+    nbformat.write(nb, str(src))
     ks = KernelSession(KERNEL_ENV)
     try:
-        ks.start()
-        assert ks.alive
-        ks.shutdown()
-        assert not ks.alive
-        ks.start()
-        assert ks.alive
+        for attempt in range(2):
+            ks.run_notebook(src, tmp_path / f"out{attempt}.ipynb", {}, cwd=tmp_path)
+            assert printed_by(tmp_path / f"out{attempt}.ipynb", "sys.executable") == sys.executable + "\n"
+            assert ks.alive
+            ks.shutdown()
+            assert not ks.alive
     finally:
         ks.shutdown()
 
