@@ -129,3 +129,20 @@ def test_not_an_engagement_is_a_clean_error(
     assert code == 1
     assert message in err
     assert "Traceback" not in out + err
+
+
+def test_bad_period_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["validate", str(FIXTURES / "valid_minimal"), "--period", "2026-13"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --period: '2026-13' is not a period (YYYY, YYYY-Qn or YYYY-MM)" in err
+    assert "Traceback" not in err
+
+
+def test_findings_option_lists_each_finding(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["validate", str(FIXTURES / "valid_minimal"), "--period", "2026-Q1", "--findings"])
+    out = capsys.readouterr().out
+    assert code == 0
+    # O3 has no due date: a SMART finding, not an input error
+    assert any("OBJECTIVE_NOT_SMART" in line and "O3" in line for line in out.splitlines())

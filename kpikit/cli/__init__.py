@@ -21,6 +21,20 @@ SUBCOMMANDS = ("new", "validate", "lab", "excel", "run")
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 
 
+def period_arg(text: str) -> str:
+    """``--period`` values, checked when the command line is read (exit 2 with usage, no traceback).
+
+    Use as ``add_argument("--period", type=period_arg)``; the value stays the text the user typed.
+    """
+    from ..periods import Period
+
+    try:
+        Period.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text.strip()
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 

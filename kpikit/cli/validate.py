@@ -9,7 +9,7 @@ from typing import Any
 
 from ..engagement import load_engagement
 from ..errors import EngagementError
-from . import EXIT_INPUT, EXIT_OK
+from . import EXIT_INPUT, EXIT_OK, period_arg
 
 
 def register(sub: Any) -> None:
@@ -20,7 +20,7 @@ def register(sub: Any) -> None:
         "(exit 1), or a summary of findings (exit 0; findings do not fail validation).",
     )
     p.add_argument("dir", metavar="DIR", help="the engagement folder")
-    p.add_argument("--period", help="review period (YYYY, YYYY-Qn or YYYY-MM); default current_period")
+    p.add_argument("--period", type=period_arg, help="review period (YYYY, YYYY-Qn or YYYY-MM); default current_period")
     p.add_argument("--findings", action="store_true", help="list every finding, not just the counts")
     p.set_defaults(handler=run)
 
