@@ -520,14 +520,15 @@ def test_export_target_must_be_an_xlsx_file(client: Path, tmp_path: Path, capsys
 
 
 def test_a_failed_write_says_what_was_written(client: Path, workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kpikit.excel.importer as importer
+    import kpikit.engagement
 
     def disk_full(path: Path, data: bytes) -> None:
         raise OSError(28, "No space left on device", str(path))
 
     edit(workbook, lambda wb: wb["actuals"].append(["M-COST", "2026-03", 1]))
-    monkeypatch.setattr(importer, "atomic_write", disk_full)
-    with pytest.raises(ExcelError, match=r"actuals\.csv \(No space left on device\); written before the failure: nothing; backup: .*backups"):
+    monkeypatch.setattr(kpikit.engagement, "atomic_write", disk_full)
+    with pytest.raises(ExcelError, match=r"actuals\.csv \(No space left on device\); written before the failure: "
+                                         r"nothing; the previous files are in .*backups"):
         import_workbook(workbook, client)
     assert (client / "actuals.csv").read_bytes() == (FIXTURE / "actuals.csv").read_bytes()
 
@@ -544,3 +545,24 @@ def test_renamed_header_is_a_missing_column_at_the_header_row(client: Path, work
         "actuals!A1:D1: missing required column 'value' (header has: metric_id, period, amount, note)",
         "actuals!A3:D3: cell F3 has a value but its column has no header",
     ]
+
+
+def test_a_file_changed_during_the_import_is_not_overwritten(
+    client: Path, workbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kpikit.excel.importer as importer
+    from kpikit.errors import StaleFileError
+
+    real = importer.read_engagement
+
+    def read_then_someone_edits(folder: Path) -> object:
+        raw = real(folder)
+        with (client / "actuals.csv").open("a") as fh:
+            fh.write("M-COST,2026-04,1,typed by a colleague meanwhile\n")
+        return raw
+
+    edit(workbook, lambda wb: wb["actuals"].append(["M-COST", "2026-03", 1]))
+    monkeypatch.setattr(importer, "read_engagement", read_then_someone_edits)
+    with pytest.raises(StaleFileError, match=r"actuals\.csv"):
+        import_workbook(workbook, client)
+    assert (client / "actuals.csv").read_text().endswith("typed by a colleague meanwhile\n")

@@ -28,9 +28,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from ..config import EngagementConfig, parse_config
-from ..csvio import RawTable, atomic_write, frame_to_csv_bytes, sha256_file
-from ..engagement import Engagement, make_backup, read_engagement
-from ..errors import EngagementError, ExcelError, Problem, StaleFileError, WorkbookInputError
+from ..csvio import RawTable, sha256_file
+from ..engagement import BACKUP_DIR, Engagement, read_engagement
+from ..errors import EngagementError, ExcelError, Problem, WorkbookInputError
 from ..schema import SPECS, TABLES, Column, TableSpec
 from ..validation import RawEngagement, build_engagement
 from .cells import cell_text, number_text
@@ -454,31 +454,30 @@ def import_workbook(
                                           created=not (dest / spec.file).exists()))
     if dry_run or not frames:
         return result
-    files = [SPECS[n].file for n in frames]
-    stale = [f for f in files if sha256_file(dest / f) != raw_folder.fingerprints.get(f)]
-    if stale:
-        raise StaleFileError(stale)
+    # The one write path of the kit: Engagement.save validates again, refuses files changed
+    # since they were read, backs up what it replaces and writes atomically. The tables it
+    # starts from are the folder's, so only the tables that changed count as changed.
+    base = old if old is not None else new
+    eng = Engagement(
+        folder=str(dest),
+        config=new.config,
+        tables={n: df for n, df in base.tables.items() if n not in frames},
+        present=frozenset(raw_folder.tables),
+        fingerprints=dict(raw_folder.fingerprints),
+        headers={k: (t.header_as_written or t.header) for k, t in raw_folder.tables.items()},
+        config_text=raw_folder.config_text,
+    )
+    eng.tables.update(frames)
     try:
-        result.backup = make_backup(dest, files)
-        for name, df in frames.items():
-            atomic_write(dest / SPECS[name].file, frame_to_csv_bytes(df, _header(raw_folder, name, df)))
-            result.written.append(SPECS[name].file)
+        saved = eng.save()
     except OSError as exc:
-        done = ", ".join(result.written) or "nothing"
+        written = [f for f in (SPECS[n].file for n in frames) if sha256_file(dest / f) != raw_folder.fingerprints.get(f)]
         raise ExcelError(f"{folder}: could not write {getattr(exc, 'filename', None) or 'the folder'} "
-                         f"({exc.strerror or exc}); written before the failure: {done}; "
-                         f"backup: {result.backup or 'none'}") from exc
+                         f"({exc.strerror or exc}); written before the failure: {', '.join(written) or 'nothing'}; "
+                         f"the previous files are in {dest / BACKUP_DIR}") from exc
+    result.written = saved.written
+    result.backup = saved.backup
     return result
-
-
-def _header(raw: RawEngagement, name: str, df: pd.DataFrame) -> list[str]:
-    """The folder's own spelling of the header when the columns are the same, as Engagement.save keeps it."""
-    cols = [str(c) for c in df.columns]
-    table = raw.tables.get(name)
-    header = (table.header_as_written or table.header) if table is not None else []
-    if header and [h.lower() for h in header] == cols[: len(header)]:
-        return list(header) + cols[len(header):]
-    return cols
 
 
 def _before_frames(old: Engagement | None, raw: RawEngagement, specs: dict[str, TableSpec]) -> dict[str, pd.DataFrame]:
