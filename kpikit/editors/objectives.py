@@ -172,7 +172,8 @@ class ObjectivesEditor(EditorBox):
         self.smart_table.value = f"<table>{cells}</table>"
 
     def add_objective(self) -> None:
-        new_id = next_id([str(o) for o in self.work["id"]] + [str(m) for m in self.eng.metrics["id"]])
+        new_id = next_id([str(o) for o in self.work["id"]],
+                         [str(m) for m in self.eng.metrics["id"]] + [p.id for p in self.eng.config.pillars])
         row: dict[str, object] = dict.fromkeys(self.work.columns, math.nan)
         row.update({"id": new_id, "org_unit_id": str(self.eng.org_units["id"].iloc[0])})
         i = self.current_index()
@@ -213,22 +214,22 @@ def objective_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]
     return out
 
 
-def next_id(taken: list[str], prefix: str | None = None) -> str:
-    """A free ID in the style of the existing ones: ``OBJ-07`` after ``OBJ-06``.
+def next_id(objective_ids: list[str], taken: list[str] | None = None) -> str:
+    """A free ID in the style of the existing objectives: ``OBJ-07`` after ``OBJ-06``.
+
+    ``taken`` adds the other IDs of the engagement (one ID space across files).
 
     >>> next_id(["OBJ-01", "OBJ-02"])
     'OBJ-03'
     """
     pattern = re.compile(r"^(.*?)(\d+)$")
     best: tuple[str, int, int] | None = None
-    for t in taken:
+    for t in objective_ids:
         m = pattern.match(t)
-        if m and (prefix is None or m.group(1) == prefix) and t.upper().startswith("OBJ"):
-            n = int(m.group(2))
-            if best is None or n > best[1]:
-                best = (m.group(1), n, len(m.group(2)))
-    stem, n, width = best if best else (prefix or "OBJ-", 0, 2)
-    used = set(taken)
+        if m and (best is None or int(m.group(2)) > best[1]):
+            best = (m.group(1), int(m.group(2)), len(m.group(2)))
+    stem, n, width = best if best else ("OBJ-", 0, 2)
+    used = set(objective_ids) | set(taken or [])
     while True:
         n += 1
         cand = f"{stem}{n:0{width}d}"

@@ -105,7 +105,7 @@ class TargetSetter(EditorBox):
         i = self.picker.value
         errors = [msg for (row, _f), msg in self.bad.items() if row == i]
         self.field_errors.value = ("<div style='color:#a40000'>" + "<br>".join(html.escape(e) for e in errors) + "</div>") if errors else ""
-        self.chart.clear_output()
+        self.chart.outputs = ()  # clear_output() needs a kernel; this works everywhere
         if i is None:
             self.verdict.value = "<i>No KPI selected yet (select KPIs in the scoring grid).</i>"
             return
@@ -132,13 +132,9 @@ class TargetSetter(EditorBox):
 
             chart = kpi_history(view, o, m)
         except Exception as exc:  # a chart must never break the form; say why it is missing
-            with self.chart:
-                print(f"(no chart: {exc})")
+            self.chart.append_stdout(f"(no chart: {exc})\n")
             return
-        with self.chart:
-            from IPython.display import display
-
-            display(chart)  # type: ignore[no-untyped-call]
+        self.chart.append_display_data(chart)  # works with or without a kernel's display hook
 
     def apply(self, draft: Engagement) -> list[Change]:
         if self.bad:
