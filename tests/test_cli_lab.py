@@ -1,0 +1,73 @@
+"""``kpikit lab DIR``: validates, prepares the working copy, starts JupyterLab there."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from kpikit.cli import main
+from kpikit.cli.lab import lab_command
+
+FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
+
+
+@pytest.fixture
+def kit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """KPIKIT_HOME with a one-notebook kit, so the test does not depend on the real notebooks."""
+    home = tmp_path / "kit"
+    (home / "notebooks").mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('client_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params]
+    nbformat.write(nb, home / "notebooks" / "01_objectives.ipynb")
+    monkeypatch.setenv("KPIKIT_HOME", str(home))
+    return home
+
+
+def test_lab_prepares_workbook_and_runs_jupyter_there(tmp_path: Path, kit_home: Path,
+                                                      monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    client = tmp_path / "client"
+    shutil.copytree(FIXTURE, client)
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    def fake_call(cmd: list[str], env: dict[str, str], **_kw: Any) -> int:
+        calls.append((cmd, env))
+        return 0
+
+    monkeypatch.setattr(subprocess, "call", fake_call)
+    monkeypatch.setenv("KPIKIT_UNATTENDED", "1")
+    assert main(["lab", str(client), "--port", "8899", "--no-browser"]) == 0
+    (cmd, env), = calls
+    workbook = client.resolve() / ".kpikit" / "workbook"
+    assert f"--ServerApp.root_dir={workbook}" in cmd
+    assert cmd[cmd.index("--port") + 1] == "8899"
+    assert "--no-browser" in cmd
+    assert "--LabApp.default_url=/lab/tree/01_objectives.ipynb" in cmd
+    assert "KPIKIT_UNATTENDED" not in env  # editors must be live in the lab
+    assert (workbook / "01_objectives.ipynb").exists()
+    assert "created" in capsys.readouterr().out
+
+
+def test_lab_refuses_an_invalid_folder_with_file_and_line(tmp_path: Path, kit_home: Path,
+                                                          monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    client = tmp_path / "client"
+    shutil.copytree(FIXTURE, client)
+    with (client / "metrics.csv").open("a", encoding="utf-8") as f:
+        f.write("M-BAD,Bad metric,,,,sideways,quarterly,,,\n")
+    monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("JupyterLab must not start"))
+    assert main(["lab", str(client)]) == 1
+    assert "metrics.csv:6:" in capsys.readouterr().out
+    assert not (client / ".kpikit").exists()
+
+
+def test_lab_command_shape(tmp_path: Path) -> None:
+    cmd = lab_command(tmp_path, None, False)
+    assert cmd[1:3] == ["-m", "jupyterlab"]
+    assert "--port" not in cmd
+    assert "--no-browser" not in cmd
