@@ -7,14 +7,17 @@ editors), so each rule is checked here directly, with the message a user will re
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kpikit.csvio import parse_csv
 from kpikit.engagement import Engagement, load_engagement
-from kpikit.errors import EngagementError
+from kpikit.errors import EngagementError, Problem
 from kpikit.schema import SPECS
 from kpikit.validation import (
     MAX_PROBLEMS_PER_RULE,
@@ -185,3 +188,54 @@ def test_fifty_thousand_actuals_load_correctly(tmp_path: Path) -> None:
     assert eng.source_lines["actuals"][-1] == 50_001
     assert str(eng.review_period()) == "2026-02"
     print(f"50,000 actuals loaded and validated in {elapsed:.2f} s")  # informative only, not asserted
+
+
+def _problems_of(run: Callable[[], object]) -> list[Problem]:
+    """The problems an EngagementError lists, or [] when the engagement is valid; any other error fails."""
+    try:
+        run()
+    except EngagementError as exc:
+        found = exc.problems
+    else:
+        return []
+    assert found, "an EngagementError must list at least one problem"
+    return found
+
+
+_cells = st.sampled_from(
+    ["", "M1", "O1", "ORG", "P1", "x y", "12%", "1,234", "-3", "1e6", "2026-Q1", "2026-13", "2026-02-30",
+     "up", "DOWN", "monthly", "A", '"', '""', "#", "\ufeff", "é", "\r", "\n", ",", " ", "0", "nan"]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(sorted(BY_FILE)),
+    st.lists(st.lists(_cells, max_size=12), max_size=6),
+    st.booleans(),
+)
+def test_any_table_content_gives_problems_never_a_crash(file: str, rows: list[list[str]], header: bool) -> None:
+    """Whatever a file holds, the result is a valid engagement or a list of FILE:LINE problems."""
+    head = ",".join(SPECS[BY_FILE[file]].column_names) + "\n" if header else ""
+    text = head + "".join(",".join(r) + "\n" for r in rows)
+    files = {"stakeholders_csv": "id,name\nS1,Ann\n", file.replace(".csv", "_csv"): text}
+    for p in _problems_of(lambda: build(**files)):
+        assert p.file in BY_FILE or p.file == "engagement.yaml"
+        assert p.line is None or p.line >= 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_in_a_file_give_problems_never_a_crash(data: bytes) -> None:
+    texts = {p.name: p.read_bytes() for p in MINIMAL.iterdir()}
+    texts["metrics.csv"] = texts["metrics.csv"][:60] + data
+    tables, problems = {}, []
+    for file, content in texts.items():
+        if file == "engagement.yaml":
+            continue
+        table, found = parse_csv(content, file)
+        problems.extend(found)
+        if table is not None:
+            tables[BY_FILE[file]] = table
+    found = _problems_of(lambda: build_engagement(RawEngagement("mem", texts["engagement.yaml"].decode(), tables, problems)))
+    assert all(str(p).startswith(p.file) for p in found)
