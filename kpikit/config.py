@@ -8,6 +8,7 @@ Python path.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 import yaml
@@ -28,7 +29,9 @@ ID_PATTERN = r"[A-Za-z0-9._-]{1,64}"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="allow", coerce_numbers_to_str=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class Pillar(_Model):
@@ -160,6 +163,10 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 
 def _kind(value: Any) -> str:
+    if isinstance(value, bool):  # YAML reads yes/no/on/off/true/false unquoted as booleans
+        return f"the yes/no value {str(value).lower()} (put the text in quotes)"
+    if isinstance(value, date):  # and 2026-01-31 unquoted as a date
+        return f"the date {value.isoformat()} (put the text in quotes)"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list | tuple):
@@ -189,6 +196,12 @@ def describe_error(err: Any, loc: tuple[Any, ...] | None = None) -> str:
         return f"scoring.scale{shown} must be two numbers [low, high] with low < high, like [1, 5]"
     if kind == "missing":
         return f"{where} is required but missing"
+    if value is None and kind.endswith("_type"):
+        return f"{where} is empty"
+    if kind == "invalid_key":
+        return f"setting name {_shown(value)} must be text"
+    if kind == "finite_number":
+        return f"{where} {_shown(value)} is not a finite number"
     if kind == "string_pattern_mismatch":
         return f"{where} '{value}' is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')"
     if kind == "string_too_short":

@@ -108,6 +108,25 @@ def test_settings_are_read_and_normalised() -> None:
                 "engagement.yaml:6: report.page_size 'A3' is not one of A4, Letter",
             ],
         ),
+        (
+            "client: 2026-01-01\nmission: yes\npillars:\n  - id: P1\n    name: No\n",
+            [
+                "engagement.yaml:1: client must be text, not the date 2026-01-01 (put the text in quotes)",
+                "engagement.yaml:2: mission must be text, not the yes/no value true (put the text in quotes)",
+                "engagement.yaml:5: pillars[1].name must be text, not the yes/no value false (put the text in quotes)",
+            ],
+        ),
+        (
+            "client:\nmission: ~\npillars:\n  -\n",
+            ["engagement.yaml:1: client is empty", "engagement.yaml:2: mission is empty", "engagement.yaml:4: pillars[1] is empty"],
+        ),
+        (
+            GOOD + "scoring:\n  criteria:\n    relevance: .nan\nstatus:\n  amber_tolerance: .inf\n",
+            [
+                "engagement.yaml:8: scoring.criteria.relevance nan is not a finite number",
+                "engagement.yaml:10: status.amber_tolerance inf is not a finite number",
+            ],
+        ),
     ],
 )
 def test_errors_name_the_line_the_setting_and_what_was_expected(text: str, expected: list[str]) -> None:
