@@ -30,7 +30,9 @@ def create_engagement(folder: str | os.PathLike[str], client: str) -> list[Path]
         data = item.read_text(encoding="utf-8")
         if item.name == "engagement.yaml":
             # yaml.safe_dump quotes the name correctly whatever it contains.
-            data = data.replace('"{client}"', yaml.safe_dump(client, default_style='"').strip().replace("\n", " "))
+            # One double-quoted line (no wrapping: a wrapped line can change the spaces in the name).
+            quoted = yaml.safe_dump(client, default_style='"', width=2**31 - 1, allow_unicode=True).strip()
+            data = data.replace('"{client}"', quoted)
         atomic_write(dest / item.name, data.encode("utf-8"))
         made.append(dest / item.name)
     atomic_write(dest / "README.md", folder_readme(client).encode("utf-8"))

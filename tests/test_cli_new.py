@@ -82,6 +82,9 @@ def test_new_needs_a_client(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         "2026",
         "Ünïcødé Ägentur 株式会社",
         "back\\slash 'single' \"double\"",
+        "Tab\there, emoji \U0001f680, line\nbreak",
+        ("The Regional Health Authority of the Northern and Western Isles:  Department of  Strategy, "
+         "Planning & \"Performance\" Management, a name long enough that YAML would wrap it"),
     ],
 )
 def test_client_names_survive_exactly(client: str, tmp_path: Path) -> None:
