@@ -431,6 +431,7 @@ def test_cell_values_become_contract_text() -> None:
 def test_workbook_saved_by_libreoffice_imports(client: Path, workbook: Path, tmp_path: Path) -> None:
     def change(wb: openpyxl.Workbook) -> None:
         wb["actuals"].append(["M-COST", "2026-03", 1280.75])
+        wb["actuals"].append(["M-COST", "2026-04", "=1280+1"])  # LibreOffice computes and saves the result
 
     edit(workbook, change)
     out = tmp_path / "lo-out"
@@ -447,7 +448,7 @@ def test_workbook_saved_by_libreoffice_imports(client: Path, workbook: Path, tmp
     before = folder_hashes(client)
     result = import_workbook(saved, client, today=TODAY)
     assert result.written == ["actuals.csv"]
-    assert (client / "actuals.csv").read_text().endswith("M-COST,2026-03,1280.75,\n")
+    assert (client / "actuals.csv").read_text().endswith("M-COST,2026-03,1280.75,\nM-COST,2026-04,1281,\n")
     after = folder_hashes(client)
     assert {k for k in after if after[k] != before.get(k)} == {"actuals.csv"} | {
         k for k in after if k.startswith(".kpikit")}
@@ -566,3 +567,16 @@ def test_a_file_changed_during_the_import_is_not_overwritten(
     with pytest.raises(StaleFileError, match=r"actuals\.csv"):
         import_workbook(workbook, client)
     assert (client / "actuals.csv").read_text().endswith("typed by a colleague meanwhile\n")
+
+
+def test_a_formula_without_a_saved_result_is_reported_not_dropped(
+    client: Path, workbook: Path, tmp_path: Path
+) -> None:
+    edit(workbook, lambda wb: wb["actuals"].append(["M-COST", "2026-03", "=1280+1"]))  # a script wrote a formula
+    with pytest.raises(WorkbookInputError) as info:
+        import_workbook(workbook, client)
+    assert info.value.lines == [
+        "actuals!C8: value is empty (required)",
+        "actuals!C8: value: the cell holds a formula whose result was never saved; open the file in Excel or "
+        "LibreOffice and save it, or type the value",
+    ]

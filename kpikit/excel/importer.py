@@ -180,9 +180,42 @@ def read_workbook(
     return tables, problems, notes, maps
 
 
+_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_CACHED = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
+
+
+def formulas_without_result(ws: Any) -> set[tuple[int, int]]:
+    """(row, column) of formula cells whose result was never saved.
+
+    Excel and LibreOffice save each formula's last result, which is what a read with
+    ``data_only`` sees; a file written by a program (openpyxl, a script) may hold formulas
+    with no result, which would read as empty cells. Those are reported, not dropped.
+    """
+    try:
+        xml = ws.parent._archive.read(ws._worksheet_path)
+    except Exception:  # an openpyxl without these internals: skip the check, the read still works
+        return set()
+    if not _FORMULA.search(xml):
+        return set()
+    from openpyxl.utils import column_index_from_string
+
+    out: set[tuple[int, int]] = set()
+    for m in _CELL.finditer(xml):
+        body = m.group(2) or b""
+        if not _FORMULA.search(body) or _CACHED.search(body) or b't="str"' in m.group(1):
+            continue
+        ref = _REF.search(m.group(1))
+        if ref:
+            out.add((int(ref.group(2)), column_index_from_string(ref.group(1).decode())))
+    return out
+
+
 def _read_sheet(ws: Any, title: str, spec: TableSpec) -> tuple[RawTable | None, list[Problem], SheetMap]:
     file = spec.file
     problems: list[Problem] = []
+    uncomputed = formulas_without_result(ws)
     ws.reset_dimensions()  # read-only mode trusts a stored size that some tools get wrong
     header: list[str] | None = None
     written: list[str] = []
@@ -215,6 +248,10 @@ def _read_sheet(ws: Any, title: str, spec: TableSpec) -> tuple[RawTable | None, 
                                                          "but its column has no header"))
                 continue
             col = kinds[j]
+            if v is None and (r, j + 1) in uncomputed:
+                row_problems.append(Problem(file, r, f"{col.name}: the cell holds a formula whose result was never "
+                                            "saved; open the file in Excel or LibreOffice and save it, or type the value",
+                                            col.name, len(rows)))
             if col.kind == "number" and isinstance(v, int | float) and not isinstance(v, bool) \
                     and "%" in str(getattr(cell, "number_format", "") or ""):
                 row_problems.append(Problem(file, r, f"{col.name}: the cell is formatted as a percentage "
