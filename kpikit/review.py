@@ -494,21 +494,42 @@ def trajectory(eng: Engagement, objective_id: str, metric_id: str, period: str |
     (no-data where there is no actual); ``forecast`` is filled from p to the target period along
     the fitted line (see :data:`N_FORECAST`). Raises KeyError for an unknown pairing.
     """
-    kt_all, acts, p_all = _base(eng, period)
-    sel = (kt_all["objective_id"] == objective_id) & (kt_all["metric_id"] == metric_id)
-    if not sel.any():
+    kt, acts, p = base = _base(eng, period)
+    hit = np.flatnonzero(((kt["objective_id"] == objective_id) & (kt["metric_id"] == metric_id)).to_numpy())
+    if not len(hit):
         raise KeyError(f"{objective_id}/{metric_id} is not a selected KPI (kpis.csv)")
-    idx = np.flatnonzero(sel.to_numpy())[:1]
-    kt = kt_all.iloc[idx].reset_index(drop=True)
-    p = p_all[idx]
+    i = int(hit[0])
+    fit = _fits(kt.iloc[[i]].reset_index(drop=True), acts, p[[i]], N_FORECAST)
+    return _trajectory(eng, base, i, fit.to_dict("records")[0])
+
+
+def trajectories(eng: Engagement, period: str | None = None) -> dict[tuple[str, str], pd.DataFrame]:
+    """:func:`trajectory` of every selected KPI, keyed by (objective_id, metric_id), in kpis.csv order.
+
+    Shares the joined KPI table, the sorted actuals and the forecast fits between KPIs,
+    so 1,000 KPIs cost about as much as a few.
+    """
+    kt, acts, p = base = _base(eng, period)
+    fits = _fits(kt, acts, p, N_FORECAST).to_dict("records")
+    return {(str(o), str(m)): _trajectory(eng, base, i, fits[i])
+            for i, (o, m) in enumerate(zip(kt["objective_id"], kt["metric_id"], strict=True))}
+
+
+def _trajectory(eng: Engagement, base: tuple[pd.DataFrame, pd.DataFrame, np.ndarray], i: int,
+                fit: Mapping[Hashable, Any]) -> pd.DataFrame:
+    kt_all, acts, p_all = base
+    kt = kt_all.iloc[[i]].reset_index(drop=True)
+    p = float(p_all[i])
     one = kt.to_dict("records")[0]
     freq: Frequency = one["frequency"]
-    mine = acts[acts["metric_id"] == metric_id]
-    if not math.isnan(p[0]):
-        mine = mine[mine["ord"] <= p[0]]
+    code = int(metric_codes(acts, kt["metric_id"])[0])
+    codes = acts["code"].to_numpy()
+    lo_i, hi_i = (np.searchsorted(codes, code, "left"), np.searchsorted(codes, code, "right")) if code >= 0 else (0, 0)
+    mine = acts.iloc[int(lo_i):int(hi_i)]
+    if not math.isnan(p):
+        mine = mine[mine["ord"] <= p]
     first = float(mine["ord"].min()) if len(mine) else math.nan
-    starts = [x for x in (float(one["baseline_ord"]), first, float(p[0]), float(one["target_ord"]))
-              if not math.isnan(x)]
+    starts = [x for x in (float(one["baseline_ord"]), first, p, float(one["target_ord"])) if not math.isnan(x)]
     lo, hi = int(min(starts)), int(max(starts))
     ords = np.arange(lo, hi + 1, dtype="float64")
     rep = kt.loc[np.zeros(len(ords), dtype=int)].reset_index(drop=True)
@@ -520,12 +541,10 @@ def trajectory(eng: Engagement, objective_id: str, metric_id: str, period: str |
         "expected": ev["expected"].to_numpy(),
         "status": ev["status"].astype("str").to_numpy(),
     })
-    fit = _fits(kt, acts, p, N_FORECAST)
     fc = np.full(len(ords), np.nan)
-    f0 = fit.to_dict("records")[0]
-    if not math.isnan(p[0]) and int(f0["n_points"]) >= MIN_FORECAST:
-        ahead = ords >= p[0]
-        fc[ahead] = float(f0["level"]) + float(f0["slope"]) * (ords[ahead] - p[0])
+    if not math.isnan(p) and int(fit["n_points"]) >= MIN_FORECAST:
+        ahead = ords >= p
+        fc[ahead] = float(fit["level"]) + float(fit["slope"]) * (ords[ahead] - p)
     out["forecast"] = fc
     return out
 
@@ -643,5 +662,5 @@ __all__ = [
     "FLAT_SHARE", "METHOD", "NO_PILLAR_ID", "NO_PILLAR_NAME", "N_FORECAST", "N_TREND", "OBJECTIVE_SCORE_COLUMNS", "RED_RUN", "SCORECARD_COLUMNS",
     "STATUSES", "SUGGESTION_COLUMNS", "changes_since_previous", "effective_pillars", "evaluate", "expected_values",
     "findings", "group_of", "kpi_periods", "objective_scores", "previous_review_period", "rollup", "scorecard",
-    "scorecard_detail", "suggestions", "trajectory",
+    "scorecard_detail", "suggestions", "trajectories", "trajectory",
 ]

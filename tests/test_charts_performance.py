@@ -139,3 +139,20 @@ def test_charts_render_to_svg(demo: Engagement) -> None:
         assert svg.startswith("<svg")
     svg = vlc.vegalite_to_svg(perf.status_overview(demo).to_dict())
     assert "P2): score 40%" in svg
+
+
+def test_kpi_history_grid_has_one_panel_per_kpi(demo: Engagement) -> None:
+    grid = perf.kpi_history_grid(demo, kpis=[("OBJ-08", "M-RN-VAC"), ("OBJ-12", "M-ED-D2P")])
+    spec = grid.to_dict()
+    assert spec["columns"] == 2
+    titles = [p["title"]["text"] for p in spec["concat"]]
+    assert titles == ["RN vacancy rate", "ED door-to-provider time (median)"]
+    assert all(p["width"] == perf.GRID_WIDTH for p in spec["concat"])
+    assert "red in 2026-Q3: actual 9.9%, expected 8.417%" in json.dumps(spec)
+    with pytest.raises(KeyError, match="OBJ-01/M-NOPE"):
+        perf.kpi_history_grid(demo, kpis=[("OBJ-01", "M-NOPE")])
+
+
+def test_kpi_history_grid_without_kpis_says_so() -> None:
+    eng = build(objectives=[obj("O1", pillar="P1")], metrics=[metric("M1")])
+    assert "No KPIs selected yet" in json.dumps(perf.kpi_history_grid(eng).to_dict())

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import altair as alt
@@ -33,6 +33,7 @@ FONT = "Helvetica, Arial, sans-serif"
 ROW_PX = 22
 LABEL_CHARS = 40
 HISTORY_HEIGHT = 260
+GRID_WIDTH = 330
 PER_ROW = 24
 """KPIs per line of the status overview (18 px each); a group with more wraps onto further lines."""
 
@@ -63,10 +64,15 @@ def _status_scale(field: str, what: Literal["color", "shape"], orient: Literal["
 
 
 def _config(chart: Any) -> Any:
-    return (chart.configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=11, titleFontSize=12)
-            .configure_legend(labelFont=FONT, titleFont=FONT, labelFontSize=11, titleFontSize=12, labelLimit=260)
-            .configure_title(font=FONT, fontSize=14, subtitleFont=FONT, subtitleFontSize=11, anchor="start")
-            .configure_view(stroke=None))
+    """Fonts, sizes and a frameless view, set in one assignment (each ``configure_*`` call
+    would deep-copy the whole chart: seconds for a grid of many KPIs)."""
+    chart.config = alt.Config(
+        axis=alt.AxisConfig(labelFont=FONT, titleFont=FONT, labelFontSize=11, titleFontSize=12),
+        legend=alt.LegendConfig(labelFont=FONT, titleFont=FONT, labelFontSize=11, titleFontSize=12, labelLimit=260),
+        title=alt.TitleConfig(font=FONT, fontSize=14, subtitleFont=FONT, subtitleFontSize=11, anchor="start"),
+        view=alt.ViewConfig(stroke=None),
+    )
+    return chart
 
 
 def _place_labels(refs: list[dict[str, Any]], lo: float, hi: float, height: int, gap: int = 12) -> None:
@@ -100,6 +106,37 @@ def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str 
     row = kt[(kt["objective_id"] == objective_id) & (kt["metric_id"] == metric_id)].to_dict("records")[0]
     detail = review.scorecard_detail(eng, period)
     me = detail[(detail["objective_id"] == objective_id) & (detail["metric_id"] == metric_id)].to_dict("records")[0]
+    return _config(_history(row, me, traj))  # type: ignore[no-any-return]
+
+
+def kpi_history_grid(eng: Engagement, period: str | None = None, columns: int = 2,
+                     kpis: Sequence[tuple[str, str]] | None = None) -> alt.ConcatChart:
+    """:func:`kpi_history` of every selected KPI (or of ``kpis``, (objective, metric) pairs), ``columns`` a row.
+
+    In kpis.csv order; the scorecard, trajectories and fits are computed once for all
+    KPIs, so a grid of 200 costs seconds, not minutes. Each panel is
+    :data:`GRID_WIDTH` px wide.
+    """
+    kt = selected_kpis(eng)
+    detail = review.scorecard_detail(eng, period)
+    trajs = review.trajectories(eng, period)
+    rows = {(str(r["objective_id"]), str(r["metric_id"])): r for r in kt.to_dict("records")}
+    mes = {(str(r["objective_id"]), str(r["metric_id"])): r for r in detail.to_dict("records")}
+    wanted = list(kpis) if kpis is not None else list(rows)
+    unknown = [f"{o}/{m}" for o, m in wanted if (o, m) not in rows]
+    if unknown:
+        raise KeyError(f"not selected KPIs (kpis.csv): {', '.join(unknown)}")
+    panels = [_history(rows[k], mes[k], trajs[k], width=GRID_WIDTH) for k in wanted]
+    if not panels:
+        empty = alt.Chart(pd.DataFrame({"text": ["No KPIs selected yet (kpis.csv)."]})).mark_text(
+            align="left", fontSize=12, font=FONT).encode(text="text:N").properties(width=GRID_WIDTH, height=30)
+        panels = [empty]
+    return _config(alt.concat(*panels, columns=max(1, columns)))  # type: ignore[no-any-return]
+
+
+def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, width: int | None = None) -> Any:
+    """The layered history chart of one KPI (unconfigured, so it can sit in a grid)."""
+    objective_id, metric_id = row["objective_id"], row["metric_id"]
     unit = str(row["unit"]) if isinstance(row["unit"], str) else ""
     order = traj["period"].tolist()
     x = alt.X("period:O", sort=order, title=None,
@@ -118,7 +155,7 @@ def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str 
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
     y_scale = alt.Scale(domain=[lo - pad, hi + pad], nice=False, zero=False)
-    width = max(360, min(900, 14 * len(order)))
+    width = width or max(360, min(900, 14 * len(order)))
     _place_labels(refs, lo - pad, hi + pad, HISTORY_HEIGHT)
 
     lines = pd.concat([
@@ -173,18 +210,18 @@ def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str 
                                                 color="#555555").encode(x=x, y=alt.value(0), text="label:N"))
     better = "lower" if row["direction"] == "down" else "higher"
     status = str(me["status"])
-    sub = [f"{objective_id}/{metric_id} · {better} is better · {status} in {me['period']}"]
+    sub = [f"{objective_id}/{metric_id} · {better} is better", f"{status} in {me['period']}"]
     if not math.isnan(_num(me["actual"])):
-        sub[0] += f" (actual {fmt(_num(me['actual']), unit)}, expected {fmt(_num(me['expected']), unit)})"
+        sub[1] += f": actual {fmt(_num(me['actual']), unit)}, expected {fmt(_num(me['expected']), unit)}"
     if isinstance(me["trend"], str) and me["trend"]:
         fc = _num(me["forecast"])
         sub.append(f"trend {me['trend']}" + (f"; forecast {fmt(fc, unit)} at {row['target_period']}" if not math.isnan(fc)
                                               else ""))
     chart = alt.layer(*layers).properties(
         width=width, height=HISTORY_HEIGHT,
-        title=alt.Title(_short(row["name"], 80), subtitle=sub),
+        title=alt.Title(_short(row["name"], 80 if width > 500 else 50), subtitle=sub),
     ).resolve_scale(color="independent", shape="independent", strokeDash="independent")
-    return _config(chart)  # type: ignore[no-any-return]
+    return chart
 
 
 # -- many KPIs -------------------------------------------------------------------------
@@ -271,5 +308,5 @@ def sparkline(values: Sequence[float] | pd.Series | np.ndarray, direction: str |
     return chart.configure_view(stroke=None)  # type: ignore[no-any-return]
 
 
-__all__ = ["PER_ROW", "STATUS_COLOURS", "STATUS_ORDER", "STATUS_SHAPES", "kpi_history", "sparkline",
-           "status_overview"]
+__all__ = ["GRID_WIDTH", "PER_ROW", "STATUS_COLOURS", "STATUS_ORDER", "STATUS_SHAPES", "kpi_history",
+           "kpi_history_grid", "sparkline", "status_overview"]
