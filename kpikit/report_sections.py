@@ -401,9 +401,10 @@ def executive_summary(ctx: ReportContext) -> Fragment:
     successes = _successes(ctx, detail, by_pillar)
     n = len(detail)
     if n and ctx.period is not None:
-        parts = [f"{counts[s]} {STATUS[s]['label'].lower()}" for s in STATUS if counts[s]]
-        headline = (f"Of the {n} KPI{'s' if n != 1 else ''} reviewed for {ctx.period_text}, "
-                    + _join(parts) + ".")
+        phrase = {"green": "on track", "amber": "to watch (behind, within tolerance)",
+                  "red": "off track", "no-data": "without a figure"}
+        parts = [f"{counts[s]} {phrase[s]}" for s in STATUS if counts[s]]
+        headline = f"{n} KPI{'s' if n != 1 else ''} reviewed for {ctx.period_text}: " + _join(parts) + "."
     elif n:
         headline = f"{n} KPIs are selected, but no actuals have been recorded yet, so none can be reviewed."
     else:
@@ -551,6 +552,28 @@ def objective_cascade(ctx: ReportContext) -> Fragment:
     return _section("cascade", tiles=tiles, fig=fig, rows=rows, gaps=gaps, has_period=ctx.period is not None)
 
 
+SPARK_POINTS = 8
+"""A sparkline shows the last this-many periods up to the KPI's review period."""
+
+
+def _sparkline(ctx: ReportContext, r: Mapping[Any, Any]) -> Figure | None:
+    """The KPI's recent actuals (from review.trajectory) as a small inline SVG, or None without data."""
+    from . import review
+    from .charts import performance
+
+    if ctx.period is None or missing(r["period"]):
+        return None
+    tr = review.trajectory(ctx.eng, str(r["objective_id"]), str(r["metric_id"]), ctx.period_override)
+    upto = tr.index[tr["period"] == r["period"]]
+    if len(upto) == 0:
+        return None
+    values = tr.loc[: upto[0], "actual"].tail(SPARK_POINTS)
+    if values.notna().sum() < 2:
+        return None
+    return figure(performance.sparkline(values, str(r["direction"])),
+                  f"Last {len(values)} periods of {r['name']}", "")
+
+
 # -- KPI scorecard -------------------------------------------------------------------------------
 
 def kpi_scorecard(ctx: ReportContext) -> Fragment:
@@ -562,9 +585,7 @@ def kpi_scorecard(ctx: ReportContext) -> Fragment:
     for oid, g in detail.groupby("objective_id", sort=False):
         kpis = []
         for r in g.to_dict("records"):
-            spark = _chart("performance.sparkline", f"Trend of {r['name']}", "", ctx.eng,
-                           str(r["objective_id"]), str(r["metric_id"]), ctx.period_override) \
-                if ctx.period is not None else None
+            spark = _sparkline(ctx, r)
             kpis.append({
                 "metric_id": r["metric_id"], "name": _kpi_label(ctx, oid, r["metric_id"]),
                 "unit": "" if short_unit(r["unit"]) else text(r["unit"], ""),
@@ -691,7 +712,7 @@ def targets_benchmarks(ctx: ReportContext) -> Fragment:
             desc += (f" On the current trend it reaches {num(r['forecast'], unit)} by {text(r['target_period'])}"
                      f" and {'meets' if r['will_meet_target'] else 'misses'} the target.")
         fig = _chart("performance.kpi_history", f"{_kpi_label(ctx, oid, mid)} ({oid})", desc,
-                     ctx.eng, oid, mid, ctx.period_override)
+                     ctx.eng, oid, mid, ctx.period_override) if ctx.period is not None else None
         src = sources.get((oid, mid), {})
         kpis.append({"objective_id": oid, "name": _kpi_label(ctx, oid, mid), "fig": fig,
                      "unit": "" if short_unit(unit) else text(unit, ""),

@@ -126,10 +126,10 @@ NOTEBOOKS: dict[str, list[Cell]] = {
              "What would have to be true to reach this target at this pace?"]), ["guide"]),
         ("code", PARAMETERS, ["parameters"]),
         ("code", SETUP, []),
-        ("code", "from kpikit import targets\nfrom kpikit.charts import performance\n\ntargets.measurability(eng)", []),
+        ("code", "from kpikit import targets\n\ntargets.measurability(eng)", []),
         ("code", "targets.realism(eng, period)[[\"objective_id\", \"metric_id\", \"realistic\", \"reason\"]]", []),
-        ("code", "# One chart per KPI: history, trajectory, target, stretch, benchmark, forecast\n"
-                 "performance.kpi_history_grid(eng, period)", []),
+        ("code", "# One chart per KPI (history, trajectory, target, stretch, benchmark, forecast), as in the report\n"
+                 "from kpikit import report\n\nreport.targets_benchmarks(report.context(eng, period))", []),
         ("code", "print(targets.METHOD)", []),
         ("code", "from kpikit.findings import findings_frame\n\nfindings_frame(targets.findings(eng, period))", []),
         ("code", "from kpikit import editors\n\neditors.target_setter(eng)", ["editor"]),
