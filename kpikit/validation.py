@@ -383,12 +383,12 @@ def raw_from_frames(
     lines: Mapping[str, Iterable[int]] | None = None,
 ) -> RawEngagement:
     """Turn typed (or edited) frames back into raw text tables, for re-validation."""
-    from .csvio import format_value
+    from .csvio import frame_cells
 
     tables: dict[str, RawTable] = {}
     for name, df in frames.items():
         header = [str(c).strip().lower() for c in df.columns]
-        rows = [[format_value(v).strip() for v in row] for row in df.itertuples(index=False, name=None)]
+        rows = frame_cells(df, strip=True)
         ln = list(lines[name]) if lines and name in lines else list(range(2, len(rows) + 2))
         written = (headers or {}).get(name) or header
         tables[name] = RawTable(SPECS[name].file, header, rows, ln, list(written) if len(written) == len(header) else header)

@@ -11,12 +11,13 @@ import os
 import stat
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpikit.csvio
-from kpikit.csvio import atomic_write, format_value, parse_csv, to_csv_bytes
+from kpikit.csvio import atomic_write, format_column, format_value, parse_csv, to_csv_bytes
 
 
 def test_lines_count_physical_lines_of_multiline_records() -> None:
@@ -218,3 +219,10 @@ def test_atomic_write_crash_during_write_itself(tmp_path: Path, monkeypatch: pyt
     monkeypatch.undo()
     assert target.read_bytes() == b"item_id,stakeholder_id,raci\n"
     assert [p.name for p in tmp_path.iterdir()] == ["raci.csv"]
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**16, 10**16).map(float)), max_size=30))
+def test_format_column_matches_format_value(values: list[float]) -> None:
+    assert format_column(pd.Series(values, dtype="float64")) == [format_value(v) for v in values]
+    texts = pd.Series([str(v) for v in values] + [None], dtype="str")
+    assert format_column(texts) == [str(v) for v in values] + [""]
