@@ -78,7 +78,7 @@ def test_target_change_redraws_realism_and_logs_on_save(client: Path) -> None:
     assert "Unrealistic" in ed.verdict.value
     ed.boxes["target"].value = "88"
     assert "✓ Realistic" in ed.verdict.value
-    assert len(ed.chart.outputs) == 1  # the history chart was redrawn
+    assert "<svg" in ed.chart.value  # the history chart was redrawn
     ed.rationale.value = "board accepted a slower pace"
     assert ed.save() is True
     kpis = pd.read_csv(client / "kpis.csv")

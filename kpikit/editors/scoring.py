@@ -105,7 +105,9 @@ class ScoringGrid(EditorBox):
             rows.append(widgets.HTML("<i>No candidate metric scored for this objective yet: add one below.</i>"))
         self.rows.children = rows
         paired = {str(self.scores.at[i, "metric_id"]) for i in self.row_indices()}
-        self.add_metric.options = [(f"{m} — {_short(text(n), 40)}", str(m)) for m, n in names.items() if m not in paired]
+        choices = [(f"{m} — {_short(text(n), 40)}", str(m)) for m, n in names.items() if m not in paired]
+        self.add_metric.options = choices
+        self.add_metric.value = choices[0][1] if choices else None
         self.refresh_scores()
 
     def slider(self, i: int, c: str) -> Any:

@@ -4,7 +4,7 @@ For the chosen KPI (a row of ``kpis.csv``) the form edits ``baseline``,
 ``baseline_period``, ``target``, ``target_period``, ``stretch``, ``benchmark`` and
 ``benchmark_source``. After each change (Enter or leaving the box: a chart takes
 about half a second, too slow to redraw per keystroke) the history chart
-(:func:`kpikit.charts.performance.kpi_history`) and the realism verdict
+(:func:`kpikit.charts.performance.kpi_history`, as static SVG so it shows offline) and the realism verdict
 (:func:`kpikit.targets.realism`) are redrawn from the edited values. A target,
 baseline, stretch or benchmark change is logged in ``changes.csv`` on Save.
 """
@@ -50,7 +50,7 @@ class TargetSetter(EditorBox):
         for f in FIELDS:
             hint = "number" if f in NUMBERS else ("period, e.g. 2027-Q4" if f in PERIODS else "")
             box = widgets.Text(description=f.replace("_", " "), placeholder=hint, continuous_update=False,
-                               layout=widgets.Layout(width="60%" if f == "benchmark_source" else "300px"),
+                               layout=widgets.Layout(width="340px"),
                                style={"description_width": "120px"})
             box.add_class(f"kpikit-field-{f}")
             box.observe(lambda change, f=f: self.field_changed(f, change["new"]), names="value")
@@ -58,7 +58,8 @@ class TargetSetter(EditorBox):
         self.field_errors = widgets.HTML()
         self.verdict = widgets.HTML()
         self.verdict.add_class("kpikit-realism")
-        self.chart = widgets.Output()
+        self.chart = widgets.HTML()  # static SVG: works offline, whatever renderer the kernel uses
+        self.chart.add_class("kpikit-chart")
         self.picker.observe(lambda _c: self.load_form(), names="value")
         self.body.children = [self.picker,
                               widgets.HBox([widgets.VBox([self.boxes[f] for f in FIELDS]), self.chart]),
@@ -105,7 +106,7 @@ class TargetSetter(EditorBox):
         i = self.picker.value
         errors = [msg for (row, _f), msg in self.bad.items() if row == i]
         self.field_errors.value = ("<div style='color:#a40000'>" + "<br>".join(html.escape(e) for e in errors) + "</div>") if errors else ""
-        self.chart.outputs = ()  # clear_output() needs a kernel; this works everywhere
+        self.chart.value = ""
         if i is None:
             self.verdict.value = "<i>No KPI selected yet (select KPIs in the scoring grid).</i>"
             return
@@ -129,12 +130,11 @@ class TargetSetter(EditorBox):
                               f"<span class='kpikit-reason'>{html.escape(reason)}</span></div>")
         try:
             from ..charts.performance import kpi_history
+            from ..render import to_svg
 
-            chart = kpi_history(view, o, m)
+            self.chart.value = to_svg(kpi_history(view, o, m))
         except Exception as exc:  # a chart must never break the form; say why it is missing
-            self.chart.append_stdout(f"(no chart: {exc})\n")
-            return
-        self.chart.append_display_data(chart)  # works with or without a kernel's display hook
+            self.chart.value = f"<i>(no chart: {html.escape(str(exc))})</i>"
 
     def apply(self, draft: Engagement) -> list[Change]:
         if self.bad:
