@@ -49,7 +49,8 @@ METHOD = (
     f"than {HEADROOM - 1:.0%}, or when the metric never improved at all. A target that is "
     "better than the KPI's benchmark is also judged unrealistic. With fewer than "
     f"{MIN_HISTORY} actuals the pace is not judged (too little history). A target already "
-    "reached is realistic; a target whose period has passed without being reached is not."
+    "reached is realistic; a target whose period has passed without being reached is not. A stretch "
+    "target less ambitious than the target is pointed out in the reason."
 )
 """The realism rule as the report's method notes print it."""
 
@@ -290,6 +291,16 @@ def histories(acts: pd.DataFrame) -> dict[str, History]:
 
 
 def _realism_row(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str, object]:
+    out = _verdict(row, hist, p)
+    stretch, target, sign = float(row["stretch"]), float(row["target"]), float(row["sign"])
+    if not math.isnan(stretch) and sign * (stretch - target) < 0:
+        unit = str(row["unit"])
+        out["reason"] = (f"{out['reason']} Note: the stretch {fmt(stretch, unit)} is less ambitious than the "
+                         f"target {fmt(target, unit)}; swap them or correct one.")
+    return out
+
+
+def _verdict(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str, object]:
     unit = str(row["unit"])
     sign = float(row["sign"])
     target = float(row["target"])

@@ -184,3 +184,10 @@ def test_fmt_reads_like_a_report() -> None:
     assert targets.fmt(95.0, "%") == "95%"
     assert targets.fmt(1.5, "%", change=True) == "1.5 percentage points"
     assert targets.fmt(math.nan) == "(none)"
+
+
+def test_a_stretch_below_the_target_is_pointed_out() -> None:
+    v = verdict(steady(1, 60, stretch=58))
+    assert "stretch 58% is less ambitious than the target 60%" in v["reason"]
+    assert "less ambitious" not in verdict(steady(1, 60, stretch=62))["reason"]
+    assert "less ambitious" not in verdict(steady(-1, 41, direction="down", stretch=40))["reason"]
