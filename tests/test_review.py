@@ -409,3 +409,30 @@ def test_an_irrelevant_metric_changes_no_score(values: list[float], direction: s
     pd.testing.assert_frame_equal(review.objective_scores(eng), review.objective_scores(extra))
     pd.testing.assert_frame_equal(review.rollup(eng), review.rollup(extra))
     pd.testing.assert_frame_equal(review.scorecard(eng), review.scorecard(extra))
+
+
+# -- the hand-computed fixture folder (tests/fixtures/review_mixed_frequencies/README.md) ----
+
+MIXED = "tests/fixtures/review_mixed_frequencies"
+
+
+def test_fixture_folder_matches_its_hand_computed_table() -> None:
+    eng = load_engagement(MIXED)
+    sc = review.scorecard(eng).set_index("metric_id")
+    assert sc["period"].to_dict() == {"MQ": "2026-Q2", "MA": "2025", "MM": "2026-06", "MT": "2026-Q2"}
+    assert sc["status"].to_dict() == {"MQ": "amber", "MA": "green", "MM": "red", "MT": "no-data"}
+    assert sc.loc["MQ", "expected"] == 80
+    assert sc.loc["MA", "expected"] == pytest.approx(3.6 + 0.4 / 3)
+    assert sc.loc["MM", "expected"] == pytest.approx(13)
+    assert sc.loc["MM", "gap"] == pytest.approx(-1.5)
+    assert sc["attainment"].drop("MT").to_dict() == pytest.approx({"MQ": 0.45, "MA": 0.5, "MM": 0.55})
+    scores = review.objective_scores(eng).set_index("objective_id")["score"]
+    assert scores.to_dict() == pytest.approx({"O1": 0.4875, "O2": 0.55})
+    earlier = review.scorecard(eng, "2026-05").set_index("metric_id")
+    assert earlier.loc["MQ", ["period", "status"]].tolist() == ["2026-Q1", "green"]
+    assert earlier.loc["MM", ["period", "gap", "status"]].tolist() == ["2026-05", 0, "green"]
+    ch = review.changes_since_previous(eng)
+    assert ch[["metric_id", "previous_status", "status", "change"]].values.tolist() == [
+        ["MM", "green", "red", "new red"], ["MQ", "green", "amber", "worse"], ["MT", "red", "no-data", "data missing"]]
+    mine = {(f.code, f.item_id) for f in review.findings(eng)}
+    assert mine == {("KPI_OFF_TRACK", "O2/MM"), ("KPI_STALE", "O2/MT")}

@@ -191,3 +191,15 @@ def test_a_stretch_below_the_target_is_pointed_out() -> None:
     assert "stretch 58% is less ambitious than the target 60%" in v["reason"]
     assert "less ambitious" not in verdict(steady(1, 60, stretch=62))["reason"]
     assert "less ambitious" not in verdict(steady(-1, 41, direction="down", stretch=40))["reason"]
+
+
+def test_fixture_folder_realism_matches_its_readme() -> None:
+    eng = load_engagement("tests/fixtures/review_mixed_frequencies")
+    r = targets.realism(eng).set_index("metric_id")
+    assert r.loc["MM", "required_pace"] == pytest.approx(1.5)
+    assert r.loc["MM", "best_pace"] == pytest.approx(3.5 / 3)
+    assert r["realistic"]["MM"] is False
+    assert r["realistic"]["MQ"] is True
+    assert r["realistic"]["MA"] is pd.NA
+    assert r["realistic"]["MT"] is pd.NA
+    assert [(f.code, f.item_id) for f in targets.findings(eng)] == [("KPI_TARGET_UNREALISTIC", "O2/MM")]
