@@ -24,6 +24,12 @@ from .base import Change, EditorBox, editor_or_summary, text, with_tables
 
 PAGE = 12
 """Items per page of the grid."""
+LABEL_WIDTH, CELL_WIDTH = "300px", "62px"
+
+
+def _fixed(width: str) -> widgets.Layout:
+    """A layout that keeps its width in a crowded row (no flex shrinking)."""
+    return widgets.Layout(width=width, min_width=width, flex="0 0 auto")
 
 
 def letters_of(cell: str) -> list[str]:
@@ -58,10 +64,12 @@ class RaciGrid(EditorBox):
         self.prev_button.on_click(lambda _b: self.set_page(self.page - 1))
         self.next_button.on_click(lambda _b: self.set_page(self.page + 1))
         self.page_label = widgets.HTML()
-        self.grid = widgets.VBox()
+        self.grid = widgets.VBox(layout=widgets.Layout(overflow_x="auto"))  # many people: scroll sideways
+        legend = ", ".join(f"{p} {self.names.get(p, p)}" for p in self.people)
         self.gaps = widgets.HTML()
         self.gaps.add_class("kpikit-gaps")
         self.body.children = [widgets.HBox([self.filter_box, self.prev_button, self.next_button, self.page_label]),
+                              widgets.HTML(f"<small>{html.escape(legend)}</small>"),
                               self.grid, widgets.HTML("<b>Accountability gaps</b>"), self.gaps]
         self.set_page(0)
 
@@ -77,13 +85,15 @@ class RaciGrid(EditorBox):
         self.prev_button.disabled = self.page == 0
         self.next_button.disabled = self.page >= pages - 1
         self.page_label.value = f"page {self.page + 1} of {pages} ({len(items)} items)"
-        head = widgets.HBox([widgets.HTML("<b>Item</b>", layout=widgets.Layout(width="260px"))]
-                            + [widgets.HTML(f"<b title='{html.escape(self.names.get(p, p))}'>{html.escape(p)}</b>",
-                                            layout=widgets.Layout(width="64px")) for p in self.people])
+        head = widgets.HBox([widgets.HTML("<b>Item</b>", layout=_fixed(LABEL_WIDTH))]
+                            + [widgets.HTML(f"<b title='{html.escape(self.names.get(p, p), quote=True)}'>{html.escape(p)}</b>",
+                                            layout=_fixed(CELL_WIDTH)) for p in self.people])
         rows = [head]
         for item_id, kind, name in shown:
-            label = widgets.HTML(f"{html.escape(item_id)} <small>({kind})</small><br><small>{html.escape(name[:60])}</small>",
-                                 layout=widgets.Layout(width="260px"))
+            short = name if len(name) <= 48 else name[:47] + "…"
+            label = widgets.HTML(f"<div style='line-height:1.25' title='{html.escape(name, quote=True)}'>{html.escape(item_id)} "
+                                 f"<small>({kind})</small><br><small>{html.escape(short)}</small></div>",
+                                 layout=_fixed(LABEL_WIDTH))
             rows.append(widgets.HBox([label] + [self.dropdown(item_id, p) for p in self.people]))
         self.grid.children = rows
         self.refresh_gaps()
@@ -93,7 +103,7 @@ class RaciGrid(EditorBox):
         if key not in self.dropdowns:
             value = self.cells.get(key, "")
             opts = self.choices if value in [v for _l, v in self.choices] else [*self.choices, (value, value)]
-            d = widgets.Dropdown(options=opts, value=value, layout=widgets.Layout(width="64px"),
+            d = widgets.Dropdown(options=opts, value=value, layout=_fixed(CELL_WIDTH),
                                  tooltip=f"{self.names.get(person, person)} for {item_id}")
             d.add_class("kpikit-raci-cell")
 
