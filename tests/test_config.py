@@ -163,3 +163,13 @@ def test_no_message_reads_like_pydantic_internals() -> None:
             for internal in ("Input should", "String should", "pattern", "validation", "Field required",
                              "dictionary", "instance of", "loc", "type="):
                 assert internal not in line, line
+
+
+def test_docstring_examples_are_true() -> None:
+    import doctest
+
+    import kpikit.config
+
+    result = doctest.testmod(kpikit.config)
+    assert result.attempted > 0
+    assert result.failed == 0

@@ -226,3 +226,13 @@ def test_format_column_matches_format_value(values: list[float]) -> None:
     assert format_column(pd.Series(values, dtype="float64")) == [format_value(v) for v in values]
     texts = pd.Series([str(v) for v in values] + [None], dtype="str")
     assert format_column(texts) == [str(v) for v in values] + [""]
+
+
+def test_docstring_examples_are_true() -> None:
+    import doctest
+
+    import kpikit.csvio
+
+    result = doctest.testmod(kpikit.csvio)
+    assert result.attempted > 0
+    assert result.failed == 0

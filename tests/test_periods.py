@@ -115,3 +115,13 @@ def test_shift_then_minus_is_identity(text: str, n: int) -> None:
     p = Period.parse(text)
     assert p.shift(n).minus(p) == n
     assert str(Period.parse(str(p.shift(n)))) == str(p.shift(n))
+
+
+def test_docstring_examples_are_true() -> None:
+    import doctest
+
+    import kpikit.periods
+
+    result = doctest.testmod(kpikit.periods)
+    assert result.attempted > 0
+    assert result.failed == 0
