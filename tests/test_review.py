@@ -436,3 +436,40 @@ def test_fixture_folder_matches_its_hand_computed_table() -> None:
         ["MM", "green", "red", "new red"], ["MQ", "green", "amber", "worse"], ["MT", "red", "no-data", "data missing"]]
     mine = {(f.code, f.item_id) for f in review.findings(eng)}
     assert mine == {("KPI_OFF_TRACK", "O2/MM"), ("KPI_STALE", "O2/MT")}
+
+
+def test_engine_functions_are_pure() -> None:
+    """Nothing in the review or targets modules changes the engagement it reads."""
+    from kpikit import targets
+    from kpikit.findings import all_findings
+
+    eng = load_engagement(MIXED)
+    before = {k: v.copy() for k, v in eng.tables.items()}
+    config = eng.config.model_dump()
+    review.scorecard_detail(eng)
+    review.rollup(eng, "org_unit")
+    review.suggestions(eng)
+    review.changes_since_previous(eng, "2026-05")
+    review.trajectories(eng)
+    targets.realism(eng)
+    targets.suggest_target(eng, "O1", "MQ")
+    all_findings(eng)
+    for name, df in before.items():
+        pd.testing.assert_frame_equal(df, eng.tables[name])
+    assert eng.config.model_dump() == config
+    assert eng.changed_tables() == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(actuals=st.lists(st.one_of(st.none(), finite), min_size=4, max_size=4),
+       weights=st.lists(st.sampled_from([0.5, 1.0, 3.0]), min_size=4, max_size=4))
+def test_objective_scores_stay_between_0_and_1(actuals: list[float | None], weights: list[float]) -> None:
+    objectives = [obj("O1", pillar="P1"), obj("O2", parent="O1"), obj("O3", parent="O2")]
+    metrics = [metric(f"M{i}", direction="down" if i % 2 else "up") for i in range(4)]
+    owners = ["O1", "O1", "O2", "O3"]
+    kpis = [kpi(owners[i], f"M{i}", 50, "2026-Q4", weight=weights[i],
+                **({"baseline": 10, "baseline_period": "2025-Q4"} if i < 2 else {})) for i in range(4)]
+    acts = [(f"M{i}", "2026-Q2", v) for i, v in enumerate(actuals) if v is not None]
+    s = review.objective_scores(make(kpis, metrics, acts, objectives=objectives))["score"]
+    assert ((s >= 0) & (s <= 1) | s.isna()).all()
+    assert s.notna().any() == any(v is not None for v in actuals)
