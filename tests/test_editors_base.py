@@ -178,3 +178,28 @@ def test_save_button_shows_problems_inline_and_undo_button(client: Path) -> None
     assert ed.undo_button.disabled is False
     assert ed.undo() is True
     assert pd.read_csv(client / "objectives.csv").loc[0, "due"] == "2027-06-30"
+
+
+def test_two_editors_can_both_log_decisions(client: Path) -> None:
+    """Another notebook's editor appended to changes.csv: ours appends after it, no refusal."""
+    first = Session(load_engagement(client))
+    second = Session(load_engagement(client))
+    _retitle(first, "Reduce emergency waits to under 3 hours for 95% of patients by 2027")
+    draft = second.draft()
+    draft.tables["objectives"].loc[3, "owner"] = "Bo Chan"  # objectives.csv changed too: still refused
+    with pytest.raises(StaleFileError):
+        second.save(draft, [Change("O-04", "owner -> Bo Chan")])
+    draft = second.draft()
+    draft.tables["kpis"].loc[0, "target"] = 90
+    second.save(draft, [Change("O-01/M-ED4", "target 95 -> 90")], "board", "CEO")
+    log = pd.read_csv(client / "changes.csv")
+    assert list(log["item_id"]) == ["O-01/M-ED4", "O-01", "O-01/M-ED4"]
+    assert pd.read_csv(client / "kpis.csv").loc[0, "target"] == 90
+
+
+def test_a_rewritten_log_is_still_stale(client: Path) -> None:
+    s = Session(load_engagement(client))
+    (client / "changes.csv").write_text("date,item_id,change,rationale,decided_by\n2025-02-01,O-02,Edited by hand,,\n",
+                                        encoding="utf-8")
+    with pytest.raises(StaleFileError):
+        _retitle(s, "Reduce emergency waits to under 3 hours for 95% of patients by 2027")

@@ -164,6 +164,7 @@ class Session:
         Raises :class:`EngagementError` (nothing written) or :class:`StaleFileError`.
         """
         if changes:
+            self._rebase_log(draft)
             draft.tables["changes"] = append_changes(draft.changes, changes, rationale, decided_by)
         names = draft.changed_tables()
         if not names:
@@ -180,6 +181,28 @@ class Session:
         self.current = draft
         self.history.append(record)
         return record
+
+    def _rebase_log(self, draft: Engagement) -> None:
+        """Start the log from the file on disk when another editor appended to it meanwhile.
+
+        ``changes.csv`` is append-only, so rows another notebook's editor added since this
+        one loaded can be kept and ours appended after them, instead of refusing the save
+        as stale. Any other change to the file still counts as stale (the rows are re-read
+        from disk as they are; validation and the stale check of the other files still apply).
+        """
+        file = SPECS["changes"].file
+        on_disk = sha256_file(self.folder / file)
+        if on_disk is None or on_disk == draft.fingerprints.get(file) or "changes" in draft.changed_tables():
+            return
+        fresh = load_engagement(self.folder)
+        if not _is_prefix(draft.changes, fresh.changes):
+            return  # not a pure append: leave it to the stale check
+        draft.tables["changes"] = fresh.changes.copy()
+        draft._loaded["changes"] = fresh.changes.copy()
+        draft.fingerprints[file] = on_disk
+        draft.headers["changes"] = list(fresh.headers.get("changes", []))
+        draft.source_lines["changes"] = list(fresh.source_lines.get("changes", []))
+        draft.present = draft.present | {"changes"}
 
     def undo(self) -> SaveRecord:
         """Put back the files the last save replaced (and remove files it created).
@@ -212,6 +235,13 @@ class Session:
         self.current = load_engagement(self.folder)
         self.history.clear()
         return self.current
+
+
+def _is_prefix(head: pd.DataFrame, full: pd.DataFrame) -> bool:
+    """Whether ``full`` starts with exactly the rows of ``head`` (an append-only log grew)."""
+    if len(head) > len(full) or list(head.columns) != list(full.columns):
+        return False
+    return bool(full.head(len(head)).reset_index(drop=True).equals(head.reset_index(drop=True)))
 
 
 def append_changes(log: pd.DataFrame, changes: list[Change], rationale: str, decided_by: str) -> pd.DataFrame:

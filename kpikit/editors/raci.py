@@ -64,7 +64,7 @@ class RaciGrid(EditorBox):
         self.prev_button.on_click(lambda _b: self.set_page(self.page - 1))
         self.next_button.on_click(lambda _b: self.set_page(self.page + 1))
         self.page_label = widgets.HTML()
-        self.grid = widgets.VBox(layout=widgets.Layout(overflow_x="auto"))  # many people: scroll sideways
+        self.grid = widgets.VBox(layout=widgets.Layout(overflow="auto"))  # many people: scroll sideways
         legend = ", ".join(f"{p} {self.names.get(p, p)}" for p in self.people)
         self.gaps = widgets.HTML()
         self.gaps.add_class("kpikit-gaps")
