@@ -233,6 +233,9 @@ def test_slider_then_save_writes_metric_scores(lab: Lab, browser: Any) -> None:
         backups = list((lab.client / ".kpikit" / "backups").glob("*/metric_scores.csv"))
         assert len(backups) == 1
         assert pd.read_csv(backups[0]).equals(before)
+        page.click(".jupyter-widgets.widget-button:has-text('Undo last save')")
+        page.wait_for_selector(".kpikit-info:has-text('Undone')")
+        assert pd.read_csv(scores_file).equals(before)
     except Exception:
         _shot(page, "lab-failed-scoring.png")
         raise

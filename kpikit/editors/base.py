@@ -355,7 +355,7 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
             self.show_info("Nothing to save: no changes.")
             return False
         where = f" Backup: {record.backup.relative_to(self.session.folder)}." if record.backup else ""
-        self.show_info(f"Saved {', '.join(record.written)}.{where}")
+        self.show_info(f"Saved {', '.join(record.written)}.{where} Run the notebook again to refresh its tables and charts.")
         self.after_write()
         return True
 

@@ -169,8 +169,9 @@ def _show(v: object) -> str:
 def _summary(eng: Engagement) -> list[str]:
     r = targets.realism(eng)
     flags = [None if pd.isna(v) else bool(v) for v in r["realistic"]]
-    return [f"{len(eng.kpis)} KPIs with targets; {sum(f is False for f in flags)} look unrealistic, "
-            f"{sum(f is None for f in flags)} have too little history to judge."]
+    bad, unknown = sum(f is False for f in flags), sum(f is None for f in flags)
+    return [f"{len(eng.kpis)} KPIs with targets; {bad} {'looks' if bad == 1 else 'look'} unrealistic, "
+            f"{unknown} {'has' if unknown == 1 else 'have'} too little history to judge."]
 
 
 def target_setter(eng: Engagement | str | os.PathLike[str], keep_backups: int | None = None) -> Any:
