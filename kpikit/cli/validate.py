@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from typing import Any
 
 from ..engagement import load_engagement
 from ..errors import EngagementError
+from ..findings import all_findings
 from . import EXIT_INPUT, EXIT_OK, period_arg
 
 
@@ -39,9 +39,6 @@ def run(args: argparse.Namespace) -> int:
     print("  " + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
     for step in eng.outstanding_steps():
         print(f"  outstanding: {step}")
-    all_findings = getattr(importlib.import_module("kpikit.findings"), "all_findings", None)
-    if all_findings is None:  # the engine is not built yet
-        return EXIT_OK
     items = all_findings(eng, period=args.period)
     by_sev: dict[str, int] = {}
     for f in items:
