@@ -43,7 +43,8 @@ def run(args: argparse.Namespace) -> int:
     by_sev: dict[str, int] = {}
     for f in items:
         by_sev[f.severity] = by_sev.get(f.severity, 0) + 1
-    print("  findings: " + (", ".join(f"{by_sev.get(s, 0)} {s}" for s in ("error", "warning", "info")) if items else "none"))
+    counts_text = [f"{by_sev.get(s, 0)} {s}{'s' if by_sev.get(s, 0) != 1 and s != 'info' else ''}" for s in ("error", "warning", "info")]
+    print("  findings: " + (", ".join(counts_text) if items else "none"))
     if args.findings:
         for f in items:
             print(f"  {f.severity:<7} {f.code:<24} {f.item_id:<20} {f.message}")
