@@ -53,7 +53,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 STATUS: dict[str, dict[str, str]] = {
     "green": {"key": "green", "glyph": "●", "label": "On track", "word": "green",
               "meaning": "at or ahead of the expected value"},
-    "amber": {"key": "amber", "glyph": "▲", "label": "Watch", "word": "amber",
+    "amber": {"key": "amber", "glyph": "▲", "label": "At risk", "word": "amber",
               "meaning": "behind, within the tolerance"},
     "red": {"key": "red", "glyph": "■", "label": "Off track", "word": "red",
             "meaning": "behind by more than the tolerance"},
@@ -401,7 +401,7 @@ def executive_summary(ctx: ReportContext) -> Fragment:
     successes = _successes(ctx, detail, by_pillar)
     n = len(detail)
     if n and ctx.period is not None:
-        phrase = {"green": "on track", "amber": "to watch (behind, within tolerance)",
+        phrase = {"green": "on track", "amber": "at risk (behind, within tolerance)",
                   "red": "off track", "no-data": "without a figure"}
         parts = [f"{counts[s]} {phrase[s]}" for s in STATUS if counts[s]]
         headline = f"{n} KPI{'s' if n != 1 else ''} reviewed for {ctx.period_text}: " + _join(parts) + "."

@@ -134,7 +134,7 @@ def test_tables_have_header_cells_and_status_reads_without_colour(demo_html: str
     assert all(t.find("th") is not None for t in tables)
     badges = soup.select("table.scorecard .badge")
     words = {b.get_text(" ", strip=True) for b in badges}
-    assert {"● On track", "▲ Watch", "■ Off track", "○ No data"} <= words
+    assert {"● On track", "▲ At risk", "■ Off track", "○ No data"} <= words
 
 
 # -- the PDF -----------------------------------------------------------------------------
