@@ -203,3 +203,24 @@ def test_a_rewritten_log_is_still_stale(client: Path) -> None:
                                         encoding="utf-8")
     with pytest.raises(StaleFileError):
         _retitle(s, "Reduce emergency waits to under 3 hours for 95% of patients by 2027")
+
+
+def test_undo_button_says_why_it_cannot_undo(client: Path) -> None:
+    ed = ObjectivesEditor(load_engagement(client))
+    ed.owner_box.value = "Cy Diaz"
+    assert ed.save() is True
+    (client / "objectives.csv").write_text((client / "objectives.csv").read_text() + "\n", encoding="utf-8")
+    assert ed.undo() is False
+    assert "changed on disk" in ed.message.value
+
+
+def test_unattended_summary_never_fails_the_run(client: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KPIKIT_UNATTENDED", "1")
+    import kpikit.editors.scoring as scoring_editor
+
+    def broken(_eng: object) -> list[str]:
+        raise ValueError("engine bug")
+
+    monkeypatch.setattr(scoring_editor, "_summary", broken)
+    html = editors.scoring_grid(load_engagement(client))._repr_html_()
+    assert "summary unavailable: engine bug" in html

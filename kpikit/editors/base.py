@@ -351,6 +351,9 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
         except KpikitError as exc:
             self.show_error(f"Not saved: {exc}", [])
             return False
+        except OSError as exc:  # disk full, permissions: atomic writes leave the old files intact
+            self.show_error(f"Not saved: {exc}", [])
+            return False
         if record is None:
             self.show_info("Nothing to save: no changes.")
             return False
@@ -363,10 +366,7 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
         """The Undo button: restore the files of the last save."""
         try:
             rec = self.session.undo()
-        except StaleFileError as exc:
-            self.show_error(f"Cannot undo: {exc}", [])
-            return False
-        except KpikitError as exc:
+        except (KpikitError, OSError) as exc:  # stale file, pruned backup, disk trouble
             self.show_error(f"Cannot undo: {exc}", [])
             return False
         self.show_info(f"Undone: restored {', '.join(rec.written)}.")
@@ -410,5 +410,9 @@ def editor_or_summary(
     """The entry points' common shape: a static summary when unattended, else the editor."""
     e = as_engagement(eng)
     if is_unattended():
-        return static_summary(title, summary(e))
+        try:
+            lines = summary(e)
+        except Exception as exc:  # a summary must never fail an unattended run
+            lines = [f"(summary unavailable: {exc})"]
+        return static_summary(title, lines)
     return make(e)
