@@ -64,6 +64,8 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
     export such stray columns); otherwise they are an error. A file whose quoting is
     broken gives one problem and no table: nothing after the break can be trusted.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None, [Problem(file, 1, "is UTF-16 text (Excel's 'Unicode Text'); save it as CSV UTF-8")]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -101,6 +103,13 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
                     problems.append(Problem(file, start, f"column '{name}' appears twice in the header"))
                 seen.setdefault(name, i)
             id_at = seen.get("id")
+            if len(header) == 1:
+                sep = next((s for s in (";", "\t", "|") if s in header[0]), None)
+                if sep is not None:
+                    shown = "a tab" if sep == "\t" else f"'{sep}'"
+                    return None, [Problem(
+                        file, start, f"is separated by {shown}, not by commas: save it as 'CSV UTF-8 (comma delimited)'"
+                    )]
             continue
         if record[0].lstrip().startswith("#"):
             continue
