@@ -246,3 +246,20 @@ def test_a_local_path_in_the_output_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ReportError, match="local folder path"):
         report.build_report(path, tmp_path, eng, {"html"})
     assert not (tmp_path / "report.html").exists()
+
+
+def test_logo_is_embedded_as_data_uri(tmp_path: Path) -> None:
+    import base64
+
+    client = copy_client(XSS, tmp_path)
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    (client / "brand").mkdir()
+    (client / "brand" / "logo.png").write_bytes(png)
+    eng = load_engagement(client)
+    eng.config.report.logo = "brand/logo.png"
+    page = cover(context(eng)).html
+    assert '<img class="cover-logo" src="data:image/png;base64,' in page
+    assert str(client) not in page
+    eng.config.report.logo = "brand/missing.png"
+    assert "<img" not in cover(context(eng)).html  # a missing logo leaves the slot empty, no broken image

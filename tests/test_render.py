@@ -1,0 +1,46 @@
+"""The one chart-render switch: interactive in JupyterLab, static SVG unattended and in reports."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from kpikit import render
+
+
+def chart() -> alt.Chart:
+    return alt.Chart(pd.DataFrame({"x": [1, 2, 3], "y": [3, 1, 2]})).mark_line(clip=True).encode(x="x", y="y")
+
+
+def test_setup_static_uses_inline_svg_renderer() -> None:
+    try:
+        assert render.setup(static=True) == "svg"
+        assert alt.renderers.active == "svg"
+        bundle = alt.renderers.get()(chart().to_dict())
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        assert "image/svg+xml" in data
+        assert render.setup(static=False) == "default"
+        assert alt.renderers.active == "default"
+    finally:
+        alt.renderers.enable("default")
+
+
+@pytest.mark.parametrize(("value", "static"), [("1", True), ("true", True), ("0", False), ("", False)])
+def test_environment_decides_when_no_flag_is_given(monkeypatch: pytest.MonkeyPatch, value: str, static: bool) -> None:
+    monkeypatch.setenv(render.STATIC_ENV, value)
+    assert render.is_static() is static
+    assert render.is_static(not static) is (not static)  # an explicit flag wins
+
+
+def test_to_svg_gives_each_chart_its_own_element_ids() -> None:
+    import re
+
+    a, b = render.to_svg(chart()), render.to_svg(chart())
+    assert a.startswith("<svg")
+    assert b.startswith("<svg")
+    ids_a, ids_b = set(re.findall(r'id="([^"]+)"', a)), set(re.findall(r'id="([^"]+)"', b))
+    assert ids_a
+    assert not ids_a & ids_b
+    for ref in re.findall(r"url\(#([^)]+)\)", a):
+        assert ref in ids_a  # every reference follows its renamed target
