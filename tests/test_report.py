@@ -164,10 +164,10 @@ def test_pdf_pages_client_contents_and_tags(demo_run: Path) -> None:
 
 
 @pytest.mark.slow
-def test_letter_page_size_from_engagement_yaml(demo_run: Path, tmp_path: Path) -> None:
-    eng = load_engagement(DEMO)
+def test_letter_page_size_from_engagement_yaml(xss_run: Path, tmp_path: Path) -> None:
+    eng = load_engagement(XSS)
     eng.config.report.page_size = "Letter"
-    shutil.copy(demo_run / "notebooks" / "07_report.ipynb", tmp_path / "07_report.ipynb")
+    shutil.copy(xss_run / "notebooks" / "07_report.ipynb", tmp_path / "07_report.ipynb")
     written = report.build_report(tmp_path / "07_report.ipynb", tmp_path, eng, {"pdf"})
     assert written == [tmp_path / "report.pdf"]
     box = PdfReader(str(written[0])).pages[0].mediabox
