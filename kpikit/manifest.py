@@ -99,6 +99,7 @@ class Manifest:
     kernel: dict[str, Any] = field(default_factory=dict)
     notebooks: list[NotebookRecord] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
+    report_seconds: float | None = None
     finished: str | None = None
     seconds: float | None = None
     outcome: Outcome = "running"

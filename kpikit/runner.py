@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+import shutil
 import sys
 import threading
 import time
@@ -259,29 +260,36 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
         say(f"kernel ready {manifest.kernel['start_seconds'] + manifest.kernel['warm_up_seconds']:.1f}s")
         manifest.write(out)
 
-        n = len(plan.notebooks)
-        for i, src in enumerate(plan.notebooks, 1):
+        report_nb = report_notebook(plan.notebooks)
+        order = execution_order(plan.notebooks, report_nb)
+        job: ReportJob | None = None
+        n = len(order)
+        for i, src in enumerate(order, 1):
             t = time.perf_counter()
             failure = _run_one(ks, src, nb_out / src.name, params, out)
             secs = round(time.perf_counter() - t, 3)
             manifest.notebooks.append(NotebookRecord(src.name, secs, "failed" if failure else "succeeded"))
             say(f"[{i}/{n}] {src.name} {secs:.1f}s" + (" FAILED" if failure else ""))
             if failure is not None:
+                if job is not None:
+                    job.discard()
                 return finish("failed", failure)
             manifest.write(out)
+            if src == report_nb:  # build the report while the kernel runs the remaining notebooks
+                preload.join()
+                job = ReportJob(nb_out / src.name, out, eng, plan.formats)
+                job.start()
 
+        assert job is not None
         t = time.perf_counter()
-        preload.join()
         try:
-            from .report import build_report
-
-            result.reports = build_report(nb_out / report_notebook(plan.notebooks).name, out, eng, set(plan.formats))
+            result.reports = job.finish()
         except Exception as exc:
-            say(f"report FAILED {time.perf_counter() - t:.1f}s")
-            for fmt in FORMATS:  # half a deliverable is worse than none: a failed run has no report
-                (out / f"report.{fmt}").unlink(missing_ok=True)
-            return finish("failed", Failure("report", type(exc).__name__, str(exc), notebook=report_notebook(plan.notebooks).name))
-        say(f"report {', '.join(p.name for p in result.reports)} {time.perf_counter() - t:.1f}s")
+            say(f"report FAILED {job.seconds:.1f}s")
+            return finish("failed", Failure("report", type(exc).__name__, _one_line(str(exc)), notebook=report_nb.name))
+        waited = time.perf_counter() - t
+        say(f"report {', '.join(p.name for p in result.reports)} {job.seconds:.1f}s ({waited:.1f}s after the last notebook)")
+        manifest.report_seconds = round(job.seconds, 3)
         return finish("succeeded")
     except KeyboardInterrupt:
         finish("failed", Failure("interrupted", "KeyboardInterrupt", "the run was interrupted"))
@@ -289,6 +297,78 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
     finally:
         if own:
             ks.shutdown()
+
+
+def execution_order(notebooks: Sequence[Path], report_nb: Path) -> list[Path]:
+    """The report notebook first when the notebooks cannot depend on each other; else name order.
+
+    The report (nbconvert, then WeasyPrint: the longest single step) is built in a
+    background thread as soon as the report notebook has run, while the kernel runs
+    the other notebooks: on two cores the report costs little wall time. This is
+    only safe when no notebook can hand files to the report notebook, i.e. when
+    none of the others declares ``output_dir``; they then read only the
+    engagement, and the order cannot change a result.
+    """
+    import nbformat
+
+    from .kernel import declared_parameters
+
+    for nb in notebooks:
+        if nb == report_nb:
+            continue
+        try:
+            declared = declared_parameters(nbformat.read(str(nb), as_version=4))  # type: ignore[no-untyped-call]
+        except Exception:
+            return list(notebooks)
+        if "output_dir" in declared:
+            return list(notebooks)
+    return [report_nb, *(p for p in notebooks if p != report_nb)]
+
+
+class ReportJob(threading.Thread):
+    """:func:`kpikit.report.build_report` in a background thread, into a hidden staging folder.
+
+    The files move into the run folder (atomic renames) only in :meth:`finish`,
+    i.e. only when every notebook succeeded; :meth:`discard` drops them. So a
+    failed run never shows a report, even one built before the failure.
+    """
+
+    def __init__(self, executed: Path, out: Path, eng: Engagement, formats: frozenset[str]) -> None:
+        super().__init__(name="kpikit-report", daemon=True)
+        self.executed, self.out, self.eng, self.formats = executed, out, eng, formats
+        self.staging = out / ".report-staging"
+        self.paths: list[Path] = []
+        self.error: BaseException | None = None
+        self.seconds = 0.0
+
+    def run(self) -> None:
+        t = time.perf_counter()
+        try:
+            from .report import build_report
+
+            self.staging.mkdir(exist_ok=True)
+            self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats))
+        except BaseException as exc:  # handed to the main thread by finish()
+            self.error = exc
+        self.seconds = time.perf_counter() - t
+
+    def finish(self) -> list[Path]:
+        """Wait, then move the report into the run folder; re-raises the build's error."""
+        self.join()
+        try:
+            if self.error is not None:
+                raise self.error
+            moved = []
+            for p in self.paths:
+                os.replace(p, self.out / p.name)
+                moved.append(self.out / p.name)
+            return moved
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+    def discard(self) -> None:
+        self.join()
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def _preload(modules: list[str]) -> threading.Thread:

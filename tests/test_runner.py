@@ -332,3 +332,43 @@ def test_a_failed_report_leaves_no_report(make_client: Any, tmp_path: Path) -> N
     assert not (result.out_dir / "report.pdf").exists()
     assert read_manifest(result.out_dir)["outcome"] == "failed"
     assert (result.out_dir / "notebooks" / "03_report.ipynb").is_file()
+
+
+def independent_notebooks(folder: Path, fail_in_b: bool) -> Path:
+    """Three notebooks that take no ``output_dir``: the runner may run the report one first."""
+    folder.mkdir()
+    params = nbformat.v4.new_code_cell('client_dir = ""\nperiod: str | None = None')
+    params.metadata["tags"] = ["parameters"]
+    bodies = {
+        "01_a.ipynb": "print('a ran')",
+        "02_b.ipynb": "raise RuntimeError('b broke')" if fail_in_b else "print('b ran')",
+        "03_report.ipynb": "from IPython.display import HTML, display\n\ndisplay(HTML('<h1>Independent</h1>'))",
+    }
+    for name, body in bodies.items():
+        nb = nbformat.v4.new_notebook(cells=[params, nbformat.v4.new_code_cell(body)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, str(folder / name))
+    return folder
+
+
+def test_report_is_built_while_the_other_notebooks_run(make_client: Any, tmp_path: Path) -> None:
+    lines: list[str] = []
+    result = run_engagement(make_client(), notebooks=independent_notebooks(tmp_path / "ok", False), progress=lines.append)
+    assert result.ok, result.failure
+    steps = [ln.split()[1] for ln in lines if ln.startswith("[")]
+    assert steps == ["03_report.ipynb", "01_a.ipynb", "02_b.ipynb"]
+    assert "Independent" in (result.out_dir / "report.html").read_text(encoding="utf-8")
+    assert (result.out_dir / "report.pdf").is_file()
+    assert read_manifest(result.out_dir)["report_seconds"] > 0
+    assert not any(p.name.startswith(".") for p in result.out_dir.rglob("*"))
+
+
+def test_a_report_built_early_is_dropped_when_a_later_notebook_fails(make_client: Any, tmp_path: Path) -> None:
+    result = run_engagement(make_client(), notebooks=independent_notebooks(tmp_path / "bad", True))
+    f = result.failure
+    assert f is not None
+    assert (f.notebook, f.ename, f.evalue) == ("02_b.ipynb", "RuntimeError", "b broke")
+    assert (result.out_dir / "notebooks" / "03_report.ipynb").is_file()
+    assert not (result.out_dir / "report.html").exists()
+    assert not (result.out_dir / "report.pdf").exists()
+    assert not any(p.name.startswith(".") for p in result.out_dir.rglob("*"))
