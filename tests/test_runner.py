@@ -372,3 +372,22 @@ def test_a_report_built_early_is_dropped_when_a_later_notebook_fails(make_client
     assert not (result.out_dir / "report.html").exists()
     assert not (result.out_dir / "report.pdf").exists()
     assert not any(p.name.startswith(".") for p in result.out_dir.rglob("*"))
+
+
+@pytest.mark.parametrize("name", ["03_cascade.ipynb", "06_review.ipynb"])
+def test_kit_notebooks_on_the_shared_kernel_match_a_fresh_kernel(
+    demo_run: Path, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the demo run these ran after the report and targets notebooks on the same kernel."""
+    import papermill
+
+    from kpikit.resources import notebooks_dir
+
+    for key, value in KERNEL_ENV.items():
+        monkeypatch.setenv(key, value)
+    src = notebooks_dir() / name
+    declared = declared_parameters(nbformat.read(str(src), as_version=4))
+    params = {k: v for k, v in read_manifest(demo_run)["parameters"].items() if k in declared}
+    papermill.execute_notebook(str(src), str(tmp_path / name), parameters=params, kernel_name="python3",
+                               progress_bar=False, cwd=str(tmp_path))
+    assert outputs_of(demo_run / "notebooks" / name) == outputs_of(tmp_path / name)
