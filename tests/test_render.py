@@ -20,8 +20,12 @@ def test_setup_static_uses_inline_svg_renderer() -> None:
         bundle = alt.renderers.get()(chart().to_dict())
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         assert "image/svg+xml" in data
-        assert render.setup(static=False) == "default"
-        assert alt.renderers.active == "default"
+        assert render.setup(static=False) == "html-inline"
+        assert alt.renderers.active == "html"
+        bundle = alt.renderers.get()(chart().to_dict())
+        page = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/html"]
+        assert "vega-embed" in page or "vegaEmbed" in page
+        assert "cdn.jsdelivr.net" not in page  # interactive AND offline
     finally:
         alt.renderers.enable("default")
 
