@@ -278,9 +278,13 @@ def read_engagement(folder: str | os.PathLike[str]) -> RawEngagement:
             byte = data[exc.start : exc.start + 1].hex()
             problems.append(Problem(CONFIG_FILE, line, f"is not UTF-8 text (byte 0x{byte}); save it as UTF-8"))
     tables: dict[str, RawTable] = {}
+    by_lower = {f.name.lower(): f.name for f in path.iterdir()}
     for spec in TABLES:
         p = path / spec.file
         if not p.exists():
+            other = by_lower.get(spec.file.lower())
+            if other is not None:  # e.g. Metrics.csv: found on Windows and macOS, not on Linux or in git
+                problems.append(Problem(spec.file, None, f"is missing, but there is '{other}': rename it to {spec.file}"))
             continue
         if not p.is_file():
             problems.append(Problem(spec.file, None, "is not a file"))

@@ -47,7 +47,7 @@ def test_corpus_covers_every_kind_of_bad_input() -> None:
         "yaml_empty", "yaml_bad_values", "empty_csv", "header_only_optional_files", "bom",
         "windows_line_endings", "quoted_fields", "non_utf8", "too_many_fields", "header_case_and_spaces",
         "unknown_extra_column", "many_problems", "unclosed_quote", "unnamed_column_with_values",
-        "semicolon_separated", "utf16",
+        "semicolon_separated", "utf16", "misnamed_file",
     }
     assert wanted <= set(CASES)
 
