@@ -359,3 +359,22 @@ def test_save_error_lines_point_at_the_file_as_it_will_be_written(tmp_path: Path
         eng.validate()
     assert [str(p) for p in info.value.problems] == ["objectives.csv:4: due 'soon' is not a date (YYYY-MM-DD)"]
     assert hashes(folder) == before  # validate writes nothing
+
+
+def test_engagement_yaml_with_bom_and_windows_line_endings(tmp_path: Path) -> None:
+    folder = full_folder(tmp_path)
+    cfg = folder / "engagement.yaml"
+    cfg.write_bytes(b"\xef\xbb\xbf" + cfg.read_text(encoding="utf-8").replace("\n", "\r\n").encode())
+    assert load_engagement(folder).client == "Minimal Manufacturing"
+    cfg.write_bytes(b"\xef\xbb\xbfclient: Minimal\r\nmission: x\r\npillars:\r\n  - id: P 1\r\n    name: Q\r\n")
+    with pytest.raises(EngagementError) as info:
+        load_engagement(folder)
+    assert str(info.value.problems[0]).startswith("engagement.yaml:4: pillars[1].id 'P 1' is not a valid ID")
+
+
+def test_non_utf8_engagement_yaml_is_one_problem(tmp_path: Path) -> None:
+    folder = full_folder(tmp_path)
+    (folder / "engagement.yaml").write_bytes("client: Caf\xe9 Noir\nmission: x\n".encode("latin-1"))
+    with pytest.raises(EngagementError) as info:
+        load_engagement(folder)
+    assert [str(p) for p in info.value.problems] == ["engagement.yaml:1: is not UTF-8 text (byte 0xe9); save it as UTF-8"]
