@@ -437,9 +437,16 @@ class KernelSession:
         """
         self.start()
         todo = [m for m in dict.fromkeys(["kpikit.kernel", *modules]) if m not in self._warmed]
+        if not todo:
+            return
+        # A kernel that already ran notebooks is first brought back to its baseline, so
+        # the new baseline never includes what the last notebook changed.
+        reset_first = self.notebooks_run > 0
         code = (
-            "def _kpikit_warm(names):\n"
+            "def _kpikit_warm(names, reset_first, cwd):\n"
             "    import importlib\n"
+            "    if reset_first:\n"
+            "        importlib.import_module('kpikit.kernel').reset_kernel(cwd)\n"
             "    for n in names:\n"
             "        try:\n"
             "            importlib.import_module(n)\n"
@@ -448,8 +455,8 @@ class KernelSession:
             "    import kpikit.kernel\n"
             "    kpikit.kernel.warm_chart_renderer()\n"
             "    kpikit.kernel.capture_baseline()\n"
-            f"_kpikit_warm({todo!r})\n"
-            "del _kpikit_warm\n"
+            f"_kpikit_warm({todo!r}, {reset_first!r}, {self._tmp!r})\n"
+            "globals().pop('_kpikit_warm', None)\n"
         )
         self._warm_msg = self._send(code)
         self._warmed.update(todo)

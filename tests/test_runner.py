@@ -391,3 +391,18 @@ def test_kit_notebooks_on_the_shared_kernel_match_a_fresh_kernel(
     papermill.execute_notebook(str(src), str(tmp_path / name), parameters=params, kernel_name="python3",
                                progress_bar=False, cwd=str(tmp_path))
     assert outputs_of(demo_run / "notebooks" / name) == outputs_of(tmp_path / name)
+
+
+def test_warming_a_used_kernel_does_not_keep_the_last_notebooks_state(tmp_path: Path) -> None:
+    """A worker's kernel warms again for a new client's imports: the baseline stays clean."""
+    ks = KernelSession(KERNEL_ENV)
+    try:
+        ks.warm_up(["pandas"])
+        ks.run_notebook(LEAK / "01_define.ipynb", tmp_path / "01.ipynb", {}, cwd=tmp_path)  # max_rows = 3
+        ks.warm_up(["json"])  # a module not warmed yet: reset, import, capture the baseline again
+        ks.wait_warm()
+        with pytest.raises(Exception, match="secret_from_notebook_1"):
+            ks.run_notebook(LEAK / "02_use.ipynb", tmp_path / "02.ipynb", {}, cwd=tmp_path)
+        assert printed_by(tmp_path / "02.ipynb", "get_option") == "60\n"
+    finally:
+        ks.shutdown()
