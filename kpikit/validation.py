@@ -78,8 +78,8 @@ def _typed_frame(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> pd.
     missing = [c.name for c in spec.columns if c.required and c.name not in present]
     criteria = set(spec.column_names) - set(SPECS[spec.name].column_names)
     for name in missing:
-        why = f" for the scoring criterion '{name}' in {CONFIG_FILE}" if name in criteria else ""
-        col.one(None, name, f"missing required column '{name}'{why} (header has: {', '.join(header)})")
+        what = f"column '{name}': {CONFIG_FILE} lists it as a scoring criterion" if name in criteria else f"required column '{name}'"
+        col.one(None, name, f"missing {what} (header has: {', '.join(header)})")
     data = pd.DataFrame(raw.rows, columns=header, dtype=object) if raw.rows else pd.DataFrame(
         {h: pd.Series([], dtype=object) for h in header}
     )
