@@ -26,10 +26,10 @@ import make_corpus  # noqa: E402
 
 
 def _hashes(folder: Path) -> dict[str, str]:
+    """Every path under the folder (files and folders) with its content hash."""
     return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "<dir>"
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
     }
 
 
