@@ -378,3 +378,19 @@ def test_non_utf8_engagement_yaml_is_one_problem(tmp_path: Path) -> None:
     with pytest.raises(EngagementError) as info:
         load_engagement(folder)
     assert [str(p) for p in info.value.problems] == ["engagement.yaml:1: is not UTF-8 text (byte 0xe9); save it as UTF-8"]
+
+
+def test_two_editors_of_one_folder_cannot_overwrite_each_other(tmp_path: Path) -> None:
+    folder = full_folder(tmp_path)
+    first = load_engagement(folder)
+    second = first.copy()
+    first.actuals.loc[0, "note"] = "first editor"
+    second.actuals.loc[1, "note"] = "second editor"
+
+    first.save()
+    with pytest.raises(StaleFileError):
+        second.save()
+
+    notes = load_engagement(folder).actuals["note"]
+    assert notes.iat[0] == "first editor"
+    assert pd.isna(notes.iat[1])  # the second editor's change was refused, not merged
