@@ -22,9 +22,9 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 
 venv: $(VENV)/.runtime-installed
 
-## demo: validate the demo client and print a summary
+## demo: run the demo client end to end; prints where report.html and report.pdf are
 demo: $(VENV)/.runtime-installed
-	$(BIN)/kpikit validate $(DEMO) --findings
+	$(BIN)/kpikit run $(DEMO)
 
 ## test: lint, type-check and run the whole test suite
 test: $(VENV)/.test-installed lint typecheck pytest
