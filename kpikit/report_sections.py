@@ -556,22 +556,38 @@ SPARK_POINTS = 8
 """A sparkline shows the last this-many periods up to the KPI's review period."""
 
 
+def _series_by_metric(ctx: ReportContext) -> dict[str, pd.Series]:
+    """Each metric's actuals as a Series indexed by period ordinal (computed once per report)."""
+    cached: dict[str, pd.Series] | None = ctx.__dict__.get("_series")
+    if cached is None:
+        from .targets import actuals_frame
+
+        acts = actuals_frame(ctx.eng)
+        cached = {str(m): pd.Series(g["value"].to_numpy(), index=g["ord"].to_numpy())
+                  for m, g in acts.groupby("metric_id", sort=False)} if len(acts) else {}
+        ctx.__dict__["_series"] = cached
+    return cached
+
+
 def _sparkline(ctx: ReportContext, r: Mapping[Any, Any]) -> Figure | None:
-    """The KPI's recent actuals (from review.trajectory) as a small inline SVG, or None without data."""
-    from . import review
+    """The KPI's last :data:`SPARK_POINTS` periods up to its review period, as a small inline SVG.
+
+    The KPI's period comes from the engine's scorecard; gaps stay gaps (NaN). None
+    when fewer than two actuals fall in the window.
+    """
     from .charts import performance
 
     if ctx.period is None or missing(r["period"]):
         return None
-    tr = review.trajectory(ctx.eng, str(r["objective_id"]), str(r["metric_id"]), ctx.period_override)
-    upto = tr.index[tr["period"] == r["period"]]
-    if len(upto) == 0:
+    series = _series_by_metric(ctx).get(str(r["metric_id"]))
+    if series is None:
         return None
-    values = tr.loc[: upto[0], "actual"].tail(SPARK_POINTS)
-    if values.notna().sum() < 2:
+    p = Period.parse(str(r["period"])).ordinal
+    window = series.reindex([float(o) for o in range(p - SPARK_POINTS + 1, p + 1)])
+    if window.notna().sum() < 2:
         return None
-    return figure(performance.sparkline(values, str(r["direction"])),
-                  f"Last {len(values)} periods of {r['name']}", "")
+    return figure(performance.sparkline(window.to_numpy(), str(r["direction"])),
+                  f"Last {SPARK_POINTS} periods of {r['name']}", "")
 
 
 # -- KPI scorecard -------------------------------------------------------------------------------
@@ -682,6 +698,15 @@ def metric_selection(ctx: ReportContext) -> Fragment:
 
 # -- targets and benchmarks ----------------------------------------------------------------------------
 
+MAX_KPI_CHARTS = 40
+"""At most this many KPI history charts in the report; beyond it, the KPIs that most need
+attention get one (red, unrealistic target, amber, no data, then the rest, in kpis.csv
+order) and the text says where the others are. A 1,000-KPI client's board pack stays a
+pack, not a 700-page print job; every KPI still has its row and its definition sheet."""
+
+CHART_PRIORITY = {"red": 0, "amber": 2, "no-data": 3, "green": 4}
+
+
 def targets_benchmarks(ctx: ReportContext) -> Fragment:
     """One chart per KPI (history, trajectory, target, stretch, benchmark, forecast) and the realism verdicts."""
     from . import targets
@@ -691,45 +716,66 @@ def targets_benchmarks(ctx: ReportContext) -> Fragment:
     meas = targets.measurability(ctx.eng)
     verdicts = {(str(r["objective_id"]), str(r["metric_id"])): r for r in real.to_dict("records")}
     sources = {(str(r["objective_id"]), str(r["metric_id"])): r for r in meas.to_dict("records")}
-    kpis = []
+    bench_src = {(str(o), str(m)): b for o, m, b in zip(ctx.selected["objective_id"], ctx.selected["metric_id"],
+                                                        ctx.selected["benchmark_source"], strict=True)}
+    kpis: list[dict[str, Any]] = []
     for r in detail.to_dict("records"):
         oid, mid = str(r["objective_id"]), str(r["metric_id"])
         unit = r["unit"]
         v = verdicts.get((oid, mid), {})
         raw = v.get("realistic")
         realistic = None if raw is None or raw is pd.NA else bool(raw)
-        parts = [f"Target {num(r['target'], unit)} by {text(r['target_period'])}"]
-        if not missing(r["baseline"]):
-            parts.append(f"from a baseline of {num(r['baseline'], unit)} in {text(r['baseline_period'])}")
-        desc = " ".join(parts) + "."
-        if not missing(r["actual"]):
-            desc += f" Actual {num(r['actual'], unit)} in {r['period']} against {num(r['expected'], unit)} expected."
-        if not missing(r["stretch"]):
-            desc += f" Stretch {num(r['stretch'], unit)}."
-        if not missing(r["benchmark"]):
-            desc += f" Benchmark {num(r['benchmark'], unit)}."
-        if not missing(r["forecast"]):
-            desc += (f" On the current trend it reaches {num(r['forecast'], unit)} by {text(r['target_period'])}"
-                     f" and {'meets' if r['will_meet_target'] else 'misses'} the target.")
-        fig = _chart("performance.kpi_history", f"{_kpi_label(ctx, oid, mid)} ({oid})", desc,
-                     ctx.eng, oid, mid, ctx.period_override) if ctx.period is not None else None
         src = sources.get((oid, mid), {})
-        kpis.append({"objective_id": oid, "name": _kpi_label(ctx, oid, mid), "fig": fig,
+        priority = 1 if realistic is False and r["status"] != "red" else CHART_PRIORITY.get(str(r["status"]), 4)
+        kpis.append({"objective_id": oid, "metric_id": mid, "name": _kpi_label(ctx, oid, mid), "fig": None,
+                     "row": r, "priority": priority,
                      "unit": "" if short_unit(unit) else text(unit, ""),
                      "realistic": realistic, "reason": text(v.get("reason"), ""),
                      "baseline": tnum(r["baseline"], unit), "baseline_period": text(r["baseline_period"], ""),
                      "target": tnum(r["target"], unit), "target_period": text(r["target_period"], ""),
                      "stretch": tnum(r["stretch"], unit), "benchmark": tnum(r["benchmark"], unit),
-                     "benchmark_source": text(ctx.selected.loc[(ctx.selected["objective_id"] == oid)
-                                                               & (ctx.selected["metric_id"] == mid),
-                                                               "benchmark_source"].iloc[0], ""),
+                     "benchmark_source": text(bench_src.get((oid, mid)), ""),
                      "data_source": text(src.get("data_source"), "none recorded"),
                      "n_actuals": int(src.get("n_actuals", 0))})
+    charted: list[dict[str, Any]] = []
+    if ctx.period is not None:
+        chosen = sorted(range(len(kpis)), key=lambda i: (kpis[i]["priority"], i))[:MAX_KPI_CHARTS]
+        for i in sorted(chosen):
+            k = kpis[i]
+            k["fig"] = _chart("performance.kpi_history", f"{k['name']} ({k['objective_id']})",
+                              _history_description(k["row"]), ctx.eng, k["objective_id"], k["metric_id"],
+                              ctx.period_override)
+            charted.append(k)
     n_unreal = sum(1 for k in kpis if k["realistic"] is False)
-    return _section("targets", kpis=kpis, n_unrealistic=n_unreal)
+    return _section("targets", kpis=kpis, charted=charted, n_unrealistic=n_unreal,
+                    n_uncharted=len(kpis) - len(charted) if ctx.period is not None else 0,
+                    max_charts=MAX_KPI_CHARTS)
+
+
+def _history_description(r: Mapping[Any, Any]) -> str:
+    """The text twin of a KPI history chart: target, baseline, actual, stretch, benchmark, forecast."""
+    unit = r["unit"]
+    parts = [f"Target {num(r['target'], unit)} by {text(r['target_period'])}"]
+    if not missing(r["baseline"]):
+        parts.append(f"from a baseline of {num(r['baseline'], unit)} in {text(r['baseline_period'])}")
+    desc = " ".join(parts) + "."
+    if not missing(r["actual"]):
+        desc += f" Actual {num(r['actual'], unit)} in {r['period']} against {num(r['expected'], unit)} expected."
+    if not missing(r["stretch"]):
+        desc += f" Stretch {num(r['stretch'], unit)}."
+    if not missing(r["benchmark"]):
+        desc += f" Benchmark {num(r['benchmark'], unit)}."
+    if not missing(r["forecast"]):
+        desc += (f" On the current trend it reaches {num(r['forecast'], unit)} by {text(r['target_period'])}"
+                 f" and {'meets' if r['will_meet_target'] else 'misses'} the target.")
+    return desc
 
 
 # -- stakeholders ------------------------------------------------------------------------------------
+
+RACI_GRID_MAX = 20
+"""Up to this many people the RACI matrix is a grid (items x people); beyond, a list of names per letter."""
+
 
 def stakeholder_map(ctx: ReportContext) -> Fragment:
     """RACI matrix, accountability gaps, overload and the influence/support map."""
@@ -740,8 +786,11 @@ def stakeholder_map(ctx: ReportContext) -> Fragment:
     matrix = st.raci_matrix(eng) if has_people else pd.DataFrame()
     people = [str(p) for p in eng.stakeholders["id"]] if has_people else []
     used = [p for p in people if len(matrix) and matrix[p].ne("").any()]
+    names = ctx.stakeholder_names
     raci_rows = [{"item_id": r["item_id"], "kind": r["kind"], "name": r["name"],
-                  "cells": [r[p] for p in used]} for r in matrix.to_dict("records")] if len(matrix) else []
+                  "cells": [r[p] for p in used],
+                  "by_letter": {x: [names.get(p, p) for p in used if x in str(r[p]).split("/")] for x in "ARCI"}}
+                 for r in matrix.to_dict("records")] if len(matrix) else []
     acc = st.accountability(eng)
     gaps = [{"item_id": r["item_id"], "kind": r["kind"], "name": r["name"], "problem": r["problem"]}
             for r in acc.to_dict("records") if not r["ok"]]
@@ -760,7 +809,7 @@ def stakeholder_map(ctx: ReportContext) -> Fragment:
             eng,
         )
     return _section("stakeholders", has_people=has_people, has_raci=eng.has("raci") and not eng.raci.empty,
-                    used=used, names=ctx.stakeholder_names, raci_rows=raci_rows, gaps=gaps, over=over,
+                    used=used, names=ctx.stakeholder_names, grid=len(used) <= RACI_GRID_MAX, raci_rows=raci_rows, gaps=gaps, over=over,
                     people=people_rows, fig=fig, limit=st.OVERLOAD_LIMIT)
 
 
