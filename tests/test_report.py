@@ -263,3 +263,28 @@ def test_logo_is_embedded_as_data_uri(tmp_path: Path) -> None:
     assert str(client) not in page
     eng.config.report.logo = "brand/missing.png"
     assert "<img" not in cover(context(eng)).html  # a missing logo leaves the slot empty, no broken image
+
+
+def test_large_clients_get_charts_for_the_kpis_that_need_attention(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpikit import report_sections
+
+    monkeypatch.setattr(report_sections, "MAX_KPI_CHARTS", 2)
+    page = report_sections.targets_benchmarks(context(load_engagement(DEMO))).html
+    soup = BeautifulSoup(page, "html.parser")
+    titles = [t.get_text(strip=True) for t in soup.select("figure.chart .fig-title")]
+    # the two red KPIs of the demo, in kpis.csv order
+    assert titles == ["Patient 'would recommend' top-box score (OBJ-05)", "RN vacancy rate (OBJ-08)"]
+    assert "the other 27 are charted in the workbook" in visible_text(page)
+    assert len(soup.select("table.data tbody tr")) == 29  # every KPI keeps its row
+
+
+def test_raci_becomes_a_list_of_names_when_there_are_many_people(monkeypatch: pytest.MonkeyPatch) -> None:
+    from kpikit import report_sections
+
+    ctx = context(load_engagement(DEMO))
+    assert 'class="data raci"' in report_sections.stakeholder_map(ctx).html
+    monkeypatch.setattr(report_sections, "RACI_GRID_MAX", 3)
+    page = report_sections.stakeholder_map(ctx).html
+    soup = BeautifulSoup(page, "html.parser")
+    row = next(tr for tr in soup.select("table.raci-list tbody tr") if "OBJ-01" in tr.get_text())
+    assert row.select("td")[0].get_text(strip=True) == "Dr. Rajiv Menon"  # the Accountable column, by name
