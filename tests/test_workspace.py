@@ -130,3 +130,24 @@ def test_working_copy_runs_unattended_without_writing(setup: tuple[Path, Path], 
     assert "Metric scoring grid" in shown["text/html"]
     assert "application/vnd.jupyter.widget-view+json" not in shown
     assert {p.name: _sha(p) for p in client.iterdir() if p.is_file()} == before
+
+
+def test_real_kit_notebooks_get_client_dir_after_their_parameters_cell(tmp_path: Path) -> None:
+    from kpikit.resources import notebooks_dir
+
+    kit = notebooks_dir()
+    sources = sorted(kit.glob("*.ipynb"))
+    if not sources:
+        pytest.skip("the kit's notebooks are not there yet")
+    before = {p.name: _sha(p) for p in sources}
+    client = tmp_path / "client"
+    shutil.copytree(FIXTURE, client)
+    wb = prepare_workbook(client)
+    assert [n.name for n in wb.notebooks] == [p.name for p in sources]
+    for n in wb.notebooks:
+        nb = nbformat.read(n.path, as_version=4)
+        tags = [c.metadata.get("tags", []) for c in nb.cells]
+        i = next(k for k, t in enumerate(tags) if "parameters" in t)
+        assert tags[i + 1] == ["injected-parameters"], n.name
+        assert str(client.resolve()) in nb.cells[i + 1].source
+    assert {p.name: _sha(p) for p in sources} == before
