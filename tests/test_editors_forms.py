@@ -11,7 +11,9 @@ import pytest
 from kpikit import cascade
 from kpikit.editors.actuals import ActualsEntry
 from kpikit.editors.cascade import CascadeLinker
+from kpikit.editors.objectives import ObjectivesEditor
 from kpikit.editors.raci import RaciGrid, letters_of
+from kpikit.editors.scoring import ScoringGrid
 from kpikit.editors.targets import TargetSetter
 from kpikit.engagement import load_engagement
 
@@ -175,3 +177,13 @@ def test_actuals_save_refuses_an_unstaged_entry(client: Path) -> None:
     assert ed.save() is False
     assert "Add / correct" in ed.message.value
     assert (client / "actuals.csv").read_bytes() == before
+
+
+@pytest.mark.parametrize("editor", [ObjectivesEditor, ScoringGrid, CascadeLinker, TargetSetter, RaciGrid, ActualsEntry])
+def test_saving_without_edits_writes_nothing(client: Path, editor: type) -> None:
+    before = {p.name: p.read_bytes() for p in client.iterdir() if p.is_file()}
+    ed = editor(load_engagement(client))
+    assert ed.save() is False
+    assert "Nothing to save" in ed.message.value
+    assert {p.name: p.read_bytes() for p in client.iterdir() if p.is_file()} == before
+    assert not (client / ".kpikit").exists()

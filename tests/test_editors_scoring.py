@@ -139,3 +139,17 @@ def test_add_candidate_then_undo(client: Path) -> None:
     assert g.undo() is True
     assert (client / "metric_scores.csv").read_bytes() == before
     assert "Undone" in g.message.value
+
+
+def test_slider_step_never_rounds_an_existing_score(client: Path) -> None:
+    from kpikit.editors.scoring import slider_step
+
+    assert slider_step([1.0, 5.0], 1.0) == 1.0
+    assert slider_step([3.5, 2.0], 1.0) == 0.5
+    assert slider_step([3.3], 1.0) == 0.1
+    text = (client / "metric_scores.csv").read_text().replace("O-01,M-SURVEY,2,", "O-01,M-SURVEY,2.25,")
+    (client / "metric_scores.csv").write_text(text, encoding="utf-8")
+    g = ScoringGrid(load_engagement(client))
+    s = g.sliders[(_row(g, "M-SURVEY"), "relevance")]
+    assert s.step == 0.25
+    assert s.value == 2.25

@@ -45,7 +45,7 @@ class ScoringGrid(EditorBox):
         values: list[float] = [float(v) for v in self.scores[list(self.criteria)].to_numpy().ravel()]
         whole = all(float(v).is_integer() for v in values if not pd.isna(v))
         self.integer_scale = whole and float(low).is_integer() and float(high).is_integer()
-        self.step = 1.0 if self.integer_scale else 0.5
+        self.step = 1.0 if self.integer_scale else slider_step([v for v in values if not pd.isna(v)], float(low))
         self.low, self.high = float(low), float(high)
         self.selected: set[Pair] = set(zip(eng.kpis["objective_id"], eng.kpis["metric_id"], strict=True))
         self.new_targets: dict[Pair, tuple[Any, Any]] = {}
@@ -250,6 +250,20 @@ class ScoringGrid(EditorBox):
             keep = pd.concat([keep, new[list(k.columns)].astype(k.dtypes.to_dict())], ignore_index=True)
         draft.tables["kpis"] = keep.reset_index(drop=True)
         return changes
+
+
+def slider_step(values: list[float], low: float) -> float:
+    """The coarsest step that lands on every existing score, so a slider never rounds one.
+
+    >>> slider_step([3.0, 3.5, 4.0], 1.0)
+    0.5
+    >>> slider_step([3.25], 1.0)
+    0.25
+    """
+    for step in (1.0, 0.5, 0.25, 0.1, 0.05, 0.01):
+        if all(abs((v - low) / step - round((v - low) / step)) < 1e-6 for v in values):
+            return step
+    return 0.001
 
 
 def _pairs(kpis: pd.DataFrame) -> set[Pair]:
