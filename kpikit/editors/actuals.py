@@ -22,6 +22,8 @@ from ..engagement import Engagement
 from ..errors import EngagementError, Problem
 from .base import Change, EditorBox, editor_or_summary, number, parse_number, text
 
+FORMATS = {"monthly": "YYYY-MM", "quarterly": "YYYY-Qn", "annual": "YYYY"}
+"""Period placeholder per metric frequency (the contract's forms)."""
 RECENT = 8
 """How many of the metric's latest values are shown next to the form."""
 
@@ -111,10 +113,13 @@ class ActualsEntry(EditorBox):
 
     def show_recent(self) -> None:
         mid = self.metric_box.value
+        freq = dict(zip(self.eng.metrics["id"], self.eng.metrics["frequency"], strict=True)).get(mid)
+        self.period_box.placeholder = FORMATS.get(text(freq), "in the metric's frequency")
         mine = self.work[self.work["metric_id"] == mid].tail(RECENT)
         rows = "".join(f"<tr><td>{html.escape(text(p))}</td><td>{html.escape(_fmt(v))}</td><td>{html.escape(text(n))}</td></tr>"
                        for p, v, n in zip(mine["period"], mine["value"], mine["note"], strict=True))
-        self.recent.value = f"<table>{rows}</table>" if rows else "<i>No values yet for this metric.</i>"
+        head = "<tr><th>period</th><th>value</th><th>note</th></tr>"
+        self.recent.value = f"<table>{head}{rows}</table>" if rows else "<i>No values yet for this metric.</i>"
         self.staged_list.value = ("<b>Staged, not saved yet</b><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in self.staged)
                                   + "</ul>") if self.staged else ""
 
