@@ -187,3 +187,35 @@ def test_saving_without_edits_writes_nothing(client: Path, editor: type) -> None
     assert "Nothing to save" in ed.message.value
     assert {p.name: p.read_bytes() for p in client.iterdir() if p.is_file()} == before
     assert not (client / ".kpikit").exists()
+
+
+def _html_values(widget: object) -> list[str]:
+    """Every HTML string an editor shows, walking its widget tree."""
+    import ipywidgets as widgets
+
+    out: list[str] = []
+    if isinstance(widget, widgets.HTML):
+        out.append(widget.value)
+    for child in getattr(widget, "children", ()):
+        out.extend(_html_values(child))
+    return out
+
+
+@pytest.mark.parametrize("editor", [ObjectivesEditor, ScoringGrid, CascadeLinker, TargetSetter, RaciGrid, ActualsEntry])
+def test_user_text_is_escaped_in_every_editor(client: Path, editor: type) -> None:
+    evil = "<img src=x onerror=alert(1)>"
+    eng = load_engagement(client)
+    eng.tables["objectives"].loc[0, "title"] = f"Reduce waits to 4 hours by 2027 {evil}"
+    eng.tables["objectives"].loc[0, "description"] = evil
+    eng.tables["objectives"].loc[3, "title"] = f"Open a second lab {evil}"
+    eng.tables["objectives"].loc[3, "pillar_id"] = float("nan")  # a gap whose message quotes the title
+    eng.tables["metrics"]["name"] = eng.metrics["name"] + " " + evil
+    eng.tables["stakeholders"].loc[0, "name"] = evil
+    eng.tables["actuals"].loc[12, "note"] = evil
+    eng.save()
+    ed = editor(load_engagement(client))
+    if isinstance(ed, ActualsEntry):
+        ed.metric_box.value = "M-FALLS"
+    shown = "\n".join(_html_values(ed))
+    assert evil not in shown
+    assert "&lt;img src=x" in shown
