@@ -71,3 +71,15 @@ def test_lab_command_shape(tmp_path: Path) -> None:
     assert cmd[1:3] == ["-m", "jupyterlab"]
     assert "--port" not in cmd
     assert "--no-browser" not in cmd
+
+
+def test_lab_without_jupyterlab_says_how_to_install(tmp_path: Path, kit_home: Path,
+                                                    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    client = tmp_path / "client"
+    shutil.copytree(FIXTURE, client)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jupyterlab" else real(name, *a))
+    assert main(["lab", str(client)]) == 3
+    assert "pip install jupyterlab" in capsys.readouterr().err

@@ -11,6 +11,7 @@ keeping the consultant's version under ``.kpikit/workbook/replaced/``.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -70,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
             print(problem)
         print(f"{args.dir}: fix the input errors first (kpikit validate {args.dir})", file=sys.stderr)
         return EXIT_INPUT
+    if importlib.util.find_spec("jupyterlab") is None:
+        print("kpikit: JupyterLab is not installed in this environment (pip install jupyterlab)", file=sys.stderr)
+        return EXIT_FAILED
     wb = prepare_workbook(args.dir, replace=args.refresh)
     if wb.conflicts and _ask_replace(wb):
         wb = prepare_workbook(args.dir, replace=True)
