@@ -838,6 +838,10 @@ SUGGESTION_ACTIONS: dict[str, str] = {
 """review.suggestions kinds -> recommendation heading (drop-metric is covered by METRIC_UNUSED)."""
 
 
+MAX_CONCERNS = 12
+"""A recommendation names at most this many items; the appendix has the full list."""
+
+
 def recommendations(ctx: ReportContext) -> Fragment:
     """What to do before the next review, most pressing first, each with the items it concerns and why."""
     from . import review
@@ -871,6 +875,10 @@ def recommendations(ctx: ReportContext) -> Fragment:
     for step in ctx.eng.outstanding_steps():
         recs.append({"title": f"Complete the outstanding step: {step}", "why":
                      "Until it is done, the sections that depend on it cannot show results.", "concerns": []})
+    for rec in recs:
+        items = rec["concerns"]
+        if len(items) > MAX_CONCERNS:
+            rec["concerns"] = [*items[:MAX_CONCERNS], f"and {len(items) - MAX_CONCERNS} more (Appendix B lists every finding)"]
     return _section("recommendations", recs=recs, period=ctx.period_text)
 
 
