@@ -36,11 +36,20 @@ def test_lab_prepares_workbook_and_runs_jupyter_there(tmp_path: Path, kit_home: 
     shutil.copytree(FIXTURE, client)
     calls: list[tuple[list[str], dict[str, str]]] = []
 
-    def fake_call(cmd: list[str], env: dict[str, str], **_kw: Any) -> int:
-        calls.append((cmd, env))
-        return 0
+    class FakeLab:
+        """Stands in for the JupyterLab process; a Ctrl-C arrives while waiting."""
 
-    monkeypatch.setattr(subprocess, "call", fake_call)
+        def __init__(self, cmd: list[str], env: dict[str, str], **_kw: Any) -> None:
+            calls.append((cmd, env))
+            self.interrupted = False
+
+        def wait(self) -> int:
+            if not self.interrupted:  # the parent must keep waiting, not kill Jupyter
+                self.interrupted = True
+                raise KeyboardInterrupt
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", FakeLab)
     monkeypatch.setenv("KPIKIT_UNATTENDED", "1")
     assert main(["lab", str(client), "--port", "8899", "--no-browser"]) == 0
     (cmd, env), = calls
@@ -60,7 +69,7 @@ def test_lab_refuses_an_invalid_folder_with_file_and_line(tmp_path: Path, kit_ho
     shutil.copytree(FIXTURE, client)
     with (client / "metrics.csv").open("a", encoding="utf-8") as f:
         f.write("M-BAD,Bad metric,,,,sideways,quarterly,,,\n")
-    monkeypatch.setattr(subprocess, "call", lambda *a, **k: pytest.fail("JupyterLab must not start"))
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: pytest.fail("JupyterLab must not start"))
     assert main(["lab", str(client)]) == 1
     assert "metrics.csv:6:" in capsys.readouterr().out
     assert not (client / ".kpikit").exists()

@@ -88,10 +88,22 @@ def run(args: argparse.Namespace) -> int:
     cmd = lab_command(wb.folder, args.port, args.no_browser, first)
     print(f"JupyterLab on {wb.folder} (Ctrl-C to stop)")
     try:
-        code = subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:  # Jupyter handles Ctrl-C itself; wait for it to finish
-        return EXIT_OK
+        proc = subprocess.Popen(cmd, env=env)
     except OSError as exc:
         print(f"kpikit: cannot start JupyterLab: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_OK if code in (0, -2, 130) else EXIT_FAILED
+    return EXIT_OK if wait_for_lab(proc) in (0, -2, 130) else EXIT_FAILED
+
+
+def wait_for_lab(proc: subprocess.Popen[bytes]) -> int:
+    """Wait for JupyterLab to exit; Ctrl-C is JupyterLab's to handle.
+
+    The terminal sends Ctrl-C to both processes. JupyterLab asks for confirmation and
+    then shuts its kernels down; killing it here instead (what ``subprocess.call``
+    does on KeyboardInterrupt) would leave kernels running.
+    """
+    while True:
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            continue
