@@ -153,3 +153,18 @@ def test_slider_step_never_rounds_an_existing_score(client: Path) -> None:
     s = g.sliders[(_row(g, "M-SURVEY"), "relevance")]
     assert s.step == 0.25
     assert s.value == 2.25
+
+
+def test_remove_candidate_drops_its_row_on_save(client: Path) -> None:
+    before = pd.read_csv(client / "metric_scores.csv")
+    g = ScoringGrid(load_engagement(client))
+    i = _row(g, "M-SURVEY")
+    g.remove_pairing(i)
+    assert [g.scores.at[k, "metric_id"] for k in g.row_indices()] == ["M-ED4"]
+    assert "M-SURVEY" in [v for _l, v in g.add_metric.options]  # can be added back
+    assert (client / "metric_scores.csv").read_bytes() == (FIXTURE / "metric_scores.csv").read_bytes()
+    assert g.save() is True
+    after = pd.read_csv(client / "metric_scores.csv")
+    assert len(after) == len(before) - 1
+    assert not ((after["objective_id"] == "O-01") & (after["metric_id"] == "M-SURVEY")).any()
+    assert after.equals(before.drop(index=1).reset_index(drop=True))

@@ -52,6 +52,7 @@ class ScoringGrid(EditorBox):
         self.sliders: dict[tuple[int, str], Any] = {}
         self.score_labels: dict[int, Any] = {}
         self.toggles: dict[int, Any] = {}
+        self.removed: set[int] = set()
         titles = dict(zip(eng.objectives["id"], eng.objectives["title"], strict=True))
         options = [(f"{oid} — {_short(text(t))}", str(oid)) for oid, t in titles.items()]
         scored = [str(o) for o in self.scores["objective_id"]]
@@ -73,7 +74,7 @@ class ScoringGrid(EditorBox):
     # -- rows ---------------------------------------------------------------------------
     def row_indices(self) -> list[int]:
         oid = self.objective.value
-        return [i for i, o in enumerate(self.scores["objective_id"]) if o == oid]
+        return [i for i, o in enumerate(self.scores["objective_id"]) if o == oid and i not in self.removed]
 
     def show_rows(self) -> None:
         oid = self.objective.value
@@ -96,6 +97,10 @@ class ScoringGrid(EditorBox):
             self.score_labels[i] = label
             cells.append(label)
             cells.append(self.toggle(i, (str(oid), mid)))
+            drop = widgets.Button(icon="times", tooltip="remove this candidate from the grid (its scores go on Save)",
+                                  layout=widgets.Layout(width="36px"))
+            drop.on_click(lambda _b, i=i: self.remove_pairing(i))
+            cells.append(drop)
             rows.append(widgets.HBox(cells))
             pair = (str(oid), mid)
             if pair in self.new_targets and pair in self.selected:
@@ -180,6 +185,17 @@ class ScoringGrid(EditorBox):
         self.mark_dirty()
         self.show_rows()
 
+    def remove_pairing(self, i: int) -> None:
+        """Drop a candidate row (kept in memory until Save, so row widgets keep their keys)."""
+        self.removed.add(i)
+        self.mark_dirty()
+        self.show_rows()
+
+    def kept_scores(self) -> pd.DataFrame:
+        """The scores as they will be written: removed candidates left out."""
+        keep = [i not in self.removed for i in range(len(self.scores))]
+        return self.scores[keep].reset_index(drop=True)
+
     def preview(self) -> Engagement:
         """The engagement as it would be with the grid's scores and selection (not saved)."""
         k = self.eng.kpis
@@ -188,7 +204,7 @@ class ScoringGrid(EditorBox):
         if extra:
             add = pd.DataFrame({"objective_id": [p[0] for p in extra], "metric_id": [p[1] for p in extra]})
             keep = pd.concat([keep, add.astype("str")], ignore_index=True)
-        return with_tables(self.eng, metric_scores=self.scores, kpis=keep)
+        return with_tables(self.eng, metric_scores=self.kept_scores(), kpis=keep)
 
     def refresh_scores(self) -> None:
         """Weighted score, rank and recommendation of the visible rows, from the engine."""
@@ -217,7 +233,7 @@ class ScoringGrid(EditorBox):
 
     # -- saving -------------------------------------------------------------------------
     def apply(self, draft: Engagement) -> list[Change]:
-        draft.tables["metric_scores"] = self.scores.copy()
+        draft.tables["metric_scores"] = self.kept_scores()
         k = draft.kpis
         before = _pairs(k)
         keep = k[[p in self.selected for p in zip(k["objective_id"], k["metric_id"], strict=True)]]
