@@ -26,15 +26,16 @@ from .config import EngagementConfig
 from .csvio import (
     RawTable,
     atomic_write,
-    frame_to_csv_bytes,
+    frame_cells,
     read_csv_file,
     sha256_bytes,
     sha256_file,
+    to_csv_bytes,
 )
 from .errors import NotAnEngagementError, Problem, StaleFileError
 from .periods import Period
 from .schema import CONFIG_FILE, SPECS, TABLES
-from .validation import RawEngagement, build_engagement, raw_from_frames
+from .validation import ROW_KEYS, RawEngagement, build_engagement, raw_from_frames
 
 BACKUP_DIR = Path(".kpikit") / "backups"
 STEPS: dict[str, str] = {
@@ -68,6 +69,8 @@ class Engagement:
     fingerprints: dict[str, str] = field(default_factory=dict)
     headers: dict[str, list[str]] = field(default_factory=dict)
     config_text: str | None = None
+    spellings: dict[str, dict[str, dict[tuple[str, ...], str]]] = field(default_factory=dict)
+    """Per table and number column, how the file spelled numbers (``0.60``), kept on save."""
     _loaded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -150,6 +153,25 @@ class Engagement:
         dup.fingerprints = dict(self.fingerprints)
         return dup
 
+    def adopt_table(self, name: str, fresh: Engagement) -> None:
+        """Take table ``name`` as ``fresh`` (a newer load of the same folder) has it.
+
+        The table becomes the new baseline for change detection and the stale check:
+        used when another writer appended to an append-only file (``changes.csv``) and
+        its rows should be kept rather than the save refused.
+        """
+        self.tables[name] = fresh.tables[name].copy()
+        self._loaded[name] = fresh.tables[name].copy()
+        file = SPECS[name].file
+        if file in fresh.fingerprints:
+            self.fingerprints[file] = fresh.fingerprints[file]
+        self.headers[name] = list(fresh.headers.get(name, []))
+        self.source_lines[name] = list(fresh.source_lines.get(name, []))
+        if name in fresh.spellings:
+            self.spellings[name] = fresh.spellings[name]
+        if fresh.has(name):
+            self.present = self.present | {name}
+
     # -- saving ---------------------------------------------------------------------
     def changed_tables(self) -> list[str]:
         """Tables that differ from what was loaded (or last saved)."""
@@ -195,7 +217,7 @@ class Engagement:
         for name in changed:
             df = checked.tables[name]
             order, written = _file_columns(self.headers.get(name), df)
-            data = frame_to_csv_bytes(df[order], written)
+            data = to_csv_bytes(written, _respell(frame_cells(df[order]), order, name, self.spellings.get(name)))
             atomic_write(folder / SPECS[name].file, data)
             self.fingerprints[SPECS[name].file] = sha256_bytes(data)
             self.headers[name] = list(written)
@@ -204,6 +226,24 @@ class Engagement:
             self.source_lines[name] = list(range(2, len(df) + 2))
         self.present = self.present | set(changed)
         return SaveResult([SPECS[n].file for n in changed], backup)
+
+
+def _respell(
+    cells: list[list[str]], columns: list[str], table: str, spellings: dict[str, dict[tuple[str, ...], str]] | None
+) -> list[list[str]]:
+    """Put back the file's own spelling of numbers (``0.60``) in cells whose value did not change."""
+    key = ROW_KEYS.get(table)
+    if not spellings or not key or any(k not in columns for k in key):
+        return cells
+    kpos = [columns.index(k) for k in key]
+    targets = [(columns.index(c), m) for c, m in spellings.items() if c in columns]
+    for row in cells:
+        k = tuple(row[i] for i in kpos)
+        for j, m in targets:
+            written = m.get((*k, row[j]))
+            if written is not None:
+                row[j] = written
+    return cells
 
 
 def _file_columns(as_written: list[str] | None, df: pd.DataFrame) -> tuple[list[str], list[str]]:

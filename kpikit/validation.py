@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .config import ID_PATTERN, EngagementConfig, parse_config
-from .csvio import RawTable
+from .csvio import RawTable, format_column
 from .errors import EngagementError, Problem
 from .periods import PERIOD_PATTERN
 from .schema import CONFIG_FILE, SPECS, TABLES, Column, TableSpec, spec_for_scores
@@ -31,6 +31,13 @@ DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
 FREQ_PATTERNS = {"annual": r"\d{4}", "quarterly": r"\d{4}-Q[1-4]", "monthly": r"\d{4}-(?:0[1-9]|1[0-2])"}
 FREQ_FORMS = {"annual": "YYYY", "quarterly": "YYYY-Qn", "monthly": "YYYY-MM"}
 MAX_PROBLEMS_PER_RULE = 200
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "kpis": ("objective_id", "metric_id"),
+    "metric_scores": ("objective_id", "metric_id"),
+    "actuals": ("metric_id", "period"),
+    "stakeholders": ("id",),
+}
+"""Columns that identify a row of the tables that hold numbers."""
 
 
 @dataclass
@@ -206,7 +213,35 @@ def build_engagement(raw: RawEngagement) -> Engagement:
         fingerprints=dict(raw.fingerprints),
         headers={k: (t.header_as_written or t.header) for k, t in raw.tables.items()},
         config_text=raw.config_text,
+        spellings={name: sp for name, t in raw.tables.items() if (sp := _number_spellings(t, frames[name], name))},
     )
+
+
+def _number_spellings(raw: RawTable, df: pd.DataFrame, table: str) -> dict[str, dict[tuple[str, ...], str]]:
+    """How the file spelled numbers that the canonical form writes differently, cell by cell.
+
+    ``0.60`` and ``95.0`` load as 0.6 and 95; when the table is saved after an edit,
+    these spellings are written back, so a one-cell edit gives a one-line diff. Cells
+    are identified by the table's key (``ROW_KEYS``) and their value, so rows may move.
+    Returns ``{column: {(*key, canonical): as written}}`` where they differ.
+    """
+    key = ROW_KEYS.get(table)
+    if not key or not raw.rows or any(k not in df.columns for k in key):
+        return {}
+    keys = list(zip(*(df[k].astype("str").tolist() for k in key), strict=True))
+    out: dict[str, dict[tuple[str, ...], str]] = {}
+    for j, name in enumerate(raw.header):
+        if name not in df.columns or df[name].dtype != np.float64:
+            continue
+        canonical = format_column(df[name])
+        diff = {
+            (*k, c): row[j]
+            for k, c, row in zip(keys, canonical, raw.rows, strict=True)
+            if c and c != row[j]
+        }
+        if diff:
+            out[name] = diff
+    return out
 
 
 def _empty_frame(spec: TableSpec) -> pd.DataFrame:

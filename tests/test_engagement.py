@@ -394,3 +394,26 @@ def test_two_editors_of_one_folder_cannot_overwrite_each_other(tmp_path: Path) -
     notes = load_engagement(folder).actuals["note"]
     assert notes.iat[0] == "first editor"
     assert pd.isna(notes.iat[1])  # the second editor's change was refused, not merged
+
+
+def test_one_cell_edit_gives_a_one_line_diff(tmp_path: Path) -> None:
+    """Numbers the user spelled `0.60` or `95.0` keep their spelling when the file is rewritten."""
+    folder = tmp_path / "client"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor", folder)
+    kpis = folder / "kpis.csv"
+    text = kpis.read_text(encoding="utf-8").splitlines()
+    # give every number on the second data row a spelling of its own
+    cells = text[2].split(",")
+    text[2] = ",".join(c + ".0" if c.replace(".", "", 1).isdigit() and "." not in c else c for c in cells)
+    kpis.write_text("\n".join(text) + "\n", encoding="utf-8")
+    before = kpis.read_text(encoding="utf-8").splitlines()
+    eng = load_engagement(folder)
+    eng.kpis.loc[0, "target"] = eng.kpis.loc[0, "target"] + 1
+
+    eng.save()
+
+    after = kpis.read_text(encoding="utf-8").splitlines()
+    assert len(after) == len(before)
+    assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [1]
+    assert after[2] == before[2]
+    assert after[2].endswith(",1.0")  # the spelling given above, kept

@@ -197,12 +197,7 @@ class Session:
         fresh = load_engagement(self.folder)
         if not _is_prefix(draft.changes, fresh.changes):
             return  # not a pure append: leave it to the stale check
-        draft.tables["changes"] = fresh.changes.copy()
-        draft._loaded["changes"] = fresh.changes.copy()
-        draft.fingerprints[file] = on_disk
-        draft.headers["changes"] = list(fresh.headers.get("changes", []))
-        draft.source_lines["changes"] = list(fresh.source_lines.get("changes", []))
-        draft.present = draft.present | {"changes"}
+        draft.adopt_table("changes", fresh)
 
     def undo(self) -> SaveRecord:
         """Put back the files the last save replaced (and remove files it created).
