@@ -19,7 +19,8 @@ def test_new_creates_a_scaffold_that_validates(tmp_path: Path, capsys: pytest.Ca
     out = capsys.readouterr().out
     assert f"created {folder} for Acme Logistics" in out
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["README.md", "engagement.yaml", "metrics.csv", "objectives.csv", "org_units.csv"]
+    assert names == [".gitignore", "README.md", "engagement.yaml", "metrics.csv", "objectives.csv", "org_units.csv"]
+    assert ".kpikit/" in (folder / ".gitignore").read_text(encoding="utf-8")  # backups and working copies stay out of git
     for name in ("org_units", "objectives", "metrics"):  # the contract's header, in order
         header = (folder / SPECS[name].file).read_text(encoding="utf-8").splitlines()[0]
         assert header.split(",") == SPECS[name].column_names
