@@ -80,8 +80,12 @@ def export_html(executed: Path, eng: Engagement) -> str:
     return str(body)
 
 
-def html_to_pdf(html: str, page_size: str = "A4") -> bytes:
-    """Print the report HTML to a tagged PDF (PDF/UA-1: structure tree, language, title)."""
+def html_to_pdf(html: str) -> bytes:
+    """Print the report HTML to a tagged PDF (PDF/UA-1: structure tree, language, title).
+
+    Page size, margins, running header and page numbers come from the HTML's print CSS
+    (``templates/report/print.css``; the size from engagement.yaml ``report.page_size``).
+    """
     from weasyprint import HTML
 
     pdf: bytes = HTML(string=html, base_url=None).write_pdf(pdf_variant="pdf/ua-1")
@@ -115,7 +119,7 @@ def build_report(executed_report_notebook: Path, out_dir: Path, eng: Engagement,
         written.append(target)
     if "pdf" in formats:
         target = out / "report.pdf"
-        atomic_write(target, html_to_pdf(html, eng.config.report.page_size))
+        atomic_write(target, html_to_pdf(html))
         written.append(target)
     return written
 
