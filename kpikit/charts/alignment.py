@@ -24,13 +24,14 @@ import pandas as pd
 from .. import cascade, scoring
 from .. import stakeholders as sh
 from ..engagement import Engagement
+from . import FONT
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 """Colour-blind-safe categorical palette (Okabe & Ito), strongest contrasts first."""
 GREY = "#8C8C8C"
 LABEL_CHARS = 44
 ROW_PX = 22
-FONT = "Helvetica, Arial, sans-serif"
+
 X_MAX = 6.4
 """The influence map's support axis runs to here (past 5) so names beside the marks fit."""
 

@@ -28,8 +28,8 @@ import pandas as pd
 from .. import review
 from ..engagement import Engagement
 from ..targets import fmt, selected_kpis
+from . import FONT
 
-FONT = "Helvetica, Arial, sans-serif"
 ROW_PX = 22
 LABEL_CHARS = 40
 HISTORY_HEIGHT = 260
