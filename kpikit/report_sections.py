@@ -358,22 +358,6 @@ def _scores(ctx: ReportContext) -> dict[str, float]:
     return {str(o): float(v) for o, v in zip(s["objective_id"], s["score"], strict=True)}
 
 
-def overall_score(rollup_by_pillar: pd.DataFrame) -> float:
-    """The engagement's headline score: the mean of the pillar scores, each pillar counting once.
-
-    Pillars without a score (no KPI with data yet) are left out; NaN when none has one.
-    Stated in the method notes, because a board will ask how the number is made.
-    """
-    scores = rollup_by_pillar["score"].dropna()
-    return float(scores.mean()) if len(scores) else math.nan
-
-
-OVERALL_METHOD = (
-    "Overall score. The headline score on the executive summary is the mean of the pillar scores, "
-    "each pillar counting once; pillars with no KPI data yet are left out."
-)
-
-
 def _kpi_label(ctx: ReportContext, objective_id: object, metric_id: object) -> str:
     return ctx.metric_names.get(str(metric_id), str(metric_id))
 
@@ -396,7 +380,7 @@ def executive_summary(ctx: ReportContext) -> Fragment:
     detail = _detail(ctx)
     counts = _status_counts(detail)
     by_pillar = review.rollup(ctx.eng, "pillar", ctx.period_override) if ctx.period is not None else None
-    overall = overall_score(by_pillar) if by_pillar is not None else math.nan
+    overall = review.overall_score(by_pillar) if by_pillar is not None else math.nan
     concerns = _concerns(ctx, detail)
     successes = _successes(ctx, detail, by_pillar)
     n = len(detail)
@@ -992,7 +976,7 @@ def appendix_method(ctx: ReportContext) -> Fragment:
          "earlier than its KPI targets (Time-bound)."),
         ("Status, attainment, scores, trend and forecast", review.METHOD),
         ("Target realism", targets.METHOD),
-        ("Overall score", OVERALL_METHOD.removeprefix("Overall score. ")),
+        ("Overall score", review.OVERALL_METHOD.removeprefix("Overall score. ")),
         ("Stakeholders", f"Influence and support are rated 1 to 5; {stakeholders.HIGH:g} or more counts as high. "
          f"A person accountable for more than {stakeholders.OVERLOAD_LIMIT} items is flagged as overloaded."),
     ]

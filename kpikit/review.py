@@ -488,6 +488,23 @@ def rollup(eng: Engagement, by: Literal["pillar", "org_unit"] = "pillar", period
 
 # -- trajectory for charts ---------------------------------------------------------
 
+def overall_score(rollup_by_pillar: pd.DataFrame) -> float:
+    """The engagement's headline score: the mean of the pillar scores, each pillar counting once.
+
+    Pillars without a score (no KPI with data yet) are left out; NaN when none has one.
+    Stated in the method notes, because a board will ask how the number is made.
+    """
+    scores = rollup_by_pillar["score"].dropna()
+    return float(scores.mean()) if len(scores) else math.nan
+
+
+OVERALL_METHOD = (
+    "Overall score. The headline score on the executive summary is the mean of the pillar scores, "
+    "each pillar counting once; pillars with no KPI data yet are left out."
+)
+
+
+
 def trajectory(eng: Engagement, objective_id: str, metric_id: str, period: str | None = None) -> pd.DataFrame:
     """One KPI period by period: ``period, ord, actual, expected, status, forecast``.
 

@@ -473,3 +473,15 @@ def test_objective_scores_stay_between_0_and_1(actuals: list[float | None], weig
     s = review.objective_scores(make(kpis, metrics, acts, objectives=objectives))["score"]
     assert ((s >= 0) & (s <= 1) | s.isna()).all()
     assert s.notna().any() == any(v is not None for v in actuals)
+
+
+def test_overall_score_is_the_mean_of_scored_pillars() -> None:
+    import math
+
+    import pandas as pd
+
+    from kpikit.review import overall_score
+
+    by_pillar = pd.DataFrame({"pillar_id": ["P1", "P2", "P3"], "score": [0.5, 1.0, float("nan")]})
+    assert overall_score(by_pillar) == 0.75  # P3 has no data yet and is left out
+    assert math.isnan(overall_score(by_pillar.iloc[2:]))
