@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from . import cascade
 from .findings import Finding
 from .periods import FREQUENCIES, PERIODS_PER_YEAR, Frequency, Period
 from .targets import ORD_SPAN, actuals_frame, fmt, metric_codes, plural, selected_kpis
@@ -418,24 +419,13 @@ def _bottom_up(ids: list[str], parent: dict[str, object]) -> list[str]:
     return sorted(ids, key=lambda o: -depth[o])
 
 
-def effective_pillars(eng: Engagement) -> pd.Series:
-    """Each objective's pillar: its own ``pillar_id``, else its parent's (inherited), indexed by objective ID."""
-    obj = eng.objectives
-    ids = obj["id"].tolist()
-    own = {i: p for i, p in zip(ids, obj["pillar_id"].tolist(), strict=True) if isinstance(p, str) and p != "nan"}
-    parent = dict(zip(ids, obj["parent_id"].tolist(), strict=True))
-    out: dict[str, object] = {}
-    for o in reversed(_bottom_up(ids, parent)):  # parents first
-        par = parent.get(o)
-        out[o] = own.get(o, out.get(par) if isinstance(par, str) else None)
-    return pd.Series([out[o] for o in ids], index=pd.Index(ids, dtype="str"), dtype="str")
-
-
 def group_of(eng: Engagement, by: Literal["pillar", "org_unit"] = "pillar") -> pd.Series:
     """Each objective's roll-up group, indexed by objective ID: its (inherited) pillar or
     :data:`NO_PILLAR_ID`, or its org unit."""
     if by == "pillar":
-        return effective_pillars(eng).fillna(NO_PILLAR_ID)
+        # The inheritance rule lives in kpikit.cascade; the roll-up only names the gap.
+        pillars = cascade.effective_pillars(eng)["pillar_id"]
+        return pillars.astype("str").where(pillars.notna(), NO_PILLAR_ID)
     if by == "org_unit":
         return eng.objectives.set_index("id")["org_unit_id"].astype("str")
     raise ValueError(f"rollup by '{by}': choose 'pillar' or 'org_unit'")
@@ -679,7 +669,7 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
 
 __all__ = [
     "FLAT_SHARE", "METHOD", "NO_PILLAR_ID", "NO_PILLAR_NAME", "N_FORECAST", "N_TREND", "OBJECTIVE_SCORE_COLUMNS", "RED_RUN", "SCORECARD_COLUMNS",
-    "STATUSES", "SUGGESTION_COLUMNS", "changes_since_previous", "effective_pillars", "evaluate", "expected_values",
+    "STATUSES", "SUGGESTION_COLUMNS", "changes_since_previous", "evaluate", "expected_values",
     "findings", "group_of", "kpi_periods", "objective_scores", "previous_review_period", "rollup", "scorecard",
     "scorecard_detail", "suggestions", "trajectories", "trajectory",
 ]
