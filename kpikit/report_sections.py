@@ -733,7 +733,7 @@ def targets_benchmarks(ctx: ReportContext) -> Fragment:
     n_unreal = sum(1 for k in kpis if k["realistic"] is False)
     return _section("targets", kpis=kpis, charted=charted, n_unrealistic=n_unreal,
                     n_uncharted=len(kpis) - len(charted) if ctx.period is not None else 0,
-                    max_charts=MAX_KPI_CHARTS)
+                    max_charts=MAX_KPI_CHARTS, has_period=ctx.period is not None)
 
 
 def _history_description(r: Mapping[Any, Any]) -> str:
@@ -892,8 +892,9 @@ def _thresholds(r: Mapping[Any, Any], amber_tolerance: float) -> str:
     """The green/amber/red boundaries of a KPI in its review period, from the engine's expected and tolerance."""
     unit = r["unit"]
     if missing(r["expected"]) or missing(r["tolerance"]):
+        of = "the distance from baseline to target" if not missing(r["baseline"]) else "the target (|target|)"
         return (f"Green at or better than the expected value; amber when short by at most "
-                f"{amber_tolerance:.0%} of the distance from baseline to target; red beyond.")
+                f"{amber_tolerance:.0%} of {of}; red beyond.")
     up = str(r["direction"]) != "down"
     exp, tol = float(r["expected"]), float(r["tolerance"])
     edge = exp - tol if up else exp + tol

@@ -1,0 +1,48 @@
+"""Report sections on valid but unusual engagements, called directly (no notebook run).
+
+Each case is a small engagement built in memory with ``tests/enginebuild.py``; the
+assertions read the section's visible text as the client would.
+"""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+from enginebuild import build, kpi, metric, obj
+
+from kpikit.engagement import Engagement
+from kpikit.report_sections import appendix_definitions, context, targets_benchmarks
+
+
+def visible(html: str) -> str:
+    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+
+
+def _selected_without_actuals() -> Engagement:
+    """Two KPIs chosen, one with a baseline and one threshold KPI; no actuals.csv, no current_period."""
+    eng = build(objectives=[obj("O1", pillar="P1")],
+                metrics=[metric("M1"), metric("M2", direction="down", frequency="monthly")],
+                kpis=[kpi("O1", "M1", 95, "2027-Q2", baseline=80, baseline_period="2025-Q4"),
+                      kpi("O1", "M2", 3, "2027-06")])
+    eng.config.current_period = None
+    assert eng.review_period() is None
+    return eng
+
+
+def test_kpi_charts_heading_says_why_there_is_no_chart_without_a_review_period() -> None:
+    page = targets_benchmarks(context(_selected_without_actuals())).html
+    soup = BeautifulSoup(page, "html.parser")
+    assert not soup.select("figure")
+    text = visible(page)
+    assert "KPI charts" in text
+    assert "No review period yet" in text
+    assert "no history to chart" in text
+
+
+def test_threshold_kpi_definition_sheet_names_the_target_not_a_baseline_without_a_period() -> None:
+    soup = BeautifulSoup(appendix_definitions(context(_selected_without_actuals())).html, "html.parser")
+    text = visible(str(soup))
+    # M1 has a baseline: the tolerance is a share of the distance from baseline to target
+    assert "10% of the distance from baseline to target" in text
+    # M2 is a threshold KPI (no baseline): its tolerance is a share of |target|, never "baseline to target"
+    assert text.count("distance from baseline to target") == 1
+    assert "10% of the target (|target|)" in text
