@@ -87,7 +87,8 @@ QUANTITY_WORDS: frozenset[str] = frozenset({
 })
 """Words that give a vague verb a measurable object (a count, a share or a level)."""
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’%.,-]*")
+_WORD = re.compile(r"[^\W_](?:[^\W_]|['’%.,-])*")
+"""A word in any script: "Réduire", "délais", "Снизить" are one word each (not "R" + "duire", or none)."""
 _NUMBER = re.compile(r"\d")
 _DATES = re.compile(r"\b(?:19|20)\d{2}(?:-(?:Q[1-4]|\d{2})(?:-\d{2})?)?\b|\bQ[1-4]\b|\bFY\s?\d{2,4}\b", re.IGNORECASE)
 """Years, periods and dates: a deadline is not a measurable object (that is Time-bound)."""
@@ -115,7 +116,7 @@ def assess_title(title: str) -> tuple[bool, str]:
                        f"name the level to reach (a number, a share or a date-bound result).")
     low_text = " " + text.lower() + " "
     for phrase in VAGUE_PHRASES:
-        if re.search(rf"(?<![a-z-]){re.escape(phrase)}(?![a-z-])", low_text) and not has_quantity:
+        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", low_text) and not has_quantity:
             return False, (f"'{text}' relies on '{phrase}', which cannot be checked: "
                            f"say how much, for whom and by when.")
     if has_quantity:

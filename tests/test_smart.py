@@ -55,6 +55,15 @@ def test_title_reason_quotes_the_title_and_counts_words() -> None:
     )
 
 
+def test_titles_in_any_script_count_their_words() -> None:
+    # a non-English client's titles: words of Cyrillic, Greek, Arabic or accented Latin letters count
+    passed, reason = smart.assess_title("Снизить время ожидания в приёмном отделении до 4 часов к 2027 году")
+    assert passed, reason
+    assert smart.assess_title("Μείωση του χρόνου αναμονής στις 4 ώρες")[0]
+    assert "3 words" in smart.assess_title("مرحبا بالعالم عربي")[1]
+    assert "2 words" in smart.assess_title("Réduire délais")[1]  # not "R" + "duire" + "d" + "lais"
+
+
 def _crit(eng: Engagement, oid: str, criterion: str) -> tuple[bool, str]:
     df = smart.assess(eng)
     row = df[(df["objective_id"] == oid) & (df["criterion"] == criterion)].iloc[0]
