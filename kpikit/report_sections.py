@@ -789,7 +789,8 @@ def stakeholder_map(ctx: ReportContext) -> Fragment:
         fig = _chart(
             "alignment.influence_map", "Stakeholder influence and support",
             "Each person placed by influence (up) and support (right) on a 1 to 5 scale. "
-            + "; ".join(f"{counts[q]} {q.lower()}" for q in st.ADVICE if q in counts) + ".",
+            + "; ".join(f"{counts[q]} {q.lower()}" + (" (not on the map)" if q == "Not assessed" else "")
+                        for q in st.ADVICE if q in counts) + ".",
             eng,
         )
     return _section("stakeholders", has_people=has_people, has_raci=eng.has("raci") and not eng.raci.empty,

@@ -7,10 +7,15 @@ assertions read the section's visible text as the client would.
 from __future__ import annotations
 
 from bs4 import BeautifulSoup
-from enginebuild import build, kpi, metric, obj
+from enginebuild import build, kpi, metric, obj, person
 
 from kpikit.engagement import Engagement
-from kpikit.report_sections import appendix_definitions, context, targets_benchmarks
+from kpikit.report_sections import (
+    appendix_definitions,
+    context,
+    stakeholder_map,
+    targets_benchmarks,
+)
 
 
 def visible(html: str) -> str:
@@ -46,3 +51,21 @@ def test_threshold_kpi_definition_sheet_names_the_target_not_a_baseline_without_
     # M2 is a threshold KPI (no baseline): its tolerance is a share of |target|, never "baseline to target"
     assert text.count("distance from baseline to target") == 1
     assert "10% of the target (|target|)" in text
+
+
+def test_influence_map_absence_is_explained_and_unrated_people_are_named_as_off_the_map() -> None:
+    people = [person("S1", "No ratings"), person("S2", "Only influence", influence=5),
+              person("S3", "Only support", support=1)]
+    eng = build(objectives=[obj("O1", pillar="P1")], stakeholders=people)
+    page = stakeholder_map(context(eng)).html
+    assert not BeautifulSoup(page, "html.parser").select("figure")
+    assert "no influence/support map" in visible(page)
+
+    rated = build(objectives=[obj("O1", pillar="P1")],
+                  stakeholders=[*people, person("S4", "Champion", influence=5, support=5)])
+    soup = BeautifulSoup(stakeholder_map(context(rated)).html, "html.parser")
+    caption = soup.select_one("figure .fig-desc")
+    assert caption is not None
+    assert "1 keep close / champion" in caption.get_text()
+    assert "3 not assessed (not on the map)" in caption.get_text()
+    assert "no influence/support map" not in visible(str(soup))
