@@ -433,7 +433,8 @@ def _concerns(ctx: ReportContext, detail: pd.DataFrame, limit: int = 6) -> list[
     if acc:
         out.append(f"{len(acc)} objective{'s' if len(acc) != 1 else ''} or KPI{'s' if len(acc) != 1 else ''} "
                    "lack exactly one accountable person.")
-    worse = detail[detail["status_change"].isin(["worse", "new red"])]
+    # a KPI that had no figure at the last review has not worsened: if it is red now, it is named above
+    worse = detail[detail["status_change"].isin(["worse", "new red"]) & (detail["previous_status"] != "no-data")]
     if len(worse):
         names = [_kpi_label(ctx, o, m) for o, m in zip(worse["objective_id"], worse["metric_id"], strict=True)]
         out.append(f"Status worsened since the last review for {_join(names[:4])}"
@@ -452,8 +453,12 @@ def _successes(ctx: ReportContext, detail: pd.DataFrame, by_pillar: pd.DataFrame
                        f"{int(top['green'])} of its {int(top['n_kpis'])} KPIs are on track.")
     better = detail[detail["status_change"].isin(["better", "data arrived"]) & (detail["status"] == "green")]
     for r in better.to_dict("records")[:2]:
-        out.append(f"{_kpi_label(ctx, r['objective_id'], r['metric_id'])} is back on track "
-                   f"({num(r['actual'], r['unit'])} in {r['period']}).")
+        label, figure_now = _kpi_label(ctx, r["objective_id"], r["metric_id"]), num(r["actual"], r["unit"])
+        if r["status_change"] == "better":  # it was amber or red at the last review
+            out.append(f"{label} is back on track ({figure_now} in {r['period']}).")
+        else:  # it had no figure at the last review: "back" would claim it was off track
+            out.append(f"{label} is on track ({figure_now} in {r['period']}); the last review "
+                       f"({r['previous_period']}) had no figure for it.")
     good = detail[(detail["status"] == "green") & (detail["trend"] == "improving")].copy()
     good = good.sort_values("attainment", ascending=False, kind="stable")
     for r in good.to_dict("records"):

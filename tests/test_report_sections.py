@@ -13,6 +13,7 @@ from kpikit.engagement import Engagement
 from kpikit.report_sections import (
     appendix_definitions,
     context,
+    executive_summary,
     stakeholder_map,
     targets_benchmarks,
 )
@@ -69,3 +70,21 @@ def test_influence_map_absence_is_explained_and_unrated_people_are_named_as_off_
     assert "1 keep close / champion" in caption.get_text()
     assert "3 not assessed (not on the map)" in caption.get_text()
     assert "no influence/support map" not in visible(str(soup))
+
+
+def test_summary_does_not_call_a_kpi_without_a_previous_figure_back_on_track_or_worsened() -> None:
+    eng = build(objectives=[obj("O1", pillar="P1")],
+                metrics=[metric(f"M{i}", name=f"Measure {i}") for i in range(1, 5)],
+                kpis=[kpi("O1", f"M{i}", 90, "2027-Q2") for i in range(1, 5)],
+                actuals=[{"metric_id": "M1", "period": "2026-Q2", "value": 10},   # first figure, red
+                         {"metric_id": "M2", "period": "2026-Q2", "value": 95},   # first figure, green
+                         {"metric_id": "M3", "period": "2026-Q1", "value": 10},   # red, then green
+                         {"metric_id": "M3", "period": "2026-Q2", "value": 95},
+                         {"metric_id": "M4", "period": "2026-Q1", "value": 95},   # green, then red
+                         {"metric_id": "M4", "period": "2026-Q2", "value": 10}])
+    text = visible(executive_summary(context(eng)).html)
+    assert "Measure 3 is back on track (95% in 2026-Q2)." in text
+    assert "Measure 2 is back on track" not in text
+    assert "Measure 2 is on track (95% in 2026-Q2); the last review (2026-Q1) had no figure for it." in text
+    assert "Status worsened since the last review for Measure 4." in text
+    assert "Measure 1 is off track" in text  # named as off track, but not as worsened
