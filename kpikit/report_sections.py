@@ -398,6 +398,7 @@ def executive_summary(ctx: ReportContext) -> Fragment:
     errors = sum(1 for f in ctx.findings if f.severity == "error")
     warnings = sum(1 for f in ctx.findings if f.severity == "warning")
     return _section("summary", headline=headline, tiles=tiles, concerns=concerns, successes=successes,
+                    has_figures=ctx.period is not None and counts["no-data"] < n,
                     outstanding=ctx.eng.outstanding_steps(), n_objectives=len(ctx.eng.objectives),
                     n_kpis=n, errors=errors, warnings=warnings, period=ctx.period_text)
 
@@ -447,7 +448,7 @@ def _successes(ctx: ReportContext, detail: pd.DataFrame, by_pillar: pd.DataFrame
     out: list[str] = []
     if by_pillar is not None:
         best = by_pillar.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
-        if len(best):
+        if len(best) and best.iloc[0]["green"] > 0:  # leading with nothing on track is not a success
             top = best.iloc[0]
             out.append(f"Pillar “{top['name']}” leads with a score of {pct(top['score'])}; "
                        f"{int(top['green'])} of its {int(top['n_kpis'])} KPIs are on track.")

@@ -88,3 +88,15 @@ def test_summary_does_not_call_a_kpi_without_a_previous_figure_back_on_track_or_
     assert "Measure 2 is on track (95% in 2026-Q2); the last review (2026-Q1) had no figure for it." in text
     assert "Status worsened since the last review for Measure 4." in text
     assert "Measure 1 is off track" in text  # named as off track, but not as worsened
+
+
+def test_summary_names_no_success_when_every_kpi_is_off_track() -> None:
+    eng = build(objectives=[obj("O1", pillar="P1")], metrics=[metric("M1"), metric("M2", direction="down")],
+                kpis=[kpi("O1", "M1", 90, "2027-Q2"), kpi("O1", "M2", 5, "2027-Q2")],
+                actuals=[{"metric_id": "M1", "period": "2026-Q2", "value": 10},
+                         {"metric_id": "M2", "period": "2026-Q2", "value": 50}])
+    soup = BeautifulSoup(executive_summary(context(eng)).html, "html.parser")
+    successes = visible(str(soup.select_one(".successes")))
+    assert "leads with a score" not in successes
+    assert "No KPI is on track in this review yet." in successes
+    assert "Too little data" not in successes  # there are figures; they are all off track
