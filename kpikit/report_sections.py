@@ -451,7 +451,8 @@ def _successes(ctx: ReportContext, detail: pd.DataFrame, by_pillar: pd.DataFrame
         if len(best) and best.iloc[0]["green"] > 0:  # leading with nothing on track is not a success
             top = best.iloc[0]
             out.append(f"Pillar “{top['name']}” leads with a score of {pct(top['score'])}; "
-                       f"{int(top['green'])} of its {int(top['n_kpis'])} KPIs are on track.")
+                       f"{int(top['green'])} of its {int(top['n_kpis'])} KPI{'s' if int(top['n_kpis']) != 1 else ''} "
+                       f"{'is' if int(top['green']) == 1 else 'are'} on track.")
     better = detail[detail["status_change"].isin(["better", "data arrived"]) & (detail["status"] == "green")]
     for r in better.to_dict("records")[:2]:
         label, figure_now = _kpi_label(ctx, r["objective_id"], r["metric_id"]), num(r["actual"], r["unit"])

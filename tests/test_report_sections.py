@@ -15,6 +15,7 @@ from kpikit.report_sections import (
     context,
     executive_summary,
     stakeholder_map,
+    strategy,
     targets_benchmarks,
 )
 
@@ -100,3 +101,12 @@ def test_summary_names_no_success_when_every_kpi_is_off_track() -> None:
     assert "leads with a score" not in successes
     assert "No KPI is on track in this review yet." in successes
     assert "Too little data" not in successes  # there are figures; they are all off track
+
+
+def test_counts_of_one_read_as_singular() -> None:
+    eng = build(objectives=[obj("O1", pillar="P1")], metrics=[metric("M1"), metric("M2"), metric("M3")],
+                kpis=[kpi("O1", f"M{i}", 90, "2027-Q2") for i in (1, 2, 3)],
+                actuals=[{"metric_id": f"M{i}", "period": "2026-Q2", "value": v} for i, v in ((1, 95), (2, 10), (3, 10))])
+    ctx = context(eng)
+    assert "1 objective in the cascade serves this pillar" in visible(strategy(ctx).html)
+    assert "1 of its 3 KPIs is on track." in visible(executive_summary(ctx).html)
