@@ -39,14 +39,13 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
-
-from jupyter_client.asynchronous.client import AsyncKernelClient
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import KernelManager
-from jupyter_core.utils import run_sync
+from typing import TYPE_CHECKING, Any
 
 from .errors import KernelStartError, KpikitError
+
+if TYPE_CHECKING:  # imported where used: the CLI imports this module for every command
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.manager import KernelManager
 
 KERNEL_NAME = "python3"
 """Always explicit (papermill otherwise takes whatever the notebook's metadata says)."""
@@ -324,6 +323,9 @@ class KernelSession:
         raise KernelStartError(KERNEL_NAME, self.start_attempts, str(last))
 
     def _launch(self) -> None:
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import KernelManager
+
         self._tmp = tempfile.mkdtemp(prefix="kpikit-kernel-")
         km = KernelManager(
             kernel_name=KERNEL_NAME,
@@ -339,6 +341,9 @@ class KernelSession:
         km.start_kernel(env=env, cwd=self._tmp, stdout=self._stderr, stderr=self._stderr)
 
     def _connect(self) -> None:
+        from jupyter_client.asynchronous.client import AsyncKernelClient
+        from jupyter_core.utils import run_sync
+
         km = self.km
         assert km is not None
         kc = AsyncKernelClient(**km.get_connection_info(session=True))
@@ -397,6 +402,8 @@ class KernelSession:
     def _wait(self, msg_id: str, timeout: float | None) -> dict[str, Any]:
         """The reply to ``msg_id``; raises if the kernel dies or ``timeout`` passes first."""
         import queue
+
+        from jupyter_core.utils import run_sync
 
         kc, km = self.kc, self.km
         assert kc is not None

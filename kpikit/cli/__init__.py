@@ -50,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ..kernel import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # about 2 s of jsonschema's optional IRI grammar, for every command
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
