@@ -39,6 +39,9 @@ from .validation import ROW_KEYS, RawEngagement, build_engagement, raw_from_fram
 
 BACKUP_DIR = Path(".kpikit") / "backups"
 STEPS: dict[str, str] = {
+    "org_units": "Organisation structure (org_units.csv)",
+    "objectives": "Objectives (objectives.csv)",
+    "metrics": "Candidate metrics (metrics.csv)",
     "metric_scores": "Metric scoring workshop (metric_scores.csv)",
     "kpis": "KPI selection, targets and benchmarks (kpis.csv)",
     "stakeholders": "Stakeholder map (stakeholders.csv)",
@@ -46,7 +49,8 @@ STEPS: dict[str, str] = {
     "actuals": "Actuals collection (actuals.csv)",
     "changes": "Decision log (changes.csv)",
 }
-"""Optional files and the alignment step whose absence they signal."""
+"""The alignment steps in process order, by the file that records each. A required file
+that holds only its header (as ``kpikit new`` writes it) is an outstanding step too."""
 
 
 @dataclass

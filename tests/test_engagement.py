@@ -417,3 +417,14 @@ def test_one_cell_edit_gives_a_one_line_diff(tmp_path: Path) -> None:
     assert [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b] == [1]
     assert after[2] == before[2]
     assert after[2].endswith(",1.0")  # the spelling given above, kept
+
+
+def test_a_fresh_folder_names_its_empty_required_files_as_outstanding_steps(tmp_path: Path) -> None:
+    from kpikit.scaffold import create_engagement
+
+    folder = tmp_path / "fresh"
+    create_engagement(folder, client="Fresh Co")
+    steps = load_engagement(folder).outstanding_steps()
+    assert steps[:3] == ["Organisation structure (org_units.csv)", "Objectives (objectives.csv)",
+                         "Candidate metrics (metrics.csv)"]
+    assert len(steps) == 9
