@@ -14,6 +14,7 @@ from kpikit.report_sections import (
     appendix_definitions,
     context,
     executive_summary,
+    objective_cascade,
     stakeholder_map,
     strategy,
     targets_benchmarks,
@@ -110,3 +111,10 @@ def test_counts_of_one_read_as_singular() -> None:
     ctx = context(eng)
     assert "1 objective in the cascade serves this pillar" in visible(strategy(ctx).html)
     assert "1 of its 3 KPIs is on track." in visible(executive_summary(ctx).html)
+
+
+def test_cascade_of_an_engagement_without_objectives_says_so_and_claims_no_alignment() -> None:
+    eng = build(objectives=[])
+    text = visible(objective_cascade(context(eng)).html)
+    assert "No objectives have been recorded yet (objectives.csv)" in text
+    assert "No alignment gaps" not in text  # "every objective reaches a pillar" of none at all
