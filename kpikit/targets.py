@@ -42,7 +42,8 @@ METHOD = (
     "Target realism. For each selected KPI the starting point is its latest actual up to the "
     "review period (or its baseline when no later actual exists). The improvement the target "
     "needs is the distance from that start to the target in the KPI's good direction, divided "
-    "by the number of periods (in the metric's own frequency) left until the target period. "
+    "by the number of periods (in the metric's own frequency) left until the target period, "
+    "counted from the review period when the start is older. "
     "That required pace is compared with the best improvement per period the metric has "
     f"actually achieved over any window of the same length in its history (shorter windows when "
     f"the history is shorter); it is judged unrealistic when it exceeds that best pace by more "
@@ -346,7 +347,8 @@ def _verdict(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str
     start_period = str(Period(freq, int(start_ord))) if freq in ("monthly", "quarterly", "annual") else ""  # type: ignore[arg-type]
     out["start_period"], out["start_value"] = start_period, start_val
     needed = sign * (target - start_val)
-    left = float(row["target_ord"]) - start_ord
+    # the periods between a stale start and the review are spent: what is left runs from the review
+    left = float(row["target_ord"]) - (p if not math.isnan(p) and p > start_ord else start_ord)
     out["periods_left"] = left
     if needed <= 0:
         if beyond:

@@ -106,6 +106,19 @@ def test_a_target_already_reached_is_realistic_and_a_missed_one_is_not() -> None
     assert "has passed" in passed["reason"]
 
 
+def test_periods_left_count_from_the_review_when_the_latest_actual_is_older() -> None:
+    # actuals stop at 2025-Q4 (70); reviewed in 2026-Q2 the 2026-Q1 target (90) has passed, even though
+    # one quarter at the pace the history shows (+20) would have reached it from the latest actual
+    acts = [("M1", p, v) for p, v in zip(QUARTERS[:4], [50, 70, 50, 70], strict=True)]
+    v = verdict(make([kpi("O1", "M1", 90, "2026-Q1")], [metric("M1")], acts))
+    assert v["realistic"] is False
+    assert "the target period 2026-Q1 has passed" in v["reason"]
+    # a later target: 2 quarters left from the 2026-Q2 review, not 4 from the stale 2025-Q4 actual
+    late = verdict(make([kpi("O1", "M1", 90, "2026-Q4")], [metric("M1")], acts))
+    assert late["periods_left"] == 2
+    assert "for 2 quarters" in late["reason"]
+
+
 def test_review_period_bounds_the_history() -> None:
     # reviewed in 2025-Q4 the latest actual is 53, not 55
     v = targets.realism(steady(1, 60), period="2025-Q4").iloc[0].to_dict()
