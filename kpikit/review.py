@@ -571,6 +571,28 @@ def _latest_by_metric(acts: pd.DataFrame) -> dict[str, tuple[str, float]]:
                                                           acts["value"].to_numpy()[ends], strict=True)}
 
 
+def _latest_upto(acts: pd.DataFrame, metric_ids: pd.Series, ords: np.ndarray) -> list[tuple[str, float] | None]:
+    """Each KPI's latest actual up to its own period p: (period, value), None where there is none.
+
+    A review of an earlier period (``--period 2025-Q4``) must not quote actuals entered after it.
+    """
+    out: list[tuple[str, float] | None] = [None] * len(metric_ids)
+    if acts.empty:
+        return out
+    codes = metric_codes(acts, metric_ids)
+    ok = (codes >= 0) & ~np.isnan(ords)
+    keys = acts["key"].to_numpy()
+    acode = acts["code"].to_numpy()
+    pers, vals = acts["period"].to_numpy(), acts["value"].to_numpy(dtype="float64")
+    want = codes * ORD_SPAN + np.where(ok, ords, 0).astype("int64")
+    pos = np.searchsorted(keys, want, side="right") - 1
+    for i in np.flatnonzero(ok):
+        j = int(pos[i])
+        if j >= 0 and acode[j] == codes[i]:
+            out[i] = (str(pers[j]), float(vals[j]))
+    return out
+
+
 def _expected_words(r: Mapping[Hashable, Any]) -> str:
     unit = str(r["unit"])
     if isinstance(r["baseline_period"], str) and r["baseline_period"] != "nan":
@@ -586,15 +608,18 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     base = _base(eng, period)
     d = _detail(eng, period, base)
     last = _latest_by_metric(base[1])
+    upto = _latest_upto(base[1], base[0]["metric_id"], base[2])
     out: list[Finding] = []
-    for r in d.to_dict("records"):
+    for n, r in enumerate(d.to_dict("records")):
         item = f"{r['objective_id']}/{r['metric_id']}"
         label = f"KPI {item} ({r['name']})"
         unit = str(r["unit"])
         if r["status"] == "no-data":
-            mid = str(r["metric_id"])
-            if mid in last:
-                latest = f"the latest is {last[mid][0]} ({fmt(last[mid][1], unit)})"
+            mid, before = str(r["metric_id"]), upto[n]
+            if before is not None:
+                latest = f"the latest is {before[0]} ({fmt(before[1], unit)})"
+            elif mid in last:
+                latest = "metric has no actual up to this period"
             else:
                 latest = "metric has no actuals at all"
             out.append(Finding("KPI_STALE", item,
@@ -630,6 +655,7 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
             reds &= evaluate(kt, acts, p - j, tol)["status"].to_numpy() == "red"
         ev = evaluate(kt, acts, p, tol)
         last = _latest_by_metric(acts)
+        upto = _latest_upto(acts, kt["metric_id"], p)
         sign = kt["sign"].to_numpy(dtype="float64")
         target_ord = kt["target_ord"].to_numpy(dtype="float64")
         met = ev["met"].to_numpy(dtype=bool)
@@ -652,8 +678,9 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
                                        f"row up to {r['period']} (now {fmt(r['actual'], unit)} vs "
                                        f"{fmt(r['expected'], unit)} expected)."})
             if r["status"] == "no-data":
-                mid = str(r["metric_id"])
-                seen = (f"the latest actual is for {last[mid][0]}" if mid in last
+                mid, before = str(r["metric_id"]), upto[n]
+                seen = (f"the latest actual is for {before[0]}" if before is not None
+                        else "it has no actual up to this period" if mid in last
                         else "it has never had an actual")
                 rows.append({"item_id": item, "kind": "fix-data-feed",
                              "suggestion": "Fix the data feed so the value arrives for each review.",

@@ -485,3 +485,19 @@ def test_overall_score_is_the_mean_of_scored_pillars() -> None:
     by_pillar = pd.DataFrame({"pillar_id": ["P1", "P2", "P3"], "score": [0.5, 1.0, float("nan")]})
     assert overall_score(by_pillar) == 0.75  # P3 has no data yet and is left out
     assert math.isnan(overall_score(by_pillar.iloc[2:]))
+
+
+def test_a_review_of_an_earlier_period_does_not_quote_later_actuals() -> None:
+    # re-running the 2025-Q3 review after 2026 data arrived: the stale KPI's latest actual is 2025-Q1
+    eng = make([kpi("O1", "M1", 90, "2027-Q2"), kpi("O1", "M2", 90, "2027-Q2")], [metric("M1"), metric("M2")],
+               [("M1", "2025-Q1", 50), ("M1", "2026-Q2", 60), ("M2", "2026-Q1", 70)])
+    stale = {f.item_id: f.message for f in review.findings(eng, "2025-Q3") if f.code == "KPI_STALE"}
+    assert "the latest is 2025-Q1 (50%)" in stale["O1/M1"]
+    assert "2026" not in stale["O1/M1"]
+    assert "no actual up to this period" in stale["O1/M2"]  # it has actuals, but only later ones
+    feed = review.suggestions(eng, "2025-Q3").set_index("item_id")["reason"]
+    assert feed["O1/M1"] == "No actual for 2025-Q3; the latest actual is for 2025-Q1."
+    assert feed["O1/M2"] == "No actual for 2025-Q3; it has no actual up to this period."
+    # reviewed now, the latest is the latest
+    assert "the latest is 2026-Q2 (60%)" in next(f.message for f in review.findings(eng, "2026-Q3")
+                                                  if f.item_id == "O1/M1" and f.code == "KPI_STALE")
