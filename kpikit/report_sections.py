@@ -160,6 +160,12 @@ def text(value: object, default: str = "—") -> str:
     return default if missing(value) else str(value)
 
 
+def ident(value: object) -> str | None:
+    """An ID cell as text, None when missing. Unlike :func:`missing`, the text 'nan' is an ID here:
+    the contract allows it (a pillar or unit ``nan``, say), and ID columns hold real NaN when empty."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def num(value: object, unit: object = None) -> str:
     """A number as a consultant reads it (delegates to :func:`kpikit.targets.fmt`)."""
     from .targets import fmt
@@ -311,7 +317,7 @@ def strategy(ctx: ReportContext) -> Fragment:
             "top": [(o, ctx.objective_titles[o]) for o in top],
             "n_objectives": len(objs),
         })
-    unaligned = [(o, ctx.objective_titles[o]) for o in eff.index if missing(eff.at[o, "pillar_id"])]
+    unaligned = [(o, ctx.objective_titles[o]) for o in eff.index if ident(eff.at[o, "pillar_id"]) is None]
     return _section("strategy", mission=ctx.eng.config.mission, vision=ctx.eng.config.vision,
                    pillars=pillars, unaligned=unaligned)
 
@@ -507,7 +513,7 @@ def objective_cascade(ctx: ReportContext) -> Fragment:
         rows.append({
             "id": oid, "title": r["title"], "depth": int(r["depth"]),
             "unit": ctx.unit_names.get(str(r["org_unit_id"]), str(r["org_unit_id"])),
-            "pillar": text(r["pillar_id"]), "owner": text(obj.at[oid, "owner"]), "due": text(obj.at[oid, "due"]),
+            "pillar": ident(r["pillar_id"]) or "—", "owner": text(obj.at[oid, "owner"]), "due": text(obj.at[oid, "due"]),
             "score": pct(scores.get(oid)),
         })
     gaps: list[str] = []
@@ -995,7 +1001,7 @@ def appendix_method(ctx: ReportContext) -> Fragment:
 def appendix_decisions(ctx: ReportContext) -> Fragment:
     """Appendix D: the decision log of the review-and-adapt cycle (changes.csv), oldest first."""
     ch = ctx.eng.changes.sort_values("date", kind="stable") if not ctx.eng.changes.empty else ctx.eng.changes
-    rows = [{"date": text(r["date"]), "item": _item_label(ctx, text(r["item_id"], "")) if not missing(r["item_id"]) else "—",
+    rows = [{"date": text(r["date"]), "item": _item_label(ctx, item) if (item := ident(r["item_id"])) else "—",
              "change": text(r["change"]), "rationale": text(r["rationale"]), "decided_by": text(r["decided_by"])}
             for r in ch.to_dict("records")]
     return _render("appendix_decisions.html.j2", rows=rows, has_log=ctx.eng.has("changes"))

@@ -118,3 +118,16 @@ def test_cascade_of_an_engagement_without_objectives_says_so_and_claims_no_align
     text = visible(objective_cascade(context(eng)).html)
     assert "No objectives have been recorded yet (objectives.csv)" in text
     assert "No alignment gaps" not in text  # "every objective reaches a pillar" of none at all
+
+
+def test_an_id_spelled_nan_is_an_id_not_a_missing_value() -> None:
+    # the contract allows any ID of letters: a pillar "nan" must not make its objectives unaligned
+    eng = build(objectives=[obj("O1", pillar="nan"), obj("O2", parent="O1")],
+                pillars=[{"id": "nan", "name": "Naan bread"}])
+    ctx = context(eng)
+    page = visible(strategy(ctx).html)
+    assert "2 objectives in the cascade serve this pillar" in page
+    assert "serve no pillar" not in page
+    soup = BeautifulSoup(objective_cascade(ctx).html, "html.parser")
+    row = next(tr for tr in soup.select("table.data tbody tr") if tr.select_one("td.id").get_text() == "O1")
+    assert [td.get_text(strip=True) for td in row.select("td")][3] == "nan"
