@@ -139,3 +139,18 @@ def test_everything_runs_before_the_optional_steps() -> None:
         assert cascade.edges(eng).empty
         for builder in (alignment.cascade_tree, alignment.scoring_heatmap, alignment.raci_chart, alignment.influence_map):
             assert "layer" in builder(eng).to_dict()
+
+
+def test_cascade_legend_shows_the_shape_of_each_pillar_and_many_pillars_stay_distinct() -> None:
+    from kpikit import render
+
+    pillars = [{"id": f"P{i:02d}", "name": f"Pillar {i}"} for i in range(25)]
+    eng = build(objectives=[obj(f"O{i}", pillar=f"P{i:02d}") for i in range(25)], pillars=pillars)
+    points = alignment.cascade_tree(eng).to_dict()["layer"][1]["encoding"]
+    colour, shape = points["color"], points["shape"]
+    assert shape["scale"]["domain"] == colour["scale"]["domain"]          # one merged legend, not circles only
+    assert shape["legend"]["title"] == colour["legend"]["title"] == "Pillar"
+    looks = list(zip(colour["scale"]["range"][:25], shape["scale"]["range"][:25], strict=True))
+    assert len(set(looks)) == 25                                           # colours repeat after 8; shapes break ties
+    svg = render.to_svg(alignment.cascade_tree(eng))
+    assert svg.count(">Pillar<") == 1                                       # a single legend titled Pillar

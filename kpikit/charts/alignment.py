@@ -58,10 +58,22 @@ def _config(chart: Any) -> Any:
             .configure_view(stroke=None))
 
 
+SHAPES: tuple[str, ...] = ("circle", "square", "diamond", "triangle-up", "cross", "triangle-down", "triangle-right")
+"""Mark shapes for categories. Seven against eight colours: pillar i gets colour i % 8 and shape
+i % 7, so up to 56 pillars differ in colour or shape, and greyscale print still tells them apart."""
+
+
 def _pillar_scale(eng: Engagement) -> alt.Scale:
     names = [p.name for p in eng.config.pillars]
     colours = [OKABE_ITO[i % len(OKABE_ITO)] for i in range(len(names))]
     return alt.Scale(domain=[*names, cascade.NO_PILLAR], range=[*colours, GREY])
+
+
+def _pillar_shapes(eng: Engagement) -> alt.Scale:
+    """The shape twin of :func:`_pillar_scale` (same domain, so the two share one legend)."""
+    names = [p.name for p in eng.config.pillars]
+    return alt.Scale(domain=[*names, cascade.NO_PILLAR], range=[*(SHAPES[i % len(SHAPES)] for i in range(len(names))),
+                                                                  "circle"])
 
 
 # -- cascade ---------------------------------------------------------------------------
@@ -122,7 +134,8 @@ def cascade_tree(eng: Engagement, pillar_id: str | None = None) -> alt.LayerChar
     )
     points = base_nodes.mark_point(filled=True, size=80, opacity=1, stroke="white", strokeWidth=1).encode(
         color=alt.Color("pillar:N", scale=_pillar_scale(eng), legend=alt.Legend(title="Pillar", orient="top", columns=3)),
-        shape=alt.Shape("pillar:N", legend=None),
+        # same field, scale domain and legend as the colour: one legend that shows both colour and shape
+        shape=alt.Shape("pillar:N", scale=_pillar_shapes(eng), legend=alt.Legend(title="Pillar", orient="top", columns=3)),
     )
     labels = base_nodes.mark_text(align="left", baseline="middle", dx=9, fontSize=11, font=FONT, color="#222222").encode(
         text="label:N",
@@ -131,7 +144,7 @@ def cascade_tree(eng: Engagement, pillar_id: str | None = None) -> alt.LayerChar
         width=width, height=height,
         title=alt.Title("Objective cascade", subtitle=f"{len(nodes)} objectives; colour and shape = pillar (inherited "
                                                       f"from the parent when not set); dashed = parent in the wrong org unit"),
-    ).resolve_scale(color="independent")
+    ).resolve_scale(color="independent", shape="independent")
     return _config(chart)  # type: ignore[no-any-return]
 
 
