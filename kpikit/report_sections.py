@@ -427,10 +427,22 @@ def _concerns(ctx: ReportContext, detail: pd.DataFrame, limit: int = 6) -> list[
         by_code.setdefault(f.code, []).append(f)
     for f in by_code.get("OBJECTIVE_UNALIGNED", []):
         out.append(f"Objective “{ctx.objective_titles.get(f.item_id, f.item_id)}” serves no strategic pillar.")
-    for f in by_code.get("KPI_TARGET_UNREALISTIC", []):
+    unrealistic = by_code.get("KPI_TARGET_UNREALISTIC", [])
+    if unrealistic:
+        from . import targets
+
+        real = targets.realism(ctx.eng, ctx.period_override)
+        left_of = {f"{o}/{m}": left for o, m, left in
+                   zip(real["objective_id"], real["metric_id"], real["periods_left"], strict=True)}
+    for f in unrealistic:
         mid = f.item_id.split("/")[-1]
-        out.append(f"The target for {ctx.metric_names.get(mid, mid)} asks for faster progress than its history "
-                   "or its benchmark supports.")
+        name = ctx.metric_names.get(mid, mid)
+        left = left_of.get(f.item_id)
+        if not missing(left) and float(left) <= 0:  # type: ignore[arg-type]  # its period is gone: not a matter of pace
+            out.append(f"The target for {name} was due and has not been reached.")
+        else:
+            out.append(f"The target for {name} asks for faster progress than its history "
+                       "or its benchmark supports.")
     stale = detail[detail["status"] == "no-data"]
     if ctx.period is not None and len(stale):
         names = [_kpi_label(ctx, o, m) for o, m in zip(stale["objective_id"], stale["metric_id"], strict=True)]

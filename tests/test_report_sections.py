@@ -131,3 +131,13 @@ def test_an_id_spelled_nan_is_an_id_not_a_missing_value() -> None:
     soup = BeautifulSoup(objective_cascade(ctx).html, "html.parser")
     row = next(tr for tr in soup.select("table.data tbody tr") if tr.select_one("td.id").get_text() == "O1")
     assert [td.get_text(strip=True) for td in row.select("td")][3] == "nan"
+
+
+def test_summary_says_a_missed_target_was_due_rather_than_asking_for_pace() -> None:
+    acts = [{"metric_id": "M1", "period": p, "value": v}
+            for p, v in zip(["2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"], [50, 52, 54, 56], strict=True)]
+    eng = build(objectives=[obj("O1", pillar="P1")], metrics=[metric("M1", name="Uptime")],
+                kpis=[kpi("O1", "M1", 90, "2026-Q1")], actuals=acts)
+    text = visible(executive_summary(context(eng)).html)
+    assert "The target for Uptime was due and has not been reached." in text
+    assert "asks for faster progress" not in text
