@@ -47,6 +47,11 @@ class Finding:
     item_id: str
     message: str
 
+    def __post_init__(self) -> None:
+        # a title typed with line breaks (Alt+Enter in Excel) would split the finding over lines in
+        # ``kpikit validate`` and findings.csv: a finding is one line of plain words
+        object.__setattr__(self, "message", " ".join(self.message.split()))
+
     @property
     def severity(self) -> Severity:
         return CODES[self.code]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from enginebuild import build, obj
 
 from kpikit import cascade, review, scoring, smart, stakeholders, targets
 from kpikit.engagement import load_engagement
@@ -82,3 +83,12 @@ def test_findings_frame_of_the_demo(demo_findings: list[Finding]) -> None:
     df = findings_frame(demo_findings)
     assert list(df.columns) == ["code", "severity", "item_id", "message"]
     assert len(df) == len(demo_findings)
+
+
+def test_a_title_with_line_breaks_gives_a_one_line_finding() -> None:
+    eng = build(objectives=[obj("O1", title="Improve\r\nculture", pillar="P1")])
+    msgs = [f.message for f in all_findings(eng) if f.item_id == "O1"]
+    assert msgs
+    assert all("\n" not in m and "\r" not in m for m in msgs)
+    assert any("'Improve culture'" in m for m in msgs)
+    assert Finding("METRIC_UNUSED", "M1", "a\n  b\tc").message == "a b c"
