@@ -921,13 +921,21 @@ def _thresholds(r: Mapping[Any, Any], amber_tolerance: float) -> str:
         of = "the distance from baseline to target" if not missing(r["baseline"]) else "the target (|target|)"
         return (f"Green at or better than the expected value; amber when short by at most "
                 f"{amber_tolerance:.0%} of {of}; red beyond.")
+    from .targets import fmt
+
     up = str(r["direction"]) != "down"
     exp, tol = float(r["expected"]), float(r["tolerance"])
     edge = exp - tol if up else exp + tol
     better, worse = ("at or above", "below") if up else ("at or below", "above")
-    return (f"In {r['period']}: green {better} {num(exp, unit)}; amber between {num(edge, unit)} and "
-            f"{num(exp, unit)}; red {worse} {num(edge, unit)} (tolerance {num(tol, unit)}, "
-            f"{amber_tolerance:.0%} of {'|target − baseline|' if not missing(r['baseline']) else '|target|'}).")
+    of = "|target − baseline|" if not missing(r["baseline"]) else "|target|"
+    if tol == 0:  # target = baseline, a zero target or amber_tolerance 0: nothing lies between green and red
+        return (f"In {r['period']}: green {better} {num(exp, unit)}; red {worse} it (no amber band: the "
+                f"tolerance, {amber_tolerance:.0%} of {of}, is 0).")
+    low, high = sorted((edge, exp))
+    # the tolerance is a distance: for a % unit that is percentage points, not a percentage
+    gap = fmt(tol, None if missing(unit) else str(unit), change=True)
+    return (f"In {r['period']}: green {better} {num(exp, unit)}; amber between {num(low, unit)} and "
+            f"{num(high, unit)}; red {worse} {num(edge, unit)} (tolerance {gap}, {amber_tolerance:.0%} of {of}).")
 
 
 def appendix_definitions(ctx: ReportContext) -> Fragment:

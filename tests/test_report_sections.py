@@ -141,3 +141,18 @@ def test_summary_says_a_missed_target_was_due_rather_than_asking_for_pace() -> N
     text = visible(executive_summary(context(eng)).html)
     assert "The target for Uptime was due and has not been reached." in text
     assert "asks for faster progress" not in text
+
+
+def test_definition_sheet_thresholds_read_right_for_zero_tolerance_down_kpis_and_percent_units() -> None:
+    acts = [{"metric_id": m, "period": "2026-Q2", "value": v} for m, v in (("M1", 50), ("M2", 13))]
+    eng = build(objectives=[obj("O1", pillar="P1")],
+                metrics=[metric("M1", name="Flat"), metric("M2", name="Falls", direction="down")],
+                kpis=[kpi("O1", "M1", 50, "2027-Q2", baseline=50, baseline_period="2025-Q2"),   # target = baseline
+                      kpi("O1", "M2", 5, "2027-Q2", baseline=20, baseline_period="2025-Q2")],   # expected 12.5 now
+                actuals=acts)
+    text = visible(appendix_definitions(context(eng)).html)
+    assert "green at or above 50%; red below it (no amber band: the tolerance, 10% of |target − baseline|, is 0)" in text
+    assert "amber between 50% and 50%" not in text
+    # down: the band reads low to high, and a % tolerance is in percentage points
+    assert ("green at or below 12.5%; amber between 12.5% and 14%; red above 14% "
+            "(tolerance 1.5 percentage points, 10% of |target − baseline|)") in text
