@@ -147,3 +147,16 @@ def test_findings_option_lists_each_finding(capsys: pytest.CaptureFixture[str]) 
     assert code == 0
     # O3 has no due date: a SMART finding, not an input error
     assert any("OBJECTIVE_NOT_SMART" in line and "O3" in line for line in out.splitlines())
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_without_traceback() -> None:
+    # `kpikit validate DIR --findings | head -1`: the reader is gone before kpikit writes
+    proc = subprocess.Popen([_console_script(), "validate", "clients/demo-harbor", "--findings"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in err
+    assert "BrokenPipe" not in err

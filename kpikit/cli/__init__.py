@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -63,6 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kpikit: interrupted", file=sys.stderr)
         code = 130
+    except BrokenPipeError:
+        # the reader went away (`kpikit validate DIR --findings | head`): stop quietly, as Unix tools do;
+        # stdout goes to devnull so the interpreter's final flush does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141  # 128 + SIGPIPE
     return code
 
 
