@@ -196,7 +196,7 @@ def describe_error(err: Any, loc: tuple[Any, ...] | None = None) -> str:
         return f"scoring.scale{shown} must be two numbers [low, high] with low < high, like [1, 5]"
     if kind == "missing":
         return f"{where} is required but missing"
-    if value is None and kind.endswith("_type"):
+    if value is None and (kind.endswith("_type") or kind == "literal_error"):  # `review_cadence:` left blank
         return f"{where} is empty"
     if kind == "invalid_key":
         return f"setting name {_shown(value)} must be text"

@@ -173,3 +173,8 @@ def test_docstring_examples_are_true() -> None:
     result = doctest.testmod(kpikit.config)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+def test_a_choice_left_blank_is_called_empty_not_none() -> None:
+    text = "client: Acme\nmission: Build\npillars:\n  - id: P1\n    name: One\nreview_cadence:\n"
+    assert problems(text) == ["engagement.yaml:6: review_cadence is empty"]
