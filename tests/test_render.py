@@ -48,3 +48,27 @@ def test_to_svg_gives_each_chart_its_own_element_ids() -> None:
     assert not ids_a & ids_b
     for ref in re.findall(r"url\(#([^)]+)\)", a):
         assert ref in ids_a  # every reference follows its renamed target
+
+
+def test_same_chart_is_rendered_once_per_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The report notebook reuses 04_targets' KPI charts: same spec, one vl-convert call, same SVG."""
+    import vl_convert
+
+    calls: list[object] = []
+    real = vl_convert.vegalite_to_svg
+
+    def counting(spec: object) -> str:
+        calls.append(spec)
+        return str(real(spec))
+
+    monkeypatch.setattr(vl_convert, "vegalite_to_svg", counting)
+    render._render_svg.cache_clear()
+    spec = {"data": {"values": [{"x": 1, "y": 2}]}, "mark": "point",
+            "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}
+    render.reset_kernel_state()
+    first = render.to_svg(spec)
+    render.reset_kernel_state()
+    second = render.to_svg(dict(reversed(list(spec.items()))))  # same spec, other key order
+    assert len(calls) == 1
+    assert first == second
+    assert "<svg" in first
