@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 
+from kpikit.cli import lab as lab_cli
 from kpikit.cli import main
 from kpikit.cli.lab import lab_command
 
@@ -49,7 +49,7 @@ def test_lab_prepares_workbook_and_runs_jupyter_there(tmp_path: Path, kit_home: 
                 raise KeyboardInterrupt
             return 0
 
-    monkeypatch.setattr(subprocess, "Popen", FakeLab)
+    monkeypatch.setattr(lab_cli, "start_lab", FakeLab)
     monkeypatch.setenv("KPIKIT_UNATTENDED", "1")
     assert main(["lab", str(client), "--port", "8899", "--no-browser"]) == 0
     (cmd, env), = calls
@@ -69,7 +69,7 @@ def test_lab_refuses_an_invalid_folder_with_file_and_line(tmp_path: Path, kit_ho
     shutil.copytree(FIXTURE, client)
     with (client / "metrics.csv").open("a", encoding="utf-8") as f:
         f.write("M-BAD,Bad metric,,,,sideways,quarterly,,,\n")
-    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: pytest.fail("JupyterLab must not start"))
+    monkeypatch.setattr(lab_cli, "start_lab", lambda *a, **k: pytest.fail("JupyterLab must not start"))
     assert main(["lab", str(client)]) == 1
     assert "metrics.csv:6:" in capsys.readouterr().out
     assert not (client / ".kpikit").exists()

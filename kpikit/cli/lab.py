@@ -88,11 +88,21 @@ def run(args: argparse.Namespace) -> int:
     cmd = lab_command(wb.folder, args.port, args.no_browser, first)
     print(f"JupyterLab on {wb.folder} (Ctrl-C to stop)")
     try:
-        proc = subprocess.Popen(cmd, env=env)
+        proc = start_lab(cmd, env)
     except OSError as exc:
         print(f"kpikit: cannot start JupyterLab: {exc}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK if wait_for_lab(proc) in (0, -2, 130) else EXIT_FAILED
+
+
+def start_lab(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """Start the JupyterLab process (one seam, so tests replace this and not ``subprocess``).
+
+    Patching ``subprocess.Popen`` itself would leak into any module that first does
+    ``from subprocess import Popen`` during the test (jupyter_client does), breaking
+    every kernel start after it.
+    """
+    return subprocess.Popen(cmd, env=env)
 
 
 def wait_for_lab(proc: subprocess.Popen[bytes]) -> int:
