@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ..errors import KpikitError
+from ..errors import EngagementError, KpikitError
 
 SUBCOMMANDS = ("new", "validate", "lab", "excel", "run")
 """Modules of ``kpikit.cli`` that provide a subcommand, in ``--help`` order."""
@@ -34,6 +34,18 @@ def period_arg(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return text.strip()
+
+
+def print_input_errors(folder: str, exc: EngagementError, then: str = "") -> int:
+    """Every input problem on stdout (``FILE:LINE: message``), a count on stderr; returns exit 1.
+
+    One place for what validate, run, excel and lab say about a folder with input errors.
+    """
+    for problem in exc.problems:
+        print(problem)
+    n = len(exc.problems)
+    print(f"{folder}: {n} input error{'s' if n != 1 else ''}{'; ' + then if then else ''}", file=sys.stderr)
+    return EXIT_INPUT
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,7 +15,7 @@ from typing import Any
 from ..engagement import load_engagement
 from ..errors import EngagementError, WorkbookInputError
 from ..schema import TABLES
-from . import EXIT_INPUT, EXIT_OK
+from . import EXIT_INPUT, EXIT_OK, print_input_errors
 
 
 def register(sub: Any) -> None:
@@ -57,11 +57,7 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         eng = load_engagement(args.dir)
     except EngagementError as exc:
-        for problem in exc.problems:
-            print(problem)
-        print(f"{args.dir}: {len(exc.problems)} input error(s); fix them (see `kpikit validate`) before exporting",
-              file=sys.stderr)
-        return EXIT_INPUT
+        return print_input_errors(args.dir, exc, "fix them (see `kpikit validate`) before exporting")
     path = export_workbook(eng, args.out, args.sheets)
     names = args.sheets or [t.name for t in TABLES]
     print(f"wrote {path}: {len(names)} sheet{'s' if len(names) != 1 else ''} ({', '.join(names)}) and Instructions")

@@ -22,7 +22,7 @@ from ..editors.base import UNATTENDED_ENV
 from ..engagement import load_engagement
 from ..errors import EngagementError
 from ..workspace import Workbook, prepare_workbook
-from . import EXIT_FAILED, EXIT_INPUT, EXIT_OK
+from . import EXIT_FAILED, EXIT_OK, print_input_errors
 
 
 def register(sub: Any) -> None:
@@ -67,10 +67,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         load_engagement(args.dir)
     except EngagementError as exc:
-        for problem in exc.problems:
-            print(problem)
-        print(f"{args.dir}: fix the input errors first (kpikit validate {args.dir})", file=sys.stderr)
-        return EXIT_INPUT
+        return print_input_errors(args.dir, exc, f"fix them first (kpikit validate {args.dir})")
     if importlib.util.find_spec("jupyterlab") is None:
         print("kpikit: JupyterLab is not installed in this environment (pip install jupyterlab)", file=sys.stderr)
         return EXIT_FAILED

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EngagementError
-from . import EXIT_FAILED, EXIT_INPUT, EXIT_OK, EXIT_USAGE
+from . import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_input_errors
 
 
 def register(sub: Any) -> None:
@@ -70,11 +70,7 @@ def _run_one(args: argparse.Namespace, formats: frozenset[str]) -> int:
     try:
         plan = prepare_run(args.dir, out=args.out, period=args.period, formats=formats, notebooks=args.notebooks)
     except EngagementError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stdout)
-        n = len(exc.problems)
-        print(f"{args.dir}: {n} input error{'s' if n != 1 else ''}; nothing was run", file=sys.stderr)
-        return EXIT_INPUT
+        return print_input_errors(args.dir, exc, "nothing was run")
     say = _progress(args.quiet)
     if say:
         say(f"{plan.eng.client}: {len(plan.notebooks)} notebooks, period {plan.period or '(none)'}")

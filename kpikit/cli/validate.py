@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from ..engagement import load_engagement
 from ..errors import EngagementError
 from ..findings import all_findings
-from . import EXIT_INPUT, EXIT_OK, period_arg
+from . import EXIT_OK, period_arg, print_input_errors
 
 
 def register(sub: Any) -> None:
@@ -29,11 +28,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         eng = load_engagement(args.dir)
     except EngagementError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stdout)
-        n = len(exc.problems)
-        print(f"{args.dir}: {n} input error{'s' if n != 1 else ''}", file=sys.stderr)
-        return EXIT_INPUT
+        return print_input_errors(args.dir, exc)
     print(f"{args.dir}: valid engagement for {eng.client}")
     counts = {name: len(df) for name, df in eng.tables.items() if eng.has(name)}
     print("  " + ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in counts.items()))
