@@ -127,7 +127,9 @@ def prepare_run(
         raise RunSetupError(f"--period: {exc}") from exc
     fmts = parse_formats(formats)
     nbs = find_notebooks(Path(notebooks) if notebooks is not None else default_notebooks_dir())
-    out_path = Path(out) if out is not None else None
+    # Absolute from here on: the kernel runs each notebook with the run folder as its
+    # working directory, so a relative path (``kpikit run clients/acme``) would break.
+    out_path = Path(out).resolve() if out is not None else None
     if out_path is not None and out_path.exists() and (not out_path.is_dir() or any(out_path.iterdir())):
         raise RunSetupError("the output folder exists and is not empty; a run never overwrites another", str(out_path))
     return RunPlan(eng, str(review) if review else None, fmts, nbs, out_path)
@@ -135,7 +137,7 @@ def prepare_run(
 
 def new_run_folder(eng: Engagement) -> Path:
     """``DIR/runs/<UTC timestamp>/``, created; a suffix keeps two runs in one second apart."""
-    root = eng.path / RUNS_DIR
+    root = eng.path.resolve() / RUNS_DIR
     root.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for n in range(1, 1000):

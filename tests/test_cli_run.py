@@ -31,6 +31,19 @@ def test_run_prints_progress_and_the_outputs(make_client: Any, tmp_path: Path, c
     assert captured.out.splitlines() == [str(out / "report.html"), str(out)]
 
 
+def test_relative_folder_as_make_demo_passes_it(
+    make_client: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kpikit run clients/demo-harbor` from the project root: the kernel's working folder moves, the paths must not."""
+    client = make_client()
+    monkeypatch.chdir(client.parent)
+    assert run_cli(["run", client.name, "--notebooks", str(SMALL), "--format", "html"]) == 0
+    report = Path(capsys.readouterr().out.splitlines()[0])
+    assert report.is_absolute()
+    assert report.is_file()
+    assert report.parent.parent == (client / "runs").resolve()
+
+
 def test_quiet_prints_no_progress(make_client: Any, capsys: pytest.CaptureFixture[str]) -> None:
     client = make_client()
     assert run_cli(["run", str(client), "--quiet", "--notebooks", str(SMALL), "--format", "pdf"]) == 0

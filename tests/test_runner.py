@@ -35,17 +35,28 @@ CONTRACT_FILES = {"report.html", "report.pdf", "findings.csv", "scorecard.csv", 
 
 
 def outputs_of(nb_path: Path) -> list[list[str]]:
-    """Per code cell, its outputs as text (streams, text/plain, text/html, svg, errors)."""
+    """Per code cell, its outputs as text (streams, text/plain, text/html, svg, errors).
+
+    Consecutive chunks of one stream are joined: how the kernel flushes ``print`` into
+    messages depends on timing, not on the notebook, and a reader sees one text.
+    """
     nb = nbformat.read(str(nb_path), as_version=4)
     cells = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        texts = []
+        texts: list[str] = []
+        last_stream = None
         for out in cell.outputs:
             if out.output_type == "stream":
-                texts.append(f"{out.name}:{out.text}")
-            elif out.output_type == "error":
+                if last_stream == out.name:
+                    texts[-1] += out.text
+                else:
+                    texts.append(f"{out.name}:{out.text}")
+                last_stream = out.name
+                continue
+            last_stream = None
+            if out.output_type == "error":
                 texts.append(f"error:{out.ename}:{out.evalue}")
             else:
                 data = out.get("data", {})
