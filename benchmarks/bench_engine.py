@@ -152,9 +152,9 @@ def _timed(label: str, fn: Callable[[], Any], times: dict[str, float], cpu: dict
 
 def run(folder: Path) -> dict[str, float]:
     """Time the engine on ``folder``; return wall seconds per step, 'aim' and 'total'."""
-    from kpikit import review
-    from kpikit.engagement import load_engagement
-    from kpikit.findings import all_findings
+    from kpikit.data.store import load_engagement
+    from kpikit.engine import review
+    from kpikit.engine.findings import all_findings
 
     times: dict[str, float] = {}
     cpu: dict[str, float] = {}
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     import pandas  # noqa: F401  (import cost is not the engine's)
 
-    import kpikit.review  # noqa: F401
+    import kpikit.engine.review  # noqa: F401
     print(f"imports: {time.perf_counter() - t0:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep) if args.keep else Path(tmp) / "bench-client"

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kpikit.engagement import load_engagement
+from kpikit.data.store import load_engagement
 
 MINIMAL = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "valid_minimal"
 

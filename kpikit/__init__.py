@@ -7,10 +7,16 @@ faces over this API.
 >>> eng = kpikit.load_engagement("clients/demo-harbor")   # doctest: +SKIP
 """
 
-from .config import EngagementConfig, Pillar
-from .engagement import Engagement, SaveResult, load_engagement
-from .errors import EngagementError, KpikitError, NotAnEngagementError, Problem, StaleFileError
-from .periods import Period
+from kpikit.data.config import EngagementConfig, Pillar
+from kpikit.data.store import Engagement, SaveResult, load_engagement
+from kpikit.errors import (
+    EngagementError,
+    KpikitError,
+    NotAnEngagementError,
+    Problem,
+    StaleFileError,
+)
+from kpikit.periods import Period
 
 __version__ = "0.1.0"
 

@@ -9,7 +9,7 @@ Conventions every notebook follows (the runner and ``kpikit lab`` rely on them):
 * cell 1: markdown guide for the consultant (tag ``guide``: never in the client report);
 * cell 2: the ``parameters`` cell (papermill injects ``client_dir``, ``period``,
   ``static_charts`` and, for 07, ``output_dir``);
-* cell 3: setup: :func:`kpikit.render.setup` chooses interactive or static charts;
+* cell 3: setup: :func:`kpikit.charts.render.setup` chooses interactive or static charts;
 * then a few cells that call ``kpikit`` and display; one ``editor`` cell in 01-06.
 """
 
@@ -29,7 +29,7 @@ period: str | None = None  # review period (YYYY, YYYY-Qn or YYYY-MM); None = cu
 static_charts: bool = False  # True in unattended runs: charts as inline SVG'''
 
 SETUP = '''import kpikit
-from kpikit import render
+from kpikit.charts import render
 
 render.setup(static_charts)
 eng = kpikit.load_engagement(client_dir)
@@ -63,10 +63,10 @@ NOTEBOOKS: dict[str, list[Cell]] = {
              "Who owns it, and do they agree to the due date?"]), ["guide"]),
         ("code", PARAMETERS, ["parameters"]),
         ("code", SETUP, []),
-        ("code", "from kpikit import report, smart\n\nreport.strategy(report.context(eng, period))", []),
+        ("code", "from kpikit.engine import smart\nfrom kpikit.report import sections as report\n\nreport.strategy(report.context(eng, period))", []),
         ("code", "# SMART verdict per objective (False = the criterion fails)\nsmart.summary(eng, period)", []),
         ("code", "# Why each failed criterion fails, in plain words\nsmart.assess(eng, period).query(\"not passed\")", []),
-        ("code", "from kpikit.findings import findings_frame\n\nfindings_frame(smart.findings(eng, period))", []),
+        ("code", "from kpikit.engine.findings import findings_frame\n\nfindings_frame(smart.findings(eng, period))", []),
         ("code", "from kpikit import editors\n\neditors.objectives_editor(eng)", ["editor"]),
     ],
     "02_metrics": [
@@ -82,14 +82,14 @@ NOTEBOOKS: dict[str, list[Cell]] = {
              "Would you still pick it if it showed bad news?"]), ["guide"]),
         ("code", PARAMETERS, ["parameters"]),
         ("code", SETUP, []),
-        ("code", "from kpikit import scoring\nfrom kpikit.charts import alignment\n\n"
+        ("code", "from kpikit.engine import scoring\nfrom kpikit.charts import alignment\n\n"
                  "eng.metrics[[\"id\", \"name\", \"unit\", \"direction\", \"frequency\", \"data_source\", \"type\"]]", []),
         ("code", "alignment.scoring_heatmap(eng)", []),
         ("code", "# Recommended KPIs per objective (weighted score >= select_threshold, best first)\n"
                  "scoring.recommended(eng)", []),
         ("code", "# Recommendations that change when one criterion weight moves by half\n"
                  "scoring.sensitivity(eng).query(\"changed\")", []),
-        ("code", "from kpikit.findings import findings_frame\n\nfindings_frame(scoring.findings(eng, period))", []),
+        ("code", "from kpikit.engine.findings import findings_frame\n\nfindings_frame(scoring.findings(eng, period))", []),
         ("code", "from kpikit import editors\n\neditors.scoring_grid(eng)", ["editor"]),
     ],
     "03_cascade": [
@@ -105,12 +105,12 @@ NOTEBOOKS: dict[str, list[Cell]] = {
              "Which team has no objective, and is that deliberate?"]), ["guide"]),
         ("code", PARAMETERS, ["parameters"]),
         ("code", SETUP, []),
-        ("code", "from kpikit import cascade\nfrom kpikit.charts import alignment\n\nalignment.cascade_tree(eng)", []),
+        ("code", "from kpikit.engine import cascade\nfrom kpikit.charts import alignment\n\nalignment.cascade_tree(eng)", []),
         ("code", "cascade.coverage(eng)", []),
         ("code", "# Links whose parent sits in a unit that is not the objective's own or above it\n"
                  "cascade.wrong_unit_links(eng)", []),
         ("code", "cascade.ownership(eng)", []),
-        ("code", "from kpikit.findings import findings_frame\n\nfindings_frame(cascade.findings(eng, period))", []),
+        ("code", "from kpikit.engine.findings import findings_frame\n\nfindings_frame(cascade.findings(eng, period))", []),
         ("code", "from kpikit import editors\n\neditors.cascade_linker(eng)", ["editor"]),
     ],
     "04_targets": [
@@ -126,12 +126,12 @@ NOTEBOOKS: dict[str, list[Cell]] = {
              "What would have to be true to reach this target at this pace?"]), ["guide"]),
         ("code", PARAMETERS, ["parameters"]),
         ("code", SETUP, []),
-        ("code", "from kpikit import targets\n\ntargets.measurability(eng)", []),
+        ("code", "from kpikit.engine import targets\n\ntargets.measurability(eng)", []),
         ("code", "targets.realism(eng, period)[[\"objective_id\", \"metric_id\", \"realistic\", \"reason\"]]", []),
         ("code", "# One chart per KPI (history, trajectory, target, stretch, benchmark, forecast), as in the report\n"
-                 "from kpikit import report\n\nreport.targets_benchmarks(report.context(eng, period))", []),
+                 "from kpikit.report import sections as report\n\nreport.targets_benchmarks(report.context(eng, period))", []),
         ("code", "print(targets.METHOD)", []),
-        ("code", "from kpikit.findings import findings_frame\n\nfindings_frame(targets.findings(eng, period))", []),
+        ("code", "from kpikit.engine.findings import findings_frame\n\nfindings_frame(targets.findings(eng, period))", []),
         ("code", "from kpikit import editors\n\neditors.target_setter(eng)", ["editor"]),
     ],
     "05_stakeholders": [
@@ -147,12 +147,12 @@ NOTEBOOKS: dict[str, list[Cell]] = {
              "Who could block this, and what would win their support?"]), ["guide"]),
         ("code", PARAMETERS, ["parameters"]),
         ("code", SETUP, []),
-        ("code", "from kpikit import stakeholders\nfrom kpikit.charts import alignment\n\nstakeholders.raci_matrix(eng)", []),
+        ("code", "from kpikit.engine import stakeholders\nfrom kpikit.charts import alignment\n\nstakeholders.raci_matrix(eng)", []),
         ("code", "# Items without exactly one Accountable\nstakeholders.accountability(eng).query(\"not ok\")", []),
         ("code", "stakeholders.overloaded(eng)", []),
         ("code", "alignment.influence_map(eng)", []),
         ("code", "stakeholders.quadrants(eng)", []),
-        ("code", "from kpikit.findings import findings_frame\n\nfindings_frame(stakeholders.findings(eng, period))", []),
+        ("code", "from kpikit.engine.findings import findings_frame\n\nfindings_frame(stakeholders.findings(eng, period))", []),
         ("code", "from kpikit import editors\n\neditors.raci_grid(eng)", ["editor"]),
     ],
     "06_review": [
@@ -169,14 +169,14 @@ NOTEBOOKS: dict[str, list[Cell]] = {
              "What did we decide at the last review, and did it happen?"]), ["guide"]),
         ("code", PARAMETERS, ["parameters"]),
         ("code", SETUP, []),
-        ("code", "from kpikit import review\nfrom kpikit.charts import performance\n\n"
+        ("code", "from kpikit.engine import review\nfrom kpikit.charts import performance\n\n"
                  "review.scorecard_detail(eng, period)", []),
         ("code", "performance.status_overview(eng, period)", []),
         ("code", "review.rollup(eng, \"pillar\", period)", []),
         ("code", "review.rollup(eng, \"org_unit\", period)", []),
         ("code", "review.changes_since_previous(eng, period)", []),
         ("code", "review.suggestions(eng, period)", []),
-        ("code", "from kpikit.findings import all_findings, findings_frame\n\n"
+        ("code", "from kpikit.engine.findings import all_findings, findings_frame\n\n"
                  "findings_frame(all_findings(eng, period))", []),
         ("code", "from kpikit import editors\n\neditors.actuals_entry(eng)", ["editor"]),
     ],
@@ -191,7 +191,7 @@ NOTEBOOKS: dict[str, list[Cell]] = {
                "**Before you send it:** read the PDF end to end, check the cover (client, period, "
                "confidentiality), and make sure the decision log explains every exception.", ["guide"]),
         ("code", PARAMETERS + '\noutput_dir: str = ""  # the run folder (set by kpikit run)', ["parameters"]),
-        ("code", "import kpikit\nfrom kpikit import render, report\n\nrender.setup(static_charts)\n"
+        ("code", "import kpikit\nfrom kpikit.charts import render\nfrom kpikit.report import sections as report\n\nrender.setup(static_charts)\n"
                  "eng = kpikit.load_engagement(client_dir)\nctx = report.context(eng, period)", []),
         ("code", "report.cover(ctx)", []),
         ("code", "report.contents(ctx)", []),

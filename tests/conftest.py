@@ -79,7 +79,7 @@ def run_cli(args: list[str]) -> int:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The output folder of one real ``kpikit run`` of the demo client (html + pdf)."""
-    from kpikit.resources import notebooks_dir
+    from kpikit.kit.resources import notebooks_dir
 
     if not DEMO.is_dir():
         pytest.fail(f"the demo client is missing: {DEMO}")

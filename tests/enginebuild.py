@@ -2,7 +2,7 @@
 
 The engine's rules are easiest to check on engagements of a handful of rows whose
 numbers can be worked out by hand. :func:`build` goes through the real validator
-(:func:`kpikit.validation.build_engagement`), so every fixture is a valid engagement
+(:func:`kpikit.data.validation.build_engagement`), so every fixture is a valid engagement
 exactly as ``load_engagement`` would produce it, without touching the disk.
 
 >>> eng = build(objectives=[obj("O1", "Reduce ED waits to 4 hours by 2027", pillar="P1")])
@@ -17,11 +17,11 @@ from typing import Any
 
 import yaml
 
-from kpikit.config import DEFAULT_CRITERIA
-from kpikit.csvio import RawTable
-from kpikit.engagement import Engagement
-from kpikit.schema import SPECS
-from kpikit.validation import RawEngagement, build_engagement
+from kpikit.data.config import DEFAULT_CRITERIA
+from kpikit.data.csvio import RawTable
+from kpikit.data.schema import SPECS
+from kpikit.data.store import Engagement
+from kpikit.data.validation import RawEngagement, build_engagement
 
 Row = Mapping[str, Any]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, hash_inputs, run_cli, write_minimal_client
 
-from kpikit.batch import ClientOutcome, find_engagements, format_summary, run_all
 from kpikit.errors import RunSetupError
-from kpikit.manifest import read_manifest
+from kpikit.run.batch import ClientOutcome, find_engagements, format_summary, run_all
+from kpikit.run.manifest import read_manifest
 
 pytestmark = pytest.mark.slow
 

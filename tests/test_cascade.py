@@ -7,8 +7,8 @@ from enginebuild import build, kpi, metric, obj
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpikit import cascade
-from kpikit.engagement import Engagement
+from kpikit.data.store import Engagement
+from kpikit.engine import cascade
 
 # Org tree used throughout (enginebuild.DEFAULT_UNITS):
 #   U-ROOT -> U-A -> U-A1
@@ -158,7 +158,7 @@ def test_layout_of_a_big_cascade_keeps_subtrees_together() -> None:
 def test_demo_harbor_cascade_findings() -> None:
     from pathlib import Path
 
-    from kpikit.engagement import load_engagement
+    from kpikit.data.store import load_engagement
 
     eng = load_engagement(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor")
     found = sorted((f.code, f.item_id) for f in cascade.findings(eng))

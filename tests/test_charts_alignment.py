@@ -9,7 +9,7 @@ import pytest
 from enginebuild import big, build, kpi, metric, obj, person
 
 from kpikit.charts import alignment
-from kpikit.engagement import Engagement, load_engagement
+from kpikit.data.store import Engagement, load_engagement
 
 DEMO = Path(__file__).resolve().parents[1] / "clients" / "demo-harbor"
 
@@ -125,8 +125,8 @@ def test_short_labels_keep_the_start_and_mark_the_cut() -> None:
 
 def test_everything_runs_before_the_optional_steps() -> None:
     """A fresh engagement (objectives only, or none yet) gives empty tables and empty charts, not errors."""
-    from kpikit import cascade, scoring, smart
-    from kpikit import stakeholders as sh
+    from kpikit.engine import cascade, scoring, smart
+    from kpikit.engine import stakeholders as sh
 
     for eng in (build(objectives=[obj("O1", pillar="P1")]), build(objectives=[])):
         assert scoring.ranked(eng).empty
@@ -142,7 +142,7 @@ def test_everything_runs_before_the_optional_steps() -> None:
 
 
 def test_cascade_legend_shows_the_shape_of_each_pillar_and_many_pillars_stay_distinct() -> None:
-    from kpikit import render
+    from kpikit.charts import render
 
     pillars = [{"id": f"P{i:02d}", "name": f"Pillar {i}"} for i in range(25)]
     eng = build(objectives=[obj(f"O{i}", pillar=f"P{i:02d}") for i in range(25)], pillars=pillars)

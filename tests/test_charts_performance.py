@@ -10,7 +10,7 @@ import pytest
 from enginebuild import build, kpi, metric, obj
 
 from kpikit.charts import performance as perf
-from kpikit.engagement import Engagement, load_engagement
+from kpikit.data.store import Engagement, load_engagement
 
 DEMO = "clients/demo-harbor"
 

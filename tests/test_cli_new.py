@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kpikit.cli import main
-from kpikit.engagement import load_engagement
-from kpikit.schema import SPECS
+from kpikit.data.schema import SPECS
+from kpikit.data.store import load_engagement
 
 
 def test_new_creates_a_scaffold_that_validates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from conftest import FIXTURES, hash_inputs, run_cli
 
-from kpikit.manifest import read_manifest
+from kpikit.run.manifest import read_manifest
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpikit.config import DEFAULT_CRITERIA, parse_config
+from kpikit.data.config import DEFAULT_CRITERIA, parse_config
 
 GOOD = "client: Acme\nmission: Build things\npillars:\n  - id: P1\n    name: Growth\n"
 
@@ -168,9 +168,9 @@ def test_no_message_reads_like_pydantic_internals() -> None:
 def test_docstring_examples_are_true() -> None:
     import doctest
 
-    import kpikit.config
+    import kpikit.data.config
 
-    result = doctest.testmod(kpikit.config)
+    result = doctest.testmod(kpikit.data.config)
     assert result.attempted > 0
     assert result.failed == 0
 

@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import kpikit.csvio
-from kpikit.csvio import atomic_write, format_column, format_value, parse_csv, to_csv_bytes
+import kpikit.data.csvio
+from kpikit.data.csvio import atomic_write, format_column, format_value, parse_csv, to_csv_bytes
 
 
 def test_lines_count_physical_lines_of_multiline_records() -> None:
@@ -186,7 +186,7 @@ def test_atomic_write_crash_leaves_original_and_no_temp(
     def crash(*args: object) -> None:
         raise OSError("power cut")
 
-    monkeypatch.setattr(kpikit.csvio.os, fail, crash)
+    monkeypatch.setattr(kpikit.data.csvio.os, fail, crash)
     with pytest.raises(OSError, match="power cut"):
         atomic_write(target, b"half")
     monkeypatch.undo()
@@ -213,7 +213,7 @@ def test_atomic_write_crash_during_write_itself(tmp_path: Path, monkeypatch: pyt
             self.fh.write(data[:3])  # type: ignore[attr-defined]
             raise OSError("no space left on device")
 
-    monkeypatch.setattr(kpikit.csvio.os, "fdopen", lambda fd, mode: Broken(real_fdopen(fd, mode)))
+    monkeypatch.setattr(kpikit.data.csvio.os, "fdopen", lambda fd, mode: Broken(real_fdopen(fd, mode)))
     with pytest.raises(OSError, match="no space"):
         atomic_write(target, b"item_id,stakeholder_id,raci\nO1,S1,A\n")
     monkeypatch.undo()
@@ -231,8 +231,8 @@ def test_format_column_matches_format_value(values: list[float]) -> None:
 def test_docstring_examples_are_true() -> None:
     import doctest
 
-    import kpikit.csvio
+    import kpikit.data.csvio
 
-    result = doctest.testmod(kpikit.csvio)
+    result = doctest.testmod(kpikit.data.csvio)
     assert result.attempted > 0
     assert result.failed == 0

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from kpikit import editors
+from kpikit.data.store import list_backups, load_engagement
 from kpikit.editors.base import (
     Change,
     Session,
@@ -18,7 +19,6 @@ from kpikit.editors.base import (
     parse_number,
 )
 from kpikit.editors.objectives import ObjectivesEditor
-from kpikit.engagement import list_backups, load_engagement
 from kpikit.errors import EngagementError, StaleFileError, UndoError
 
 FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"

@@ -8,14 +8,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpikit import cascade
+from kpikit.data.store import load_engagement
 from kpikit.editors.actuals import ActualsEntry
 from kpikit.editors.cascade import CascadeLinker
 from kpikit.editors.objectives import ObjectivesEditor
 from kpikit.editors.raci import RaciGrid, letters_of
 from kpikit.editors.scoring import ScoringGrid
 from kpikit.editors.targets import TargetSetter
-from kpikit.engagement import load_engagement
+from kpikit.engine import cascade
 
 FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kpikit.data.store import load_engagement
 from kpikit.editors.objectives import ObjectivesEditor, next_id
-from kpikit.engagement import load_engagement
 
 FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpikit import scoring
+from kpikit.data.store import list_backups, load_engagement
 from kpikit.editors.scoring import ScoringGrid
-from kpikit.engagement import list_backups, load_engagement
+from kpikit.engine import scoring
 
 FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
 

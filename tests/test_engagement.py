@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import kpikit.csvio
-from kpikit.engagement import BACKUP_DIR, list_backups, load_engagement
+import kpikit.data.csvio
+from kpikit.data.schema import SPECS
+from kpikit.data.store import BACKUP_DIR, list_backups, load_engagement
 from kpikit.errors import EngagementError, NotAnEngagementError, StaleFileError
 from kpikit.periods import Period
-from kpikit.schema import SPECS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(FIXTURES / "broken"))
@@ -319,7 +319,7 @@ def test_crash_mid_write_keeps_the_original_and_leaves_no_temp_file(
     def crash(*args: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(kpikit.csvio.os, fail, crash)
+    monkeypatch.setattr(kpikit.data.csvio.os, fail, crash)
     with pytest.raises(OSError, match="disk full"):
         eng.save()
     monkeypatch.undo()
@@ -420,7 +420,7 @@ def test_one_cell_edit_gives_a_one_line_diff(tmp_path: Path) -> None:
 
 
 def test_a_fresh_folder_names_its_empty_required_files_as_outstanding_steps(tmp_path: Path) -> None:
-    from kpikit.scaffold import create_engagement
+    from kpikit.kit.scaffold import create_engagement
 
     folder = tmp_path / "fresh"
     create_engagement(folder, client="Fresh Co")

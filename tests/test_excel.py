@@ -21,12 +21,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpikit.cli import main
-from kpikit.engagement import load_engagement
+from kpikit.data.schema import SPECS
+from kpikit.data.store import load_engagement
 from kpikit.errors import ExcelError, WorkbookInputError
 from kpikit.excel import export_workbook, import_workbook
 from kpikit.excel.cells import cell_text, normalise_date, normalise_period
 from kpikit.excel.layout import LISTS_SHEET
-from kpikit.schema import SPECS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE = FIXTURES / "excel_small"
@@ -525,13 +525,13 @@ def test_export_target_must_be_an_xlsx_file(client: Path, tmp_path: Path, capsys
 
 
 def test_a_failed_write_says_what_was_written(client: Path, workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kpikit.engagement
+    import kpikit.data.store
 
     def disk_full(path: Path, data: bytes) -> None:
         raise OSError(28, "No space left on device", str(path))
 
     edit(workbook, lambda wb: wb["actuals"].append(["M-COST", "2026-03", 1]))
-    monkeypatch.setattr(kpikit.engagement, "atomic_write", disk_full)
+    monkeypatch.setattr(kpikit.data.store, "atomic_write", disk_full)
     with pytest.raises(ExcelError, match=r"actuals\.csv \(No space left on device\); written before the failure: "
                                          r"nothing; the previous files are in .*backups"):
         import_workbook(workbook, client)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from enginebuild import build, obj
 
-from kpikit import cascade, review, scoring, smart, stakeholders, targets
-from kpikit.engagement import load_engagement
-from kpikit.findings import CODES, Finding, all_findings, findings_frame, sort_findings
+from kpikit.data.store import load_engagement
+from kpikit.engine import cascade, review, scoring, smart, stakeholders, targets
+from kpikit.engine.findings import CODES, Finding, all_findings, findings_frame, sort_findings
 
 DEMO = "clients/demo-harbor"
 

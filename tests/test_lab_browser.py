@@ -1,7 +1,7 @@
 """The editors in a real JupyterLab, driven by Chromium: what a consultant actually does.
 
 Starts JupyterLab (token and port chosen here) on the working copy that
-:func:`kpikit.workspace.prepare_workbook` makes for a temp copy of the demo client,
+:func:`kpikit.kit.workspace.prepare_workbook` makes for a temp copy of the demo client,
 runs the scoring notebook, moves a slider, presses Save and checks the file on disk;
 then types a vague objective title and checks the SMART reason appears while nothing
 is written. Screenshots go to ``test-artifacts/``.
@@ -33,8 +33,8 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from kpikit.resources import notebooks_dir
-from kpikit.workspace import prepare_workbook
+from kpikit.kit.resources import notebooks_dir
+from kpikit.kit.workspace import prepare_workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -79,7 +79,7 @@ def _minimal_notebooks(folder: Path) -> dict[str, str]:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         params = nbformat.v4.new_code_cell('client_dir = ""\nperiod = None')
         params.metadata["tags"] = ["parameters"]
-        load = nbformat.v4.new_code_cell("from kpikit.engagement import load_engagement\neng = load_engagement(client_dir)")
+        load = nbformat.v4.new_code_cell("from kpikit.data.store import load_engagement\neng = load_engagement(client_dir)")
         editor = nbformat.v4.new_code_cell(f"from kpikit.editors import {function}\n{function}(eng)")
         editor.metadata["tags"] = ["editor"]
         nb.cells = [params, load, editor]

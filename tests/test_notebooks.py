@@ -14,8 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kpikit.resources import notebooks_dir
-from kpikit.runner import run_engagement
+from kpikit.kit.resources import notebooks_dir
+from kpikit.run.runner import run_engagement
 
 NAMES = ["01_objectives", "02_metrics", "03_cascade", "04_targets", "05_stakeholders", "06_review", "07_report"]
 EDITORS = {
@@ -79,7 +79,7 @@ def test_notebook_shape_guide_parameters_setup_editor(name: str) -> None:
     if name == "07_report":
         assert 'output_dir: str = ""' in params.source
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert any("render.setup(static_charts)" in c.source for c in code), "charts must go through kpikit.render"
+    assert any("render.setup(static_charts)" in c.source for c in code), "charts must go through kpikit.charts.render"
     editor_cells = [c for c in code if "editor" in tags(c)]
     if name in EDITORS:
         assert len(editor_cells) == 1
@@ -95,7 +95,7 @@ def test_notebook_shape_guide_parameters_setup_editor(name: str) -> None:
 
 
 def test_report_notebook_calls_every_section_in_contract_order() -> None:
-    from kpikit import report
+    from kpikit.report import build as report
 
     nb = read(notebooks_dir() / "07_report.ipynb")
     calls = [c.source.strip() for c in nb.cells if c.cell_type == "code" and c.source.strip().startswith("report.")]

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from kpikit import render
+from kpikit.charts import render
 
 
 def chart() -> alt.Chart:

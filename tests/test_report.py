@@ -17,10 +17,11 @@ from bs4 import BeautifulSoup
 from conftest import DEMO, FIXTURES, ROOT, copy_client
 from pypdf import PdfReader
 
-from kpikit import load_engagement, report
+from kpikit import load_engagement
 from kpikit.errors import ReportError
-from kpikit.report_sections import SECTIONS, context, cover, figure, strategy
-from kpikit.runner import run_engagement
+from kpikit.report import build as report
+from kpikit.report.sections import SECTIONS, context, cover, figure, strategy
+from kpikit.run.runner import run_engagement
 
 XSS = FIXTURES / "xss_client"
 SCRIPT = "<script>alert(1)</script>"
@@ -266,7 +267,7 @@ def test_logo_is_embedded_as_data_uri(tmp_path: Path) -> None:
 
 
 def test_large_clients_get_charts_for_the_kpis_that_need_attention(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kpikit import report_sections
+    from kpikit.report import sections as report_sections
 
     monkeypatch.setattr(report_sections, "MAX_KPI_CHARTS", 2)
     page = report_sections.targets_benchmarks(context(load_engagement(DEMO))).html
@@ -279,7 +280,7 @@ def test_large_clients_get_charts_for_the_kpis_that_need_attention(monkeypatch: 
 
 
 def test_raci_becomes_a_list_of_names_when_there_are_many_people(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kpikit import report_sections
+    from kpikit.report import sections as report_sections
 
     ctx = context(load_engagement(DEMO))
     assert 'class="data raci"' in report_sections.stakeholder_map(ctx).html

@@ -9,8 +9,8 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from enginebuild import build, kpi, metric, obj, person
 
-from kpikit.engagement import Engagement
-from kpikit.report_sections import (
+from kpikit.data.store import Engagement
+from kpikit.report.sections import (
     appendix_definitions,
     context,
     executive_summary,

@@ -12,8 +12,8 @@ from enginebuild import build, kpi, metric, obj
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpikit import review
-from kpikit.engagement import Engagement, load_engagement
+from kpikit.data.store import Engagement, load_engagement
+from kpikit.engine import review
 
 
 def make(
@@ -440,8 +440,8 @@ def test_fixture_folder_matches_its_hand_computed_table() -> None:
 
 def test_engine_functions_are_pure() -> None:
     """Nothing in the review or targets modules changes the engagement it reads."""
-    from kpikit import targets
-    from kpikit.findings import all_findings
+    from kpikit.engine import targets
+    from kpikit.engine.findings import all_findings
 
     eng = load_engagement(MIXED)
     before = {k: v.copy() for k, v in eng.tables.items()}
@@ -480,7 +480,7 @@ def test_overall_score_is_the_mean_of_scored_pillars() -> None:
 
     import pandas as pd
 
-    from kpikit.review import overall_score
+    from kpikit.engine.review import overall_score
 
     by_pillar = pd.DataFrame({"pillar_id": ["P1", "P2", "P3"], "score": [0.5, 1.0, float("nan")]})
     assert overall_score(by_pillar) == 0.75  # P3 has no data yet and is left out

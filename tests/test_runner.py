@@ -19,13 +19,13 @@ import pytest
 from conftest import FIXTURES, hash_inputs
 
 from kpikit import load_engagement
-from kpikit.csvio import frame_to_csv_bytes
+from kpikit.data.csvio import frame_to_csv_bytes
+from kpikit.engine.findings import all_findings, findings_frame
+from kpikit.engine.review import objective_scores, scorecard
 from kpikit.errors import EngagementError, RunSetupError
-from kpikit.findings import all_findings, findings_frame
-from kpikit.kernel import KernelSession, declared_parameters
-from kpikit.manifest import read_manifest
-from kpikit.review import objective_scores, scorecard
-from kpikit.runner import KERNEL_ENV, run_engagement
+from kpikit.run.manifest import read_manifest
+from kpikit.run.runner import KERNEL_ENV, run_engagement
+from kpikit.run.session import KernelSession, declared_parameters
 
 pytestmark = pytest.mark.slow
 
@@ -392,7 +392,7 @@ def test_kit_notebooks_on_the_shared_kernel_match_a_fresh_kernel(
     """In the demo run these ran after the report and targets notebooks on the same kernel."""
     import papermill
 
-    from kpikit.resources import notebooks_dir
+    from kpikit.kit.resources import notebooks_dir
 
     for key, value in KERNEL_ENV.items():
         monkeypatch.setenv(key, value)

@@ -7,8 +7,8 @@ from enginebuild import build, kpi, metric, obj, score
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpikit import scoring
-from kpikit.engagement import Engagement
+from kpikit.data.store import Engagement
+from kpikit.engine import scoring
 
 DEFAULT = {"relevance": 3, "measurability": 2, "data_availability": 2, "actionability": 2, "cost_to_collect": 1}
 
@@ -182,7 +182,7 @@ def test_an_irrelevant_metric_changes_nothing(rows: list[tuple[str, str, list[in
 def test_demo_harbor_scoring_findings() -> None:
     from pathlib import Path
 
-    from kpikit.engagement import load_engagement
+    from kpikit.data.store import load_engagement
 
     eng = load_engagement(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor")
     found = sorted((f.code, f.item_id) for f in scoring.findings(eng))

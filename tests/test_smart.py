@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from enginebuild import build, kpi, metric, obj
 
-from kpikit import smart
-from kpikit.engagement import Engagement
+from kpikit.data.store import Engagement
+from kpikit.engine import smart
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_measurable_finding_when_kpis_lack_unit_or_source() -> None:
 def test_demo_harbor_smart_findings() -> None:
     from pathlib import Path
 
-    from kpikit.engagement import load_engagement
+    from kpikit.data.store import load_engagement
 
     eng = load_engagement(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor")
     found = {(f.code, f.item_id, f.message.split(".")[0].rsplit(" ", 1)[-1]) for f in smart.findings(eng)}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enginebuild import build, kpi, metric, obj, person
 
-from kpikit import stakeholders as sh
-from kpikit.engagement import Engagement
+from kpikit.data.store import Engagement
+from kpikit.engine import stakeholders as sh
 
 PEOPLE = [
     person("S1", "Ann Lee", 5, 5),
@@ -99,7 +99,7 @@ def test_quadrants_use_3_5_as_the_line() -> None:
 def test_demo_harbor_accountability_findings() -> None:
     from pathlib import Path
 
-    from kpikit.engagement import load_engagement
+    from kpikit.data.store import load_engagement
 
     eng = load_engagement(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor")
     found = {f.item_id: f.message for f in sh.findings(eng)}

@@ -1,4 +1,4 @@
-"""Measurability, target realism and suggested targets (kpikit.targets)."""
+"""Measurability, target realism and suggested targets (kpikit.engine.targets)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from enginebuild import build, kpi, metric, obj
 
-from kpikit import targets
-from kpikit.engagement import Engagement, load_engagement
+from kpikit.data.store import Engagement, load_engagement
+from kpikit.engine import targets
 
 QUARTERS = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
 

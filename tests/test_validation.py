@@ -15,16 +15,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpikit.csvio import parse_csv
-from kpikit.engagement import Engagement, load_engagement
-from kpikit.errors import EngagementError, Problem
-from kpikit.schema import SPECS
-from kpikit.validation import (
+from kpikit.data.csvio import parse_csv
+from kpikit.data.schema import SPECS
+from kpikit.data.store import Engagement, load_engagement
+from kpikit.data.validation import (
     MAX_PROBLEMS_PER_RULE,
     RawEngagement,
     build_engagement,
     raw_from_frames,
 )
+from kpikit.errors import EngagementError, Problem
 
 MINIMAL = Path(__file__).parent / "fixtures" / "valid_minimal"
 BASE = {p.name: p.read_text(encoding="utf-8") for p in MINIMAL.iterdir()}

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from kpikit.workspace import WorkbookError, prepare_workbook, workbook_dir
+from kpikit.kit.workspace import WorkbookError, prepare_workbook, workbook_dir
 
 FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
 
@@ -133,7 +133,7 @@ def test_working_copy_runs_unattended_without_writing(setup: tuple[Path, Path], 
 
 
 def test_real_kit_notebooks_get_client_dir_after_their_parameters_cell(tmp_path: Path) -> None:
-    from kpikit.resources import notebooks_dir
+    from kpikit.kit.resources import notebooks_dir
 
     kit = notebooks_dir()
     sources = sorted(kit.glob("*.ipynb"))

@@ -4,7 +4,7 @@
 RACI matrix, influence/support map); ``performance`` draws results (KPI history with
 trajectory, target, stretch, benchmark and forecast; status overview; sparklines).
 How charts are rendered (interactive in JupyterLab, static SVG in reports) is decided
-once in :mod:`kpikit.render`, never here.
+once in :mod:`kpikit.charts.render`, never here.
 """
 
 FONT = "DejaVu Sans, Verdana, Helvetica, Arial, sans-serif"

@@ -1,8 +1,8 @@
 """Charts of an engagement's structure: cascade tree, scoring heatmap, RACI matrix, influence map.
 
-Each builder takes an :class:`~kpikit.engagement.Engagement` and returns an altair chart
-(the rendering choice is :mod:`kpikit.render`'s). The data come from the engine
-modules (:mod:`kpikit.cascade`, :mod:`kpikit.scoring`, :mod:`kpikit.stakeholders`), so
+Each builder takes an :class:`~kpikit.data.store.Engagement` and returns an altair chart
+(the rendering choice is :mod:`kpikit.charts.render`'s). The data come from the engine
+modules (:mod:`kpikit.engine.cascade`, :mod:`kpikit.engine.scoring`, :mod:`kpikit.engine.stakeholders`), so
 a chart always shows the same numbers as the tables and findings next to it.
 
 Readability rules, kept the same in every builder: the Okabe-Ito palette (safe for
@@ -21,10 +21,10 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .. import cascade, scoring
-from .. import stakeholders as sh
-from ..engagement import Engagement
-from . import FONT
+from kpikit.charts import FONT
+from kpikit.data.store import Engagement
+from kpikit.engine import cascade, scoring
+from kpikit.engine import stakeholders as sh
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 """Colour-blind-safe categorical palette (Okabe & Ito), strongest contrasts first."""

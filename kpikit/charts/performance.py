@@ -1,7 +1,7 @@
 """Charts of results: one KPI's history against its trajectory, the status overview, sparklines.
 
-Each builder returns an altair chart and leaves rendering to :mod:`kpikit.render`. The
-numbers come from :mod:`kpikit.review` (``trajectory``, ``scorecard_detail``,
+Each builder returns an altair chart and leaves rendering to :mod:`kpikit.charts.render`. The
+numbers come from :mod:`kpikit.engine.review` (``trajectory``, ``scorecard_detail``,
 ``rollup``), so a chart shows exactly what the scorecard says.
 
 Status is never told by colour alone: every status has a colour that stays distinct
@@ -25,10 +25,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from .. import review
-from ..engagement import Engagement
-from ..targets import fmt, selected_kpis
-from . import FONT
+from kpikit.charts import FONT
+from kpikit.data.store import Engagement
+from kpikit.engine import review
+from kpikit.engine.targets import fmt, selected_kpis
 
 ROW_PX = 22
 LABEL_CHARS = 40

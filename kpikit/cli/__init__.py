@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from ..errors import EngagementError, KpikitError
+from kpikit.errors import EngagementError, KpikitError
 
 SUBCOMMANDS = ("new", "validate", "lab", "excel", "run")
 """Modules of ``kpikit.cli`` that provide a subcommand, in ``--help`` order."""
@@ -27,7 +27,7 @@ def period_arg(text: str) -> str:
 
     Use as ``add_argument("--period", type=period_arg)``; the value stays the text the user typed.
     """
-    from ..periods import Period
+    from kpikit.periods import Period
 
     try:
         Period.parse(text)
@@ -49,7 +49,7 @@ def print_input_errors(folder: str, exc: EngagementError, then: str = "") -> int
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from kpikit import __version__
 
     parser = argparse.ArgumentParser(
         prog="kpikit",
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ..kernel import skip_slow_optional_imports
+    from kpikit.run.session import skip_slow_optional_imports
 
     skip_slow_optional_imports()  # about 2 s of jsonschema's optional IRI grammar, for every command
     parser = build_parser()

@@ -12,10 +12,10 @@ import argparse
 import sys
 from typing import Any
 
-from ..engagement import load_engagement
-from ..errors import EngagementError, WorkbookInputError
-from ..schema import TABLES
-from . import EXIT_INPUT, EXIT_OK, print_input_errors
+from kpikit.cli import EXIT_INPUT, EXIT_OK, print_input_errors
+from kpikit.data.schema import TABLES
+from kpikit.data.store import load_engagement
+from kpikit.errors import EngagementError, WorkbookInputError
 
 
 def register(sub: Any) -> None:
@@ -52,7 +52,7 @@ def register(sub: Any) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from ..excel import export_workbook
+    from kpikit.excel import export_workbook
 
     try:
         eng = load_engagement(args.dir)
@@ -65,7 +65,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    from ..excel import import_workbook
+    from kpikit.excel import import_workbook
 
     try:
         result = import_workbook(args.workbook, args.dir, dry_run=args.dry_run)

@@ -1,6 +1,6 @@
 """``kpikit lab DIR``: JupyterLab on working copies of the notebooks, editors live.
 
-Validates DIR, prepares ``DIR/.kpikit/workbook/`` (:mod:`kpikit.workspace`: copies with
+Validates DIR, prepares ``DIR/.kpikit/workbook/`` (:mod:`kpikit.kit.workspace`: copies with
 ``client_dir`` preset; the kit's ``notebooks/`` are never modified), then runs
 JupyterLab rooted there until it is stopped (Ctrl-C). A copy the consultant edited is
 never overwritten silently: when the kit's notebook changed too, ``kpikit lab`` asks
@@ -18,11 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..editors.base import UNATTENDED_ENV
-from ..engagement import load_engagement
-from ..errors import EngagementError
-from ..workspace import Workbook, prepare_workbook
-from . import EXIT_FAILED, EXIT_OK, print_input_errors
+from kpikit.cli import EXIT_FAILED, EXIT_OK, print_input_errors
+from kpikit.data.store import load_engagement
+from kpikit.editors.base import UNATTENDED_ENV
+from kpikit.errors import EngagementError
+from kpikit.kit.workspace import Workbook, prepare_workbook
 
 
 def register(sub: Any) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..scaffold import create_engagement
-from . import EXIT_OK
+from kpikit.cli import EXIT_OK
+from kpikit.kit.scaffold import create_engagement
 
 
 def register(sub: Any) -> None:

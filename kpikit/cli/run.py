@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..errors import EngagementError
-from . import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_input_errors
+from kpikit.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_input_errors
+from kpikit.errors import EngagementError
 
 
 def register(sub: Any) -> None:
@@ -37,7 +37,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..kernel import skip_slow_optional_imports
+    from kpikit.run.session import skip_slow_optional_imports
 
     skip_slow_optional_imports()
     if (args.dir is None) == (args.all_root is None):
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         print("kpikit run: --workers must be at least 1", file=sys.stderr)
         return EXIT_USAGE
-    from ..runner import parse_formats
+    from kpikit.run.runner import parse_formats
 
     formats = parse_formats(args.formats)
     if args.all_root is not None:
@@ -65,7 +65,7 @@ def _progress(quiet: bool, prefix: str = "") -> Any:
 
 
 def _run_one(args: argparse.Namespace, formats: frozenset[str]) -> int:
-    from ..runner import execute_plan, prepare_run
+    from kpikit.run.runner import execute_plan, prepare_run
 
     try:
         plan = prepare_run(args.dir, out=args.out, period=args.period, formats=formats, notebooks=args.notebooks)
@@ -89,7 +89,7 @@ def _run_one(args: argparse.Namespace, formats: frozenset[str]) -> int:
 
 
 def _run_all(args: argparse.Namespace, formats: frozenset[str]) -> int:
-    from ..batch import default_workers, format_summary, run_all
+    from kpikit.run.batch import default_workers, format_summary, run_all
 
     root = Path(args.all_root)
     results = run_all(

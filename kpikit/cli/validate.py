@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..engagement import load_engagement
-from ..errors import EngagementError
-from ..findings import all_findings
-from . import EXIT_OK, period_arg, print_input_errors
+from kpikit.cli import EXIT_OK, period_arg, print_input_errors
+from kpikit.data.store import load_engagement
+from kpikit.engine.findings import all_findings
+from kpikit.errors import EngagementError
 
 
 def register(sub: Any) -> None:

@@ -1,6 +1,6 @@
 """Workshop editors: ipywidgets forms that edit the engagement and save it safely.
 
-Each entry point takes an :class:`~kpikit.engagement.Engagement` (or its folder) and
+Each entry point takes an :class:`~kpikit.data.store.Engagement` (or its folder) and
 returns a displayable widget in JupyterLab. Under unattended execution (papermill,
 ``kpikit run``: the runner sets ``KPIKIT_UNATTENDED=1``; a plain Python process
 without a kernel counts too) it returns a static HTML summary instead and never
@@ -12,13 +12,13 @@ writes. Nothing is written until the consultant presses *Save*.
 
 from __future__ import annotations
 
-from .actuals import actuals_entry
-from .base import is_unattended
-from .cascade import cascade_linker
-from .objectives import objectives_editor
-from .raci import raci_grid
-from .scoring import scoring_grid
-from .targets import target_setter
+from kpikit.editors.actuals import actuals_entry
+from kpikit.editors.base import is_unattended
+from kpikit.editors.cascade import cascade_linker
+from kpikit.editors.objectives import objectives_editor
+from kpikit.editors.raci import raci_grid
+from kpikit.editors.scoring import scoring_grid
+from kpikit.editors.targets import target_setter
 
 __all__ = [
     "actuals_entry",

@@ -18,9 +18,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..engagement import Engagement
-from ..errors import EngagementError, Problem
-from .base import Change, EditorBox, editor_or_summary, number, parse_number, text
+from kpikit.data.store import Engagement
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, parse_number, text
+from kpikit.errors import EngagementError, Problem
 
 FORMATS = {"monthly": "YYYY-MM", "quarterly": "YYYY-Qn", "annual": "YYYY"}
 """Period placeholder per metric frequency (the contract's forms)."""

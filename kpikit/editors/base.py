@@ -26,10 +26,10 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from ..csvio import atomic_write, sha256_file
-from ..engagement import Engagement, load_engagement, make_backup
-from ..errors import EngagementError, KpikitError, StaleFileError, UndoError
-from ..schema import SPECS
+from kpikit.data.csvio import atomic_write, sha256_file
+from kpikit.data.schema import SPECS
+from kpikit.data.store import Engagement, load_engagement, make_backup
+from kpikit.errors import EngagementError, KpikitError, StaleFileError, UndoError
 
 UNATTENDED_ENV = "KPIKIT_UNATTENDED"
 DEFAULT_KEEP_BACKUPS = 20
@@ -102,7 +102,7 @@ def parse_number(value: str) -> float | None:
     """User text as a number by the contract's rule (plain decimal: ``1234.5``, ``-3``, ``1e6``), else None."""
     import re
 
-    from ..validation import NUMBER_PATTERN
+    from kpikit.data.validation import NUMBER_PATTERN
 
     raw = value.strip()
     return float(raw) if re.fullmatch(NUMBER_PATTERN, raw) else None

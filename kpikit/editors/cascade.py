@@ -1,8 +1,8 @@
 """The cascade linker: link each objective to its parent and unit, with only valid choices.
 
-The parent dropdown offers :func:`kpikit.cascade.valid_parents` (no cycles; the
+The parent dropdown offers :func:`kpikit.engine.cascade.valid_parents` (no cycles; the
 parent's unit is the objective's or above it) and the unit dropdown
-:func:`kpikit.cascade.valid_units` (a unit under the parent's, above the children's),
+:func:`kpikit.engine.cascade.valid_units` (a unit under the parent's, above the children's),
 both recomputed from the links as edited. The gap list (objectives serving no pillar,
 links to the wrong unit, units with no objective) is redrawn from the engine's
 findings after every change. Link changes are logged in ``changes.csv`` on Save.
@@ -18,11 +18,11 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import cascade, smart
-from ..engagement import Engagement
-from ..findings import Finding, sort_findings
-from .base import Change, EditorBox, editor_or_summary, text, with_tables
-from .objectives import NONE, objective_changes
+from kpikit.data.store import Engagement
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, text, with_tables
+from kpikit.editors.objectives import NONE, objective_changes
+from kpikit.engine import cascade, smart
+from kpikit.engine.findings import Finding, sort_findings
 
 GAP_CODES = ("OBJECTIVE_UNALIGNED", "CASCADE_WRONG_UNIT", "UNIT_NO_OBJECTIVE")
 

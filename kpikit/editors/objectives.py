@@ -1,10 +1,10 @@
 """The objectives editor: add, edit or remove an objective and see its SMART verdict live.
 
-As the consultant types a title, :func:`kpikit.smart.assess_title` judges it on every
+As the consultant types a title, :func:`kpikit.engine.smart.assess_title` judges it on every
 keystroke (the reason appears under the box); the full SMART assessment
-(:func:`kpikit.smart.assess`, all five criteria) is redrawn from the edited objective
+(:func:`kpikit.engine.smart.assess`, all five criteria) is redrawn from the edited objective
 as the other fields change. Parent choices come from
-:func:`kpikit.cascade.valid_parents` (no cycles, units above). Every added, edited or
+:func:`kpikit.engine.cascade.valid_parents` (no cycles, units above). Every added, edited or
 removed objective is logged in ``changes.csv`` on Save.
 """
 
@@ -19,9 +19,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import cascade, smart
-from ..engagement import Engagement
-from .base import Change, EditorBox, editor_or_summary, text, with_tables
+from kpikit.data.store import Engagement
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, text, with_tables
+from kpikit.engine import cascade, smart
 
 FIELDS = ("title", "org_unit_id", "parent_id", "pillar_id", "owner", "due", "description")
 NONE = ""
@@ -151,7 +151,7 @@ class ObjectivesEditor(EditorBox):
                                     f"<span class='kpikit-reason'>{html.escape(reason)}</span></div>")
 
     def refresh_verdicts(self, title_only: bool = False) -> None:
-        """The five SMART criteria for the objective as edited (from :func:`kpikit.smart.assess`)."""
+        """The five SMART criteria for the objective as edited (from :func:`kpikit.engine.smart.assess`)."""
         self.refresh_title()
         i = self.current_index()
         if i is None:

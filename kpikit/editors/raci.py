@@ -1,10 +1,10 @@
 """The RACI grid: items x stakeholders, one R/A/C/I dropdown per cell, gaps shown live.
 
-Rows are :func:`kpikit.stakeholders.raci_matrix`'s items (objectives, then selected KPI
+Rows are :func:`kpikit.engine.stakeholders.raci_matrix`'s items (objectives, then selected KPI
 metrics), a page at a time (a large client has hundreds of cells; each dropdown is a
 live widget). A cell holds the person's letters for the item (``R/A`` when one person
 is both). After each change the accountability gaps
-(:func:`kpikit.stakeholders.accountability`: exactly one ``A`` per item) are redrawn.
+(:func:`kpikit.engine.stakeholders.accountability`: exactly one ``A`` per item) are redrawn.
 Saving rewrites ``raci.csv`` keeping the rows that did not change, in their order.
 """
 
@@ -17,10 +17,10 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import stakeholders
-from ..engagement import Engagement
-from ..schema import RACI_LETTERS
-from .base import Change, EditorBox, editor_or_summary, text, with_tables
+from kpikit.data.schema import RACI_LETTERS
+from kpikit.data.store import Engagement
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, text, with_tables
+from kpikit.engine import stakeholders
 
 PAGE = 12
 """Items per page of the grid."""

@@ -2,10 +2,10 @@
 
 One row per candidate pairing (``metric_scores.csv``) of the chosen objective, one
 slider per criterion of ``engagement.yaml``; the weighted score, rank and
-"recommended" mark come from :func:`kpikit.scoring.ranked` and update as a slider
+"recommended" mark come from :func:`kpikit.engine.scoring.ranked` and update as a slider
 moves. The *KPI* toggle adds or removes the pairing's ``kpis.csv`` row (a new one
 needs a target and target period; the target is pre-filled from
-:func:`kpikit.targets.suggest_target` when it can be). Selections are logged in
+:func:`kpikit.engine.targets.suggest_target` when it can be). Selections are logged in
 ``changes.csv``; score changes are not (the scores are the workshop's record).
 """
 
@@ -19,10 +19,18 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import scoring
-from ..engagement import Engagement
-from ..errors import EngagementError, Problem
-from .base import Change, EditorBox, editor_or_summary, number, parse_number, text, with_tables
+from kpikit.data.store import Engagement
+from kpikit.editors.base import (
+    Change,
+    EditorBox,
+    editor_or_summary,
+    number,
+    parse_number,
+    text,
+    with_tables,
+)
+from kpikit.engine import scoring
+from kpikit.errors import EngagementError, Problem
 
 Pair = tuple[str, str]
 
@@ -161,7 +169,7 @@ class ScoringGrid(EditorBox):
 
     def target_inputs(self, pair: Pair) -> tuple[Any, Any]:
         """Target and target-period boxes for a newly selected KPI (target suggested when possible)."""
-        from ..targets import suggest_target
+        from kpikit.engine.targets import suggest_target
 
         guess = suggest_target(self.eng, *pair)
         t = widgets.Text(value="" if guess is None else f"{guess:.4g}", description="Target",

@@ -5,7 +5,7 @@ For the chosen KPI (a row of ``kpis.csv``) the form edits ``baseline``,
 ``benchmark_source``. After each change (Enter or leaving the box: a chart takes
 about half a second, too slow to redraw per keystroke) the history chart
 (:func:`kpikit.charts.performance.kpi_history`, as static SVG so it shows offline) and the realism verdict
-(:func:`kpikit.targets.realism`) are redrawn from the edited values. A target,
+(:func:`kpikit.engine.targets.realism`) are redrawn from the edited values. A target,
 baseline, stretch or benchmark change is logged in ``changes.csv`` on Save.
 """
 
@@ -19,11 +19,19 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from .. import targets
-from ..engagement import Engagement
-from ..errors import EngagementError, Problem
-from ..periods import Period
-from .base import Change, EditorBox, editor_or_summary, number, parse_number, text, with_tables
+from kpikit.data.store import Engagement
+from kpikit.editors.base import (
+    Change,
+    EditorBox,
+    editor_or_summary,
+    number,
+    parse_number,
+    text,
+    with_tables,
+)
+from kpikit.engine import targets
+from kpikit.errors import EngagementError, Problem
+from kpikit.periods import Period
 
 NUMBERS = ("baseline", "target", "stretch", "benchmark")
 PERIODS = ("baseline_period", "target_period")
@@ -129,8 +137,8 @@ class TargetSetter(EditorBox):
         self.verdict.value = (f"<div style='color:{colour}'><b>{mark}</b>: "
                               f"<span class='kpikit-reason'>{html.escape(reason)}</span></div>")
         try:
-            from ..charts.performance import kpi_history
-            from ..render import to_svg
+            from kpikit.charts.performance import kpi_history
+            from kpikit.charts.render import to_svg
 
             self.chart.value = to_svg(kpi_history(view, o, m))
         except Exception as exc:  # a chart must never break the form; say why it is missing

@@ -8,7 +8,7 @@ A table whose sheet is absent from the workbook is left untouched.
 
 from __future__ import annotations
 
-from .export import export_workbook
-from .importer import ImportResult, TableDiff, import_workbook, read_workbook
+from kpikit.excel.export import export_workbook
+from kpikit.excel.importer import ImportResult, TableDiff, import_workbook, read_workbook
 
 __all__ = ["ImportResult", "TableDiff", "export_workbook", "import_workbook", "read_workbook"]

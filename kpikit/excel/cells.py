@@ -20,8 +20,8 @@ import math
 import re
 from datetime import date, datetime, time
 
-from ..csvio import format_value
-from ..schema import Kind
+from kpikit.data.csvio import format_value
+from kpikit.data.schema import Kind
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _OOXML_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")

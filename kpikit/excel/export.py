@@ -1,7 +1,7 @@
 """Writing an engagement to an Excel workbook that clients can fill in safely.
 
 One sheet per table with the contract's columns, an Instructions sheet generated from
-:mod:`kpikit.schema`, dropdowns for every closed set (through named ranges on a hidden
+:mod:`kpikit.data.schema`, dropdowns for every closed set (through named ranges on a hidden
 ``lists`` sheet, so that lists of any length work), number and date formats, and the
 existing rows prefilled. Text that a spreadsheet would take as a formula is stored as a
 text cell with a quote prefix, so it is shown and never evaluated.
@@ -27,12 +27,19 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..csvio import atomic_write
-from ..engagement import Engagement
-from ..errors import ExcelError
-from ..schema import TABLES, Column, TableSpec
-from .cells import escape_text, looks_like_formula
-from .layout import ID_LISTS, INSTRUCTIONS_SHEET, LISTS_SHEET, list_name, ref_sources, table_specs
+from kpikit.data.csvio import atomic_write
+from kpikit.data.schema import TABLES, Column, TableSpec
+from kpikit.data.store import Engagement
+from kpikit.errors import ExcelError
+from kpikit.excel.cells import escape_text, looks_like_formula
+from kpikit.excel.layout import (
+    ID_LISTS,
+    INSTRUCTIONS_SHEET,
+    LISTS_SHEET,
+    list_name,
+    ref_sources,
+    table_specs,
+)
 
 EXTRA_INPUT_ROWS = 2000
 """How many empty rows below the data get the column's format and dropdown."""

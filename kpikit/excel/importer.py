@@ -2,7 +2,7 @@
 
 The sheets are read as text (dates, periods and numbers normalised by
 :mod:`kpikit.excel.cells`), combined with the folder's files for any table the workbook
-has no sheet for, and checked by :func:`kpikit.validation.build_engagement`: the same
+has no sheet for, and checked by :func:`kpikit.data.validation.build_engagement`: the same
 rules as ``kpikit validate``, with each problem pointed at its cell (``actuals!C14``).
 Only when everything is valid are the tables that really changed written, atomically,
 after a backup; unchanged tables keep their bytes. Every changed target and KPI
@@ -27,14 +27,14 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from ..config import EngagementConfig, parse_config
-from ..csvio import RawTable, sha256_file
-from ..engagement import BACKUP_DIR, Engagement, read_engagement
-from ..errors import EngagementError, ExcelError, Problem, WorkbookInputError
-from ..schema import SPECS, TABLES, Column, TableSpec
-from ..validation import RawEngagement, build_engagement
-from .cells import cell_text, number_text
-from .layout import SERVICE_SHEETS, table_specs
+from kpikit.data.config import EngagementConfig, parse_config
+from kpikit.data.csvio import RawTable, sha256_file
+from kpikit.data.schema import SPECS, TABLES, Column, TableSpec
+from kpikit.data.store import BACKUP_DIR, Engagement, read_engagement
+from kpikit.data.validation import RawEngagement, build_engagement
+from kpikit.errors import EngagementError, ExcelError, Problem, WorkbookInputError
+from kpikit.excel.cells import cell_text, number_text
+from kpikit.excel.layout import SERVICE_SHEETS, table_specs
 
 ROW_KEYS: dict[str, tuple[str, ...]] = {
     "org_units": ("id",),

@@ -1,14 +1,14 @@
 """What the workbook looks like: sheet names and which columns get which dropdown.
 
 Shared by export and import so that both agree on the sheets. Column lists are never
-written here: they come from :mod:`kpikit.schema` (and, for ``metric_scores``, from the
+written here: they come from :mod:`kpikit.data.schema` (and, for ``metric_scores``, from the
 criteria in ``engagement.yaml``).
 """
 
 from __future__ import annotations
 
-from ..config import EngagementConfig
-from ..schema import TABLES, TableSpec, spec_for_scores
+from kpikit.data.config import EngagementConfig
+from kpikit.data.schema import TABLES, TableSpec, spec_for_scores
 
 INSTRUCTIONS_SHEET = "Instructions"
 LISTS_SHEET = "lists"

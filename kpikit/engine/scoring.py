@@ -38,8 +38,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from .engagement import Engagement
-from .findings import Finding
+from kpikit.data.store import Engagement
+from kpikit.engine.findings import Finding
 
 PRECISION = 9
 """Decimals kept in weighted scores before comparing them with the threshold."""

@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from . import cascade
-from .findings import Finding
-from .periods import FREQUENCIES, PERIODS_PER_YEAR, Frequency, Period
-from .targets import ORD_SPAN, actuals_frame, fmt, metric_codes, plural, selected_kpis
+from kpikit.engine import cascade
+from kpikit.engine.findings import Finding
+from kpikit.engine.targets import ORD_SPAN, actuals_frame, fmt, metric_codes, plural, selected_kpis
+from kpikit.periods import FREQUENCIES, PERIODS_PER_YEAR, Frequency, Period
 
 if TYPE_CHECKING:
-    from .engagement import Engagement
+    from kpikit.data.store import Engagement
 
 SCORECARD_COLUMNS = ["objective_id", "metric_id", "period", "actual", "expected", "gap", "status", "attainment"]
 """The columns of ``scorecard.csv`` (contract)."""
@@ -423,7 +423,7 @@ def group_of(eng: Engagement, by: Literal["pillar", "org_unit"] = "pillar") -> p
     """Each objective's roll-up group, indexed by objective ID: its (inherited) pillar or
     :data:`NO_PILLAR_ID`, or its org unit."""
     if by == "pillar":
-        # The inheritance rule lives in kpikit.cascade; the roll-up only names the gap.
+        # The inheritance rule lives in kpikit.engine.cascade; the roll-up only names the gap.
         pillars = cascade.effective_pillars(eng)["pillar_id"]
         return pillars.astype("str").where(pillars.notna(), NO_PILLAR_ID)
     if by == "org_unit":

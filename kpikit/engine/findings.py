@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .engagement import Engagement
+    from kpikit.data.store import Engagement
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
@@ -82,7 +82,7 @@ def all_findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     >>> [f.code for f in all_findings(load_engagement("clients/demo-harbor"))][:1]   # doctest: +SKIP
     ['OBJECTIVE_UNALIGNED']
     """
-    from . import cascade, review, scoring, smart, stakeholders, targets
+    from kpikit.engine import cascade, review, scoring, smart, stakeholders, targets
 
     items: list[Finding] = []
     for module in (smart, scoring, cascade, stakeholders, targets, review):

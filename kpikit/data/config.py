@@ -14,9 +14,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import Problem
-from .periods import PERIOD_RE
-from .schema import CONFIG_FILE
+from kpikit.data.schema import CONFIG_FILE
+from kpikit.errors import Problem
+from kpikit.periods import PERIOD_RE
 
 DEFAULT_CRITERIA: dict[str, float] = {
     "relevance": 3,

@@ -7,7 +7,7 @@ its parent's pillar) and when every parent objective belongs to the same unit as
 child or to a unit *above* it: a division's objective can support the head office's,
 but a head-office objective cannot "support" a team's.
 
-Everything here is a pure function of a loaded :class:`~kpikit.engagement.Engagement`.
+Everything here is a pure function of a loaded :class:`~kpikit.data.store.Engagement`.
 The editors use :func:`valid_parents` and :func:`valid_units` to offer only links that
 keep the cascade sound; the report uses :func:`layout`, :func:`edges` and
 :func:`coverage`.
@@ -24,8 +24,8 @@ from typing import TypedDict
 
 import pandas as pd
 
-from .engagement import Engagement
-from .findings import Finding
+from kpikit.data.store import Engagement
+from kpikit.engine.findings import Finding
 
 NO_PILLAR = "No pillar"
 
@@ -226,7 +226,7 @@ def units_without_objectives(eng: Engagement) -> list[str]:
 def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     """CASCADE_WRONG_UNIT and UNIT_NO_OBJECTIVE (``period`` is not used: structure only).
 
-    OBJECTIVE_UNALIGNED is reported by :mod:`kpikit.smart` (it is the SMART "Relevant"
+    OBJECTIVE_UNALIGNED is reported by :mod:`kpikit.engine.smart` (it is the SMART "Relevant"
     rule's hard failure), not here, so that each finding has one source.
     """
     del period

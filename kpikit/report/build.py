@@ -1,6 +1,6 @@
 """The client deliverable: ``report.html`` and ``report.pdf`` from the executed report notebook.
 
-The 07_report notebook displays one section per cell (:mod:`kpikit.report_sections`,
+The 07_report notebook displays one section per cell (:mod:`kpikit.report.sections`,
 re-exported here so the notebook reads ``report.cover(ctx)``). :func:`build_report`
 exports its outputs with the ``templates/report`` nbconvert template (no code, no
 prompts, no external URL: the lab template's require.js, MathJax, mermaid and widget
@@ -18,10 +18,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .csvio import atomic_write
-from .engagement import Engagement
-from .errors import ReportError
-from .report_sections import (
+from kpikit.data.csvio import atomic_write
+from kpikit.data.store import Engagement
+from kpikit.errors import ReportError
+from kpikit.kit.resources import templates_dir
+from kpikit.report.sections import (
     SECTIONS,
     STATUS,
     Figure,
@@ -44,7 +45,6 @@ from .report_sections import (
     strategy,
     targets_benchmarks,
 )
-from .resources import templates_dir
 
 FORMATS = frozenset({"html", "pdf"})
 TEMPLATE = "report"

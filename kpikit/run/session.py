@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import KernelStartError, KpikitError
+from kpikit.errors import KernelStartError, KpikitError
 
 if TYPE_CHECKING:  # imported where used: the CLI imports this module for every command
     from jupyter_client.asynchronous.client import AsyncKernelClient
@@ -443,7 +443,7 @@ class KernelSession:
         is skipped here and fails visibly in the notebook that imports it.
         """
         self.start()
-        todo = [m for m in dict.fromkeys(["kpikit.kernel", *modules]) if m not in self._warmed]
+        todo = [m for m in dict.fromkeys(["kpikit.run.session", *modules]) if m not in self._warmed]
         if not todo:
             return
         # A kernel that already ran notebooks is first brought back to its baseline, so
@@ -453,15 +453,15 @@ class KernelSession:
             "def _kpikit_warm(names, reset_first, cwd):\n"
             "    import importlib\n"
             "    if reset_first:\n"
-            "        importlib.import_module('kpikit.kernel').reset_kernel(cwd)\n"
+            "        importlib.import_module('kpikit.run.session').reset_kernel(cwd)\n"
             "    for n in names:\n"
             "        try:\n"
             "            importlib.import_module(n)\n"
             "        except Exception:\n"
             "            pass\n"
-            "    import kpikit.kernel\n"
-            "    kpikit.kernel.warm_chart_renderer()\n"
-            "    kpikit.kernel.capture_baseline()\n"
+            "    import kpikit.run.session\n"
+            "    kpikit.run.session.warm_chart_renderer()\n"
+            "    kpikit.run.session.capture_baseline()\n"
             f"_kpikit_warm({todo!r}, {reset_first!r}, {self._tmp!r})\n"
             "globals().pop('_kpikit_warm', None)\n"
         )
@@ -478,10 +478,10 @@ class KernelSession:
 
     def reset(self, cwd: Path) -> None:
         """Clean the kernel for the next notebook (:func:`reset_kernel`)."""
-        if "kpikit.kernel" not in self._warmed:
+        if "kpikit.run.session" not in self._warmed:
             self.warm_up([])
         self.wait_warm()
-        self._execute_quietly(f"__import__('kpikit.kernel').kernel.reset_kernel({str(cwd)!r})")
+        self._execute_quietly(f"__import__('kpikit.run.session').kernel.reset_kernel({str(cwd)!r})")
 
     # -- notebooks -------------------------------------------------------------------
     def run_notebook(

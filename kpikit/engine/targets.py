@@ -8,7 +8,7 @@ words the report prints. :func:`suggest_target` proposes a target for a pairing
 that has none; it is a suggestion only and is never written to any file.
 
 The helpers :func:`selected_kpis`, :func:`period_ordinals` and :func:`actuals_frame`
-are shared with :mod:`kpikit.review`: they join each KPI to its metric and turn
+are shared with :mod:`kpikit.engine.review`: they join each KPI to its metric and turn
 period text into counts of periods, vectorised so that 100,000 actuals cost
 milliseconds.
 
@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from .findings import Finding
-from .periods import FREQUENCIES, Period
+from kpikit.engine.findings import Finding
+from kpikit.periods import FREQUENCIES, Period
 
 if TYPE_CHECKING:
-    from .engagement import Engagement
+    from kpikit.data.store import Engagement
 
 MIN_HISTORY = 4
 """Fewest actuals (up to the review period) needed before the pace of a target is judged."""

@@ -1,7 +1,7 @@
 """Turning raw text tables into a typed, checked engagement, reporting every problem.
 
 The one entry point is :func:`build_engagement`: raw tables (from CSV files, an Excel
-workbook or an editor's in-memory edit) go in; a typed :class:`~kpikit.engagement.Engagement`
+workbook or an editor's in-memory edit) go in; a typed :class:`~kpikit.data.store.Engagement`
 comes out, or an :class:`~kpikit.errors.EngagementError` listing every problem at once.
 Checks are vectorised with pandas so that a 100,000-row actuals file validates in
 well under a second; problems are only materialised for the rows that fail.
@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .config import ID_PATTERN, EngagementConfig, parse_config
-from .csvio import RawTable, format_column
-from .errors import EngagementError, Problem
-from .periods import PERIOD_PATTERN
-from .schema import CONFIG_FILE, SPECS, TABLES, Column, TableSpec, spec_for_scores
+from kpikit.data.config import ID_PATTERN, EngagementConfig, parse_config
+from kpikit.data.csvio import RawTable, format_column
+from kpikit.data.schema import CONFIG_FILE, SPECS, TABLES, Column, TableSpec, spec_for_scores
+from kpikit.errors import EngagementError, Problem
+from kpikit.periods import PERIOD_PATTERN
 
 if TYPE_CHECKING:
-    from .engagement import Engagement
+    from kpikit.data.store import Engagement
 
 NUMBER_PATTERN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
@@ -161,7 +161,7 @@ def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
 
 def build_engagement(raw: RawEngagement) -> Engagement:
     """Check everything and build the typed engagement; raise with every problem at once."""
-    from .engagement import Engagement
+    from kpikit.data.store import Engagement
 
     problems: list[Problem] = list(raw.problems)
     config: EngagementConfig | None = None
@@ -418,7 +418,7 @@ def raw_from_frames(
     lines: Mapping[str, Iterable[int]] | None = None,
 ) -> RawEngagement:
     """Turn typed (or edited) frames back into raw text tables, for re-validation."""
-    from .csvio import frame_cells
+    from kpikit.data.csvio import frame_cells
 
     tables: dict[str, RawTable] = {}
     for name, df in frames.items():

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .engagement import Engagement
-from .findings import Finding
+from kpikit.data.store import Engagement
+from kpikit.engine.findings import Finding
 
 RACI_ORDER = ("R", "A", "C", "I")
 OVERLOAD_LIMIT = 6

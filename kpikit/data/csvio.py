@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Problem
+from kpikit.errors import Problem
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 The scaffold's CSV files carry the contract's headers and one commented example row
 (``#`` rows are ignored by the reader); the folder's README is generated from the
-table declarations in :mod:`kpikit.schema`, so it never drifts from the rules.
+table declarations in :mod:`kpikit.data.schema`, so it never drifts from the rules.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from pathlib import Path
 
 import yaml
 
-from .csvio import atomic_write
-from .errors import FolderNotEmptyError
-from .resources import templates_dir
-from .schema import TABLES
+from kpikit.data.csvio import atomic_write
+from kpikit.data.schema import TABLES
+from kpikit.errors import FolderNotEmptyError
+from kpikit.kit.resources import templates_dir
 
 
 def create_engagement(folder: str | os.PathLike[str], client: str) -> list[Path]:

@@ -9,10 +9,10 @@
 2. The kernel is launched, then the parent computes ``findings.csv``,
    ``scorecard.csv`` and ``objective_scores.csv`` from the engine while the kernel
    starts and imports what the notebooks import (two cores, both busy).
-3. The notebooks run in name order on that one kernel (:mod:`kpikit.kernel`), each
+3. The notebooks run in name order on that one kernel (:mod:`kpikit.run.session`), each
    in a clean namespace, each written to ``notebooks/`` as it finishes.
 4. The report is built from the executed report notebook
-   (:func:`kpikit.report.build_report`).
+   (:func:`kpikit.report.build.build_report`).
 
 A failing notebook stops the run: what was written stays, ``manifest.json`` says
 ``failed`` with the notebook, cell and error, and there is no report. Earlier runs
@@ -34,12 +34,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .csvio import atomic_write, frame_to_csv_bytes
-from .engagement import Engagement, load_engagement
-from .errors import KernelStartError, RunSetupError
-from .kernel import KernelSession, imported_modules, skip_slow_optional_imports
-from .manifest import Failure, Manifest, NotebookRecord, package_versions, utc_now
-from .resources import notebooks_dir as default_notebooks_dir
+from kpikit.data.csvio import atomic_write, frame_to_csv_bytes
+from kpikit.data.store import Engagement, load_engagement
+from kpikit.errors import KernelStartError, RunSetupError
+from kpikit.kit.resources import notebooks_dir as default_notebooks_dir
+from kpikit.run.manifest import Failure, Manifest, NotebookRecord, package_versions, utc_now
+from kpikit.run.session import KernelSession, imported_modules, skip_slow_optional_imports
 
 FORMATS = ("html", "pdf")
 DEFAULT_FORMATS = frozenset(FORMATS)
@@ -152,8 +152,8 @@ def new_run_folder(eng: Engagement) -> Path:
 
 def write_tables(eng: Engagement, period: str | None, out: Path) -> list[Path]:
     """``findings.csv``, ``scorecard.csv``, ``objective_scores.csv`` from the engine, atomically."""
-    from .findings import all_findings, findings_frame
-    from .review import objective_scores, scorecard
+    from kpikit.engine.findings import all_findings, findings_frame
+    from kpikit.engine.review import objective_scores, scorecard
 
     tables = {
         "findings.csv": findings_frame(all_findings(eng, period)),
@@ -254,7 +254,7 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
                 return finish("failed", Failure("tables", type(tables_error).__name__, str(tables_error)))
             t = time.perf_counter()
             ks.warm_up(imported_modules(plan.notebooks))
-            preload = _preload(["kpikit.report", "nbconvert", *(["weasyprint"] if "pdf" in plan.formats else [])])
+            preload = _preload(["kpikit.report.build", "nbconvert", *(["weasyprint"] if "pdf" in plan.formats else [])])
             ks.wait_warm()
             manifest.kernel["warm_up_seconds"] = round(time.perf_counter() - t, 3)
         except Exception as exc:  # no kernel (after retrying) or one that died warming up
@@ -313,7 +313,7 @@ def execution_order(notebooks: Sequence[Path], report_nb: Path) -> list[Path]:
     """
     import nbformat
 
-    from .kernel import declared_parameters
+    from kpikit.run.session import declared_parameters
 
     for nb in notebooks:
         if nb == report_nb:
@@ -328,7 +328,7 @@ def execution_order(notebooks: Sequence[Path], report_nb: Path) -> list[Path]:
 
 
 class ReportJob(threading.Thread):
-    """:func:`kpikit.report.build_report` in a background thread, into a hidden staging folder.
+    """:func:`kpikit.report.build.build_report` in a background thread, into a hidden staging folder.
 
     The files move into the run folder (atomic renames) only in :meth:`finish`,
     i.e. only when every notebook succeeded; :meth:`discard` drops them. So a
@@ -346,7 +346,7 @@ class ReportJob(threading.Thread):
     def run(self) -> None:
         t = time.perf_counter()
         try:
-            from .report import build_report
+            from kpikit.report.build import build_report
 
             self.staging.mkdir(exist_ok=True)
             self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats))

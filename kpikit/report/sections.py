@@ -5,7 +5,7 @@ returns a :class:`Fragment` that Jupyter displays as HTML and nbconvert copies i
 ``report.html``. Every section is rendered by Jinja2 with autoescape on, so any text
 from the engagement files (titles, definitions, names) reaches the page as text, never
 as markup. Charts come from :mod:`kpikit.charts` and are inlined as static SVG by
-:func:`kpikit.render.to_svg`, each with a text title and description.
+:func:`kpikit.charts.render.to_svg`, each with a text title and description.
 
 No rule is computed here: numbers, statuses and findings come from the engine
 (``smart``, ``scoring``, ``cascade``, ``targets``, ``stakeholders``, ``review``,
@@ -31,11 +31,11 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from . import render
-from .engagement import Engagement, load_engagement
-from .findings import Finding, sort_findings
-from .periods import Period
-from .resources import templates_dir
+from kpikit.charts import render
+from kpikit.data.store import Engagement, load_engagement
+from kpikit.engine.findings import Finding, sort_findings
+from kpikit.kit.resources import templates_dir
+from kpikit.periods import Period
 
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Executive summary"),
@@ -167,8 +167,8 @@ def ident(value: object) -> str | None:
 
 
 def num(value: object, unit: object = None) -> str:
-    """A number as a consultant reads it (delegates to :func:`kpikit.targets.fmt`)."""
-    from .targets import fmt
+    """A number as a consultant reads it (delegates to :func:`kpikit.engine.targets.fmt`)."""
+    from kpikit.engine.targets import fmt
 
     if missing(value):
         return "—"
@@ -223,7 +223,7 @@ class ReportContext:
 
     @cached_property
     def findings(self) -> list[Finding]:
-        from .findings import all_findings
+        from kpikit.engine.findings import all_findings
 
         items: list[Finding] = all_findings(self.eng, period=self.period_override)
         return sort_findings(items)
@@ -251,7 +251,7 @@ class ReportContext:
     @cached_property
     def selected(self) -> pd.DataFrame:
         """kpis.csv joined with metrics (engine helper), one row per selected KPI."""
-        from .targets import selected_kpis
+        from kpikit.engine.targets import selected_kpis
 
         return selected_kpis(self.eng)
 
@@ -304,7 +304,7 @@ def contents(ctx: ReportContext) -> Fragment:
 
 def strategy(ctx: ReportContext) -> Fragment:
     """Mission, vision and the pillars, with the top-level objectives serving each pillar."""
-    from . import cascade
+    from kpikit.engine import cascade
 
     eff = cascade.effective_pillars(ctx.eng)
     parents = cascade.objective_parents(ctx.eng)
@@ -331,7 +331,7 @@ def _detail(ctx: ReportContext) -> pd.DataFrame:
     """review.scorecard_detail, cached on the context (the scorecard with trend and forecast)."""
     cached: pd.DataFrame | None = ctx.__dict__.get("_detail")
     if cached is None:
-        from . import review
+        from kpikit.engine import review
 
         cached = review.scorecard_detail(ctx.eng, ctx.period_override) if ctx.period is not None else _empty_detail(ctx)
         ctx.__dict__["_detail"] = cached
@@ -340,7 +340,7 @@ def _detail(ctx: ReportContext) -> pd.DataFrame:
 
 def _empty_detail(ctx: ReportContext) -> pd.DataFrame:
     """Without a review period (no actuals, no current_period) every KPI is no-data."""
-    from . import review
+    from kpikit.engine import review
 
     kt = ctx.selected
     out = pd.DataFrame({"objective_id": kt["objective_id"], "metric_id": kt["metric_id"]})
@@ -358,7 +358,7 @@ def _empty_detail(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _scores(ctx: ReportContext) -> dict[str, float]:
-    from . import review
+    from kpikit.engine import review
 
     s = review.objective_scores(ctx.eng, ctx.period_override)
     return {str(o): float(v) for o, v in zip(s["objective_id"], s["score"], strict=True)}
@@ -381,7 +381,7 @@ def _arrow(trend: object) -> str:
 
 def executive_summary(ctx: ReportContext) -> Fragment:
     """Headline score, KPI status counts, top concerns and successes in plain words, outstanding steps."""
-    from . import review
+    from kpikit.engine import review
 
     detail = _detail(ctx)
     counts = _status_counts(detail)
@@ -429,7 +429,7 @@ def _concerns(ctx: ReportContext, detail: pd.DataFrame, limit: int = 6) -> list[
         out.append(f"Objective “{ctx.objective_titles.get(f.item_id, f.item_id)}” serves no strategic pillar.")
     unrealistic = by_code.get("KPI_TARGET_UNREALISTIC", [])
     if unrealistic:
-        from . import targets
+        from kpikit.engine import targets
 
         real = targets.realism(ctx.eng, ctx.period_override)
         left_of = {f"{o}/{m}": left for o, m, left in
@@ -512,7 +512,7 @@ def _chart(builder: str, title: str, description: str, *args: Any, **kwargs: Any
 
 def objective_cascade(ctx: ReportContext) -> Fragment:
     """The objective tree over the org hierarchy (chart and table) and the alignment gaps."""
-    from . import cascade
+    from kpikit.engine import cascade
 
     eng = ctx.eng
     cov = cascade.coverage(eng)
@@ -569,7 +569,7 @@ def _series_by_metric(ctx: ReportContext) -> dict[str, pd.Series]:
     """Each metric's actuals as a Series indexed by period ordinal (computed once per report)."""
     cached: dict[str, pd.Series] | None = ctx.__dict__.get("_series")
     if cached is None:
-        from .targets import actuals_frame
+        from kpikit.engine.targets import actuals_frame
 
         acts = actuals_frame(ctx.eng)
         cached = {str(m): pd.Series(g["value"].to_numpy(), index=g["ord"].to_numpy())
@@ -584,7 +584,7 @@ def _sparkline(ctx: ReportContext, r: Mapping[Any, Any]) -> Figure | None:
     The KPI's period comes from the engine's scorecard; gaps stay gaps (NaN). None
     when fewer than two actuals fall in the window.
     """
-    from .charts import performance
+    from kpikit.charts import performance
 
     if ctx.period is None or missing(r["period"]):
         return None
@@ -603,7 +603,7 @@ def _sparkline(ctx: ReportContext, r: Mapping[Any, Any]) -> Figure | None:
 
 def kpi_scorecard(ctx: ReportContext) -> Fragment:
     """Status (colour, shape and word), actual, expected, target and a trend sparkline per KPI; roll-ups."""
-    from . import review
+    from kpikit.engine import review
 
     detail = _detail(ctx)
     groups = []
@@ -660,7 +660,7 @@ def _decision_for(ctx: ReportContext, objective_id: str, metric_id: str) -> str 
 
 def metric_selection(ctx: ReportContext) -> Fragment:
     """The scoring heatmap and why each KPI was chosen, in the workshop's own numbers."""
-    from . import scoring
+    from kpikit.engine import scoring
 
     sc = ctx.eng.config.scoring
     criteria = [{"name": k.replace("_", " "), "weight": f"{v:g}"} for k, v in sc.criteria.items()]
@@ -718,7 +718,7 @@ CHART_PRIORITY = {"red": 0, "amber": 2, "no-data": 3, "green": 4}
 
 def targets_benchmarks(ctx: ReportContext) -> Fragment:
     """One chart per KPI (history, trajectory, target, stretch, benchmark, forecast) and the realism verdicts."""
-    from . import targets
+    from kpikit.engine import targets
 
     detail = _detail(ctx)
     real = targets.realism(ctx.eng, ctx.period_override)
@@ -788,7 +788,7 @@ RACI_GRID_MAX = 20
 
 def stakeholder_map(ctx: ReportContext) -> Fragment:
     """RACI matrix, accountability gaps, overload and the influence/support map."""
-    from . import stakeholders as st
+    from kpikit.engine import stakeholders as st
 
     eng = ctx.eng
     has_people = eng.has("stakeholders") and not eng.stakeholders.empty
@@ -854,7 +854,7 @@ MAX_CONCERNS = 12
 
 def recommendations(ctx: ReportContext) -> Fragment:
     """What to do before the next review, most pressing first, each with the items it concerns and why."""
-    from . import review
+    from kpikit.engine import review
 
     recs: list[dict[str, Any]] = []
     detail = _detail(ctx)
@@ -893,7 +893,7 @@ def recommendations(ctx: ReportContext) -> Fragment:
 
 
 def _severity(code: str) -> str:
-    from .findings import CODES
+    from kpikit.engine.findings import CODES
 
     return CODES[code]
 
@@ -921,7 +921,7 @@ def _thresholds(r: Mapping[Any, Any], amber_tolerance: float) -> str:
         of = "the distance from baseline to target" if not missing(r["baseline"]) else "the target (|target|)"
         return (f"Green at or better than the expected value; amber when short by at most "
                 f"{amber_tolerance:.0%} of {of}; red beyond.")
-    from .targets import fmt
+    from kpikit.engine.targets import fmt
 
     up = str(r["direction"]) != "down"
     exp, tol = float(r["expected"]), float(r["tolerance"])
@@ -940,7 +940,7 @@ def _thresholds(r: Mapping[Any, Any], amber_tolerance: float) -> str:
 
 def appendix_definitions(ctx: ReportContext) -> Fragment:
     """Appendix A: one definition sheet per selected KPI."""
-    from . import stakeholders as st
+    from kpikit.engine import stakeholders as st
 
     detail = _detail(ctx)
     m = ctx.eng.metrics.set_index("id")
@@ -994,7 +994,7 @@ def appendix_findings(ctx: ReportContext) -> Fragment:
 
 def appendix_method(ctx: ReportContext) -> Fragment:
     """Appendix C: how every number in the report is made, in the engine's own words."""
-    from . import review, scoring, smart, stakeholders, targets
+    from kpikit.engine import review, scoring, smart, stakeholders, targets
 
     sc = ctx.eng.config.scoring
     weights = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in sc.criteria.items())

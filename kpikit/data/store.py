@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .config import EngagementConfig
-from .csvio import (
+from kpikit.data.config import EngagementConfig
+from kpikit.data.csvio import (
     RawTable,
     atomic_write,
     frame_cells,
@@ -32,10 +32,10 @@ from .csvio import (
     sha256_file,
     to_csv_bytes,
 )
-from .errors import NotAnEngagementError, Problem, StaleFileError
-from .periods import Period
-from .schema import CONFIG_FILE, SPECS, TABLES
-from .validation import ROW_KEYS, RawEngagement, build_engagement, raw_from_frames
+from kpikit.data.schema import CONFIG_FILE, SPECS, TABLES
+from kpikit.data.validation import ROW_KEYS, RawEngagement, build_engagement, raw_from_frames
+from kpikit.errors import NotAnEngagementError, Problem, StaleFileError
+from kpikit.periods import Period
 
 BACKUP_DIR = Path(".kpikit") / "backups"
 STEPS: dict[str, str] = {

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from multiprocessing import util as mp_util
 from pathlib import Path
 
-from .errors import EngagementError, KpikitError, RunSetupError
-from .schema import CONFIG_FILE
+from kpikit.data.schema import CONFIG_FILE
+from kpikit.errors import EngagementError, KpikitError, RunSetupError
 
 Progress = Callable[[str], None]
 
@@ -69,8 +69,8 @@ _SESSION: list[object] = []
 
 def _worker_init() -> None:
     """Runs once in each worker: block the slow optional import, boot a kernel early."""
-    from .kernel import KernelSession, skip_slow_optional_imports
-    from .runner import KERNEL_ENV
+    from kpikit.run.runner import KERNEL_ENV
+    from kpikit.run.session import KernelSession, skip_slow_optional_imports
 
     skip_slow_optional_imports()
     session = KernelSession(KERNEL_ENV)
@@ -85,8 +85,8 @@ def _run_client(
     """Run one client in this worker; every error becomes a :class:`ClientOutcome`."""
     import sys
 
-    from .kernel import KernelSession
-    from .runner import execute_plan, prepare_run
+    from kpikit.run.runner import execute_plan, prepare_run
+    from kpikit.run.session import KernelSession
 
     t0 = time.perf_counter()
     name = Path(folder).name

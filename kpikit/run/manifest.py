@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
-from .csvio import atomic_write
+from kpikit.data.csvio import atomic_write
 
 MANIFEST_FILE = "manifest.json"
 MANIFEST_VERSION = 1

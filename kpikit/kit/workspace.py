@@ -34,9 +34,9 @@ from typing import Any, Literal
 
 import nbformat
 
-from .csvio import atomic_write
-from .errors import KpikitError
-from .resources import notebooks_dir
+from kpikit.data.csvio import atomic_write
+from kpikit.errors import KpikitError
+from kpikit.kit.resources import notebooks_dir
 
 WORKBOOK_DIR = Path(".kpikit") / "workbook"
 MANIFEST = ".kpikit-workbook.json"

@@ -18,7 +18,7 @@ title editor and the report all call them):
 * **Measurable**: at least one selected KPI (``kpis.csv``) whose metric has both a
   ``unit`` and a ``data_source``.
 * **Achievable**: every KPI target passes the realism check of
-  :func:`kpikit.targets.realism`; a KPI with too little history to judge passes
+  :func:`kpikit.engine.targets.realism`; a KPI with too little history to judge passes
   ("not enough history to judge"). No KPI yet: nothing to judge, passes.
 * **Relevant**: the objective reaches a strategic pillar, directly or through its
   parent chain (a child inherits its parent's pillar).
@@ -29,11 +29,11 @@ Findings: one ``OBJECTIVE_NOT_SMART`` per failed criterion, and ``OBJECTIVE_UNAL
 precise finding already reports is not repeated as ``OBJECTIVE_NOT_SMART`` (the
 :func:`assess` table still shows it), so that one fact is counted once:
 
-* Measurable with no KPI at all: ``OBJECTIVE_NO_KPI`` (:mod:`kpikit.scoring`) says it;
+* Measurable with no KPI at all: ``OBJECTIVE_NO_KPI`` (:mod:`kpikit.engine.scoring`) says it;
   while ``kpis.csv`` is absent (KPI selection not done) the report lists the
   outstanding step instead of one warning per objective.
 * Achievable: each unrealistic target is a ``KPI_TARGET_UNREALISTIC`` finding
-  (:mod:`kpikit.targets`), from the same realism check.
+  (:mod:`kpikit.engine.targets`), from the same realism check.
 * Relevant for a top-level objective without a pillar: ``OBJECTIVE_UNALIGNED``.
 
 >>> assess_title("Improve culture")[0]
@@ -49,10 +49,10 @@ from datetime import date
 
 import pandas as pd
 
-from . import cascade
-from .engagement import Engagement
-from .findings import Finding
-from .periods import Period
+from kpikit.data.store import Engagement
+from kpikit.engine import cascade
+from kpikit.engine.findings import Finding
+from kpikit.periods import Period
 
 CRITERIA: tuple[str, ...] = ("Specific", "Measurable", "Achievable", "Relevant", "Time-bound")
 ASSESS_COLUMNS = ["objective_id", "criterion", "passed", "reason"]
@@ -127,9 +127,9 @@ def assess_title(title: str) -> tuple[bool, str]:
 # -- the per-objective assessment -----------------------------------------------------
 
 def _realism(eng: Engagement, period: str | None) -> pd.DataFrame | None:
-    """The realism table of :mod:`kpikit.targets`, or None if that module is not installed."""
+    """The realism table of :mod:`kpikit.engine.targets`, or None if that module is not installed."""
     try:
-        from .targets import realism
+        from kpikit.engine.targets import realism
     except ImportError:  # pragma: no cover - targets ships with kpikit
         return None
     df: pd.DataFrame = realism(eng, period)
