@@ -174,6 +174,30 @@ def test_copy_is_independent(tmp_path: Path) -> None:
     assert eng.changed_tables() == []
 
 
+def test_saving_a_copy_leaves_the_originals_line_map_alone(tmp_path: Path) -> None:
+    """A saved copy with a row fewer must not shorten the original's line map (nor its headers).
+
+    The copy used to share ``source_lines``, ``headers`` and ``spellings`` with the
+    original; after the copy's save, a problem in the original's last row raised
+    IndexError instead of being reported at its line.
+    """
+    eng = load_engagement(full_folder(tmp_path))
+    headers = {k: list(v) for k, v in eng.headers.items()}
+    dup = eng.copy()
+    dup.tables["actuals"] = dup.actuals.iloc[:-1]  # drop M3's 2025 actual (line 5)
+    dup.tables["metrics"] = dup.metrics.assign(internal_note="ask QA")  # a column the file lacks
+    dup.save()
+    assert eng.source_lines["actuals"] == [2, 3, 4, 5]
+    assert eng.headers == headers
+
+    eng.metrics.loc[2, "frequency"] = "monthly"  # M3's actual '2025' no longer fits
+    with pytest.raises(EngagementError) as info:
+        eng.validate()
+    assert [str(p) for p in info.value.problems] == [
+        "actuals.csv:5: period '2025' does not fit metric M3's frequency (monthly: YYYY-MM)"
+    ]
+
+
 # --- saving -------------------------------------------------------------------------
 
 

@@ -155,6 +155,10 @@ class Engagement:
         dup.config = self.config.model_copy(deep=True)
         dup._loaded = {k: v.copy() for k, v in self._loaded.items()}
         dup.fingerprints = dict(self.fingerprints)
+        # save() replaces entries of these in place: a shared dict would move the original's map too
+        dup.source_lines = {k: list(v) for k, v in self.source_lines.items()}
+        dup.headers = {k: list(v) for k, v in self.headers.items()}
+        dup.spellings = copy.deepcopy(self.spellings)
         return dup
 
     def adopt_table(self, name: str, fresh: Engagement) -> None:
