@@ -53,8 +53,11 @@ def test_the_seven_notebooks_exist_in_run_order() -> None:
     assert found == NAMES
 
 
-def test_notebooks_are_generated_from_build_script_and_committed_without_outputs() -> None:
-    check = subprocess.run([sys.executable, str(notebooks_dir() / "_build.py"), "--check"],
+def test_notebooks_agree_with_their_sources_and_are_committed_without_outputs() -> None:
+    """The .ipynb are written from ``notebooks/_sources/*.py``; the failure names the command to run."""
+    sources = sorted(p.stem for p in (notebooks_dir() / "_sources").glob("[0-9][0-9]_*.py"))
+    assert sources == NAMES
+    check = subprocess.run([sys.executable, str(notebooks_dir() / "_sources" / "build.py"), "--check"],
                            capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     for name in NAMES:

@@ -1,0 +1,59 @@
+# %% [markdown] tags=["guide"]
+# # Step 2: Metrics
+#
+# Build the candidate metric library, score each candidate against each objective in the workshop, and see which metrics the weighted scores recommend as KPIs.
+#
+# **What good looks like**
+#
+# - Each objective has two to four scored candidates, including at least one leading indicator.
+# - The recommended KPIs are robust: they do not change when one weight moves by half.
+# - Selected KPIs that were not recommended have a decision in the log.
+#
+# **Questions to ask in the workshop**
+#
+# 1. Does this metric move when the objective moves, and can the team influence it?
+# 2. Where does the number come from today, and what does it cost to collect?
+# 3. Would you still pick it if it showed bad news?
+#
+# _Run all cells; edit in the editor cell; press Save there. The files in the client folder are the only source of truth._
+
+# %% tags=["parameters"]
+# Parameters: papermill (kpikit run) and kpikit lab inject the real values.
+client_dir: str = "../clients/demo-harbor"
+period: str | None = None  # review period (YYYY, YYYY-Qn or YYYY-MM); None = current_period
+static_charts: bool = False  # True in unattended runs: charts as inline SVG
+
+# %%
+import kpikit
+from kpikit.charts import render
+
+render.setup(static_charts)
+eng = kpikit.load_engagement(client_dir)
+print(f"{eng.client}: review period {eng.review_period(period)}")
+
+# %%
+from kpikit.engine import scoring
+from kpikit.charts import alignment
+
+eng.metrics[["id", "name", "unit", "direction", "frequency", "data_source", "type"]]
+
+# %%
+alignment.scoring_heatmap(eng)
+
+# %%
+# Recommended KPIs per objective (weighted score >= select_threshold, best first)
+scoring.recommended(eng)
+
+# %%
+# Recommendations that change when one criterion weight moves by half
+scoring.sensitivity(eng).query("changed")
+
+# %%
+from kpikit.engine.findings import findings_frame
+
+findings_frame(scoring.findings(eng, period))
+
+# %% tags=["editor"]
+from kpikit import editors
+
+editors.scoring_grid(eng)

@@ -1,0 +1,59 @@
+# %% [markdown] tags=["guide"]
+# # Step 4: Measurability, targets and benchmarks
+#
+# For each selected KPI: confirm where the data comes from, record a baseline, set a target, a stretch and an external benchmark, and check that the target is realistic.
+#
+# **What good looks like**
+#
+# - Every KPI has a data source, a unit and at least four periods of history.
+# - Targets need no faster progress than the KPI has ever shown (or the plan says why).
+# - Targets are no better than the best-in-class benchmark unless the board chooses so.
+#
+# **Questions to ask in the workshop**
+#
+# 1. What is the baseline, and which period does it describe?
+# 2. What have peers achieved, and from which source is that benchmark?
+# 3. What would have to be true to reach this target at this pace?
+#
+# _Run all cells; edit in the editor cell; press Save there. The files in the client folder are the only source of truth._
+
+# %% tags=["parameters"]
+# Parameters: papermill (kpikit run) and kpikit lab inject the real values.
+client_dir: str = "../clients/demo-harbor"
+period: str | None = None  # review period (YYYY, YYYY-Qn or YYYY-MM); None = current_period
+static_charts: bool = False  # True in unattended runs: charts as inline SVG
+
+# %%
+import kpikit
+from kpikit.charts import render
+
+render.setup(static_charts)
+eng = kpikit.load_engagement(client_dir)
+print(f"{eng.client}: review period {eng.review_period(period)}")
+
+# %%
+from kpikit.engine import targets
+
+targets.measurability(eng)
+
+# %%
+targets.realism(eng, period)[["objective_id", "metric_id", "realistic", "reason"]]
+
+# %%
+# One chart per KPI (history, trajectory, target, stretch, benchmark, forecast), as in the report
+from kpikit.report import sections as report
+
+report.targets_benchmarks(report.context(eng, period))
+
+# %%
+print(targets.METHOD)
+
+# %%
+from kpikit.engine.findings import findings_frame
+
+findings_frame(targets.findings(eng, period))
+
+# %% tags=["editor"]
+from kpikit import editors
+
+editors.target_setter(eng)

@@ -1,0 +1,63 @@
+# %% [markdown] tags=["guide"]
+# # Step 6: Review and adaptation
+#
+# Enter the actuals for the review period, then read each KPI against the value expected on its trajectory: status, trend, forecast to the target period, roll-ups and what changed since the last review.
+#
+# **What good looks like**
+#
+# - Every KPI has an actual for its period (no no-data).
+# - Every red KPI has an owner-led recovery action in the decision log.
+# - Targets already met are raised or retired.
+#
+# **Questions to ask in the workshop**
+#
+# 1. What explains the gap, and is it the target or the initiative that needs to change?
+# 2. Will the trend meet the target in time? If not, what changes now?
+# 3. What did we decide at the last review, and did it happen?
+#
+# _Run all cells; edit in the editor cell; press Save there. The files in the client folder are the only source of truth._
+
+# %% tags=["parameters"]
+# Parameters: papermill (kpikit run) and kpikit lab inject the real values.
+client_dir: str = "../clients/demo-harbor"
+period: str | None = None  # review period (YYYY, YYYY-Qn or YYYY-MM); None = current_period
+static_charts: bool = False  # True in unattended runs: charts as inline SVG
+
+# %%
+import kpikit
+from kpikit.charts import render
+
+render.setup(static_charts)
+eng = kpikit.load_engagement(client_dir)
+print(f"{eng.client}: review period {eng.review_period(period)}")
+
+# %%
+from kpikit.engine import review
+from kpikit.charts import performance
+
+review.scorecard_detail(eng, period)
+
+# %%
+performance.status_overview(eng, period)
+
+# %%
+review.rollup(eng, "pillar", period)
+
+# %%
+review.rollup(eng, "org_unit", period)
+
+# %%
+review.changes_since_previous(eng, period)
+
+# %%
+review.suggestions(eng, period)
+
+# %%
+from kpikit.engine.findings import all_findings, findings_frame
+
+findings_frame(all_findings(eng, period))
+
+# %% tags=["editor"]
+from kpikit import editors
+
+editors.actuals_entry(eng)
