@@ -481,7 +481,7 @@ class KernelSession:
         if "kpikit.run.session" not in self._warmed:
             self.warm_up([])
         self.wait_warm()
-        self._execute_quietly(f"__import__('kpikit.run.session').kernel.reset_kernel({str(cwd)!r})")
+        self._execute_quietly(f"__import__('importlib').import_module('kpikit.run.session').reset_kernel({str(cwd)!r})")
 
     # -- notebooks -------------------------------------------------------------------
     def run_notebook(
