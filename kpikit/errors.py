@@ -52,7 +52,7 @@ class EngagementError(KpikitError):
         head = f"{folder}: {n} input error{'s' if n != 1 else ''}"
         super().__init__("\n".join([head, *(str(p) for p in self.problems)]))
 
-    def format(self, locate: object | None = None) -> list[str]:
+    def format(self) -> list[str]:
         """The problems as text lines (``FILE:LINE: message``)."""
         return [str(p) for p in self.problems]
 
@@ -77,18 +77,6 @@ class StaleFileError(KpikitError):
         super().__init__(
             "changed on disk since it was loaded: " + ", ".join(self.files) + " (reload, then edit again)"
         )
-
-
-class NotebookError(KpikitError):
-    """A workbook notebook failed while running; names the notebook and the cell."""
-
-    def __init__(self, notebook: str, cell_index: int | None, ename: str, evalue: str) -> None:
-        self.notebook = notebook
-        self.cell_index = cell_index
-        self.ename = ename
-        self.evalue = evalue
-        where = f"{notebook}, cell {cell_index}" if cell_index is not None else notebook
-        super().__init__(f"{where}: {ename}: {evalue}")
 
 
 class ExcelError(KpikitError):
