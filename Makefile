@@ -30,10 +30,11 @@ demo: $(VENV)/.runtime-installed
 test: $(VENV)/.test-installed lint typecheck pytest
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check kpikit tests benchmarks
+	$(BIN)/ruff check kpikit tests benchmarks notebooks
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
+	$(BIN)/mypy notebooks/_sources
 
 pytest: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
