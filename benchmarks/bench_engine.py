@@ -153,8 +153,7 @@ def _timed(label: str, fn: Callable[[], Any], times: dict[str, float], cpu: dict
 def run(folder: Path) -> dict[str, float]:
     """Time the engine on ``folder``; return wall seconds per step, 'aim' and 'total'."""
     from kpikit.data.store import load_engagement
-    from kpikit.engine import review
-    from kpikit.engine.findings import all_findings
+    from kpikit.engine import all_findings, review
 
     times: dict[str, float] = {}
     cpu: dict[str, float] = {}

@@ -6,8 +6,8 @@ import pytest
 from enginebuild import build, obj
 
 from kpikit.data.store import load_engagement
-from kpikit.engine import cascade, review, scoring, smart, stakeholders, targets
-from kpikit.engine.findings import CODES, Finding, all_findings, findings_frame, sort_findings
+from kpikit.engine import all_findings, cascade, review, scoring, smart, stakeholders, targets
+from kpikit.engine.findings import CODES, Finding, findings_frame, sort_findings
 
 DEMO = "clients/demo-harbor"
 

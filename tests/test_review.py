@@ -440,8 +440,7 @@ def test_fixture_folder_matches_its_hand_computed_table() -> None:
 
 def test_engine_functions_are_pure() -> None:
     """Nothing in the review or targets modules changes the engagement it reads."""
-    from kpikit.engine import targets
-    from kpikit.engine.findings import all_findings
+    from kpikit.engine import all_findings, targets
 
     eng = load_engagement(MIXED)
     before = {k: v.copy() for k, v in eng.tables.items()}

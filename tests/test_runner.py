@@ -20,7 +20,8 @@ from conftest import FIXTURES, hash_inputs
 
 from kpikit import load_engagement
 from kpikit.data.csvio import frame_to_csv_bytes
-from kpikit.engine.findings import all_findings, findings_frame
+from kpikit.engine import all_findings
+from kpikit.engine.findings import findings_frame
 from kpikit.engine.review import objective_scores, scorecard
 from kpikit.errors import EngagementError, RunSetupError
 from kpikit.run.manifest import read_manifest

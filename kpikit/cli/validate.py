@@ -7,7 +7,7 @@ from typing import Any
 
 from kpikit.cli import EXIT_OK, period_arg, print_input_errors
 from kpikit.data.store import load_engagement
-from kpikit.engine.findings import all_findings
+from kpikit.engine import all_findings
 from kpikit.errors import EngagementError
 
 

@@ -1,20 +1,20 @@
-"""Findings: every check that is not an input error, in one stable list.
+"""Findings: what a check reports that is not an input error, and the stable order they are shown in.
 
-Each concern module (``smart``, ``scoring``, ``cascade``, ``targets``,
-``stakeholders``, ``review``) exposes ``findings(eng, period=None) -> list[Finding]``;
-:func:`all_findings` gathers them in a stable order (severity, code, item), which is
-what ``findings.csv``, the report and ``kpikit validate`` show.
+A leaf of the engine (it imports no other engine module), so that every concern
+module can import :class:`Finding` while :func:`kpikit.engine.all_findings` gathers
+their ``findings(eng, period=None) -> list[Finding]`` in one stable order (severity,
+code, item): what ``findings.csv``, the report and ``kpikit validate`` show.
+
+>>> sort_findings([Finding("METRIC_UNUSED", "M2", "b"), Finding("OBJECTIVE_UNALIGNED", "O1", "a")])[0].code
+'OBJECTIVE_UNALIGNED'
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 import pandas as pd
-
-if TYPE_CHECKING:
-    from kpikit.data.store import Engagement
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
@@ -73,21 +73,4 @@ def findings_frame(items: list[Finding]) -> pd.DataFrame:
     )
 
 
-def all_findings(eng: Engagement, period: str | None = None) -> list[Finding]:
-    """Every finding of the engagement for review period ``period`` (default: ``eng.review_period()``), in stable order.
-
-    Gathers the six concern modules (SMART, scoring, cascade, stakeholders, targets,
-    review); each is pure, so the same engagement always gives the same list.
-
-    >>> [f.code for f in all_findings(load_engagement("clients/demo-harbor"))][:1]   # doctest: +SKIP
-    ['OBJECTIVE_UNALIGNED']
-    """
-    from kpikit.engine import cascade, review, scoring, smart, stakeholders, targets
-
-    items: list[Finding] = []
-    for module in (smart, scoring, cascade, stakeholders, targets, review):
-        items.extend(module.findings(eng, period))
-    return sort_findings(items)
-
-
-__all__ = ["CODES", "FINDING_COLUMNS", "Finding", "all_findings", "asdict", "findings_frame", "sort_findings"]
+__all__ = ["CODES", "FINDING_COLUMNS", "SEVERITY_ORDER", "Finding", "Severity", "findings_frame", "sort_findings"]

@@ -152,7 +152,8 @@ def new_run_folder(eng: Engagement) -> Path:
 
 def write_tables(eng: Engagement, period: str | None, out: Path) -> list[Path]:
     """``findings.csv``, ``scorecard.csv``, ``objective_scores.csv`` from the engine, atomically."""
-    from kpikit.engine.findings import all_findings, findings_frame
+    from kpikit.engine import all_findings
+    from kpikit.engine.findings import findings_frame
     from kpikit.engine.review import objective_scores, scorecard
 
     tables = {
