@@ -98,7 +98,7 @@ def test_notebook_shape_guide_parameters_setup_editor(name: str) -> None:
 
 
 def test_report_notebook_calls_every_section_in_contract_order() -> None:
-    from kpikit.report import build as report
+    from kpikit.report import sections as report
 
     nb = read(notebooks_dir() / "07_report.ipynb")
     calls = [c.source.strip() for c in nb.cells if c.cell_type == "code" and c.source.strip().startswith("report.")]

@@ -268,8 +268,9 @@ def test_logo_is_embedded_as_data_uri(tmp_path: Path) -> None:
 
 def test_large_clients_get_charts_for_the_kpis_that_need_attention(monkeypatch: pytest.MonkeyPatch) -> None:
     from kpikit.report import sections as report_sections
+    from kpikit.report.sections import targets as targets_section
 
-    monkeypatch.setattr(report_sections, "MAX_KPI_CHARTS", 2)
+    monkeypatch.setattr(targets_section, "MAX_KPI_CHARTS", 2)
     page = report_sections.targets_benchmarks(context(load_engagement(DEMO))).html
     soup = BeautifulSoup(page, "html.parser")
     titles = [t.get_text(strip=True) for t in soup.select("figure.chart .fig-title")]
@@ -281,10 +282,11 @@ def test_large_clients_get_charts_for_the_kpis_that_need_attention(monkeypatch: 
 
 def test_raci_becomes_a_list_of_names_when_there_are_many_people(monkeypatch: pytest.MonkeyPatch) -> None:
     from kpikit.report import sections as report_sections
+    from kpikit.report.sections import stakeholders as stakeholders_section
 
     ctx = context(load_engagement(DEMO))
     assert 'class="data raci"' in report_sections.stakeholder_map(ctx).html
-    monkeypatch.setattr(report_sections, "RACI_GRID_MAX", 3)
+    monkeypatch.setattr(stakeholders_section, "RACI_GRID_MAX", 3)
     page = report_sections.stakeholder_map(ctx).html
     soup = BeautifulSoup(page, "html.parser")
     row = next(tr for tr in soup.select("table.raci-list tbody tr") if "OBJ-01" in tr.get_text())

@@ -1,12 +1,11 @@
 """The client deliverable: ``report.html`` and ``report.pdf`` from the executed report notebook.
 
-The 07_report notebook displays one section per cell (:mod:`kpikit.report.sections`,
-re-exported here so the notebook reads ``report.cover(ctx)``). :func:`build_report`
-exports its outputs with the ``templates/report`` nbconvert template (no code, no
-prompts, no external URL: the lab template's require.js, MathJax, mermaid and widget
-scripts are removed, the CSS is inline) and prints the same HTML to a tagged PDF
-(PDF/UA-1) with WeasyPrint, whose CSS paged media give the cover, the contents with
-page numbers and the running header.
+The 07_report notebook displays one section per cell (:mod:`kpikit.report.sections`).
+:func:`build_report` exports its outputs with the ``templates/report`` nbconvert
+template (no code, no prompts, no external URL: the lab template's require.js, MathJax,
+mermaid and widget scripts are removed, the CSS is inline) and prints the same HTML to a
+tagged PDF (PDF/UA-1) with WeasyPrint, whose CSS paged media give the cover, the
+contents with page numbers and the running header.
 
 >>> build_report(Path("out/notebooks/07_report.ipynb"), Path("out"), eng, {"html", "pdf"})  # doctest: +SKIP
 [PosixPath('out/report.html'), PosixPath('out/report.pdf')]
@@ -19,34 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from kpikit.data.csvio import atomic_write
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.errors import ReportError
 from kpikit.kit.resources import templates_dir
-from kpikit.report.sections import (
-    SECTIONS,
-    STATUS,
-    Figure,
-    Fragment,
-    ReportContext,
-    appendix_decisions,
-    appendix_definitions,
-    appendix_findings,
-    appendix_method,
-    contents,
-    context,
-    cover,
-    executive_summary,
-    figure,
-    kpi_scorecard,
-    metric_selection,
-    objective_cascade,
-    recommendations,
-    stakeholder_map,
-    strategy,
-    targets_benchmarks,
-)
 
 FORMATS = frozenset({"html", "pdf"})
+"""The report formats a run can deliver (``kpikit run --format``)."""
 TEMPLATE = "report"
 REMOVE_TAGS = frozenset({"guide", "remove-cell", "parameters", "injected-parameters"})
 """Cells with these tags never reach the client (consultant guidance, parameters)."""
@@ -131,29 +108,10 @@ def _local_paths(eng: Engagement, executed: Path, out: Path) -> list[str]:
 
 __all__ = [
     "FORMATS",
-    "SECTIONS",
-    "STATUS",
-    "Figure",
-    "Fragment",
-    "ReportContext",
+    "REMOVE_TAGS",
     "ReportError",
-    "appendix_decisions",
-    "appendix_definitions",
-    "appendix_findings",
-    "appendix_method",
     "build_report",
-    "contents",
-    "context",
-    "cover",
-    "executive_summary",
+    "check_no_local_paths",
     "export_html",
-    "figure",
     "html_to_pdf",
-    "kpi_scorecard",
-    "metric_selection",
-    "objective_cascade",
-    "recommendations",
-    "stakeholder_map",
-    "strategy",
-    "targets_benchmarks",
 ]

@@ -1,0 +1,75 @@
+"""How a cell value reads in the report: dashes for missing cells, numbers, shares, lists.
+
+Words and numbers only, no rules. Numbers are written by the shared
+:func:`kpikit.text.fmt`, so a figure reads the same in a finding and in the report.
+
+>>> num(14403, "USD"), pct(0.953), text(None), join_words(["a", "b", "c"])
+('14,403 USD', '95%', '—', 'a, b and c')
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from kpikit.text import fmt
+
+
+def missing(value: object) -> bool:
+    """NaN, None, pandas NA and the text 'nan' all mean "not given"."""
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and value.strip() in ("", "nan")
+
+
+def text(value: object, default: str = "—") -> str:
+    """A cell as display text, with a dash when it is missing."""
+    return default if missing(value) else str(value)
+
+
+def ident(value: object) -> str | None:
+    """An ID cell as text, None when missing. Unlike :func:`missing`, the text 'nan' is an ID here:
+    the contract allows it (a pillar or unit ``nan``, say), and ID columns hold real NaN when empty."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def num(value: object, unit: object = None) -> str:
+    """A number as a consultant reads it (delegates to :func:`kpikit.text.fmt`)."""
+    if missing(value):
+        return "—"
+    try:
+        f = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    return fmt(f, None if missing(unit) else str(unit))
+
+
+SHORT_UNIT = 8
+"""Units up to this many characters are printed with each number; longer ones once, by the KPI's name."""
+
+
+def short_unit(unit: object) -> bool:
+    """Whether a unit is short enough to repeat after every number in a table."""
+    return not missing(unit) and len(str(unit)) <= SHORT_UNIT
+
+
+def tnum(value: object, unit: object = None) -> str:
+    """A number for a table cell: with its unit when the unit is short, bare otherwise."""
+    return num(value, unit if short_unit(unit) else None)
+
+
+def pct(value: object, digits: int = 0) -> str:
+    """A share 0..1 as a percentage: ``pct(0.953)`` -> ``'95%'``."""
+    if missing(value):
+        return "—"
+    return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
+
+
+def join_words(parts: list[str]) -> str:
+    """Items as a sentence reads them: ``a``, ``a and b``, ``a, b and c``."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]

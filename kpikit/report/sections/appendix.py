@@ -1,0 +1,80 @@
+"""Appendix A: one definition sheet per selected KPI, thresholds included."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kpikit.engine import stakeholders as st
+from kpikit.report.context import ReportContext
+from kpikit.report.formatting import missing, num, text
+from kpikit.report.html import Fragment
+from kpikit.report.sections.contents import section
+from kpikit.text import fmt
+
+
+def appendix_definitions(ctx: ReportContext) -> Fragment:
+    """Appendix A: one definition sheet per selected KPI."""
+    detail = ctx.detail
+    m = ctx.eng.metrics.set_index("id")
+    acc = st.accountability(ctx.eng)
+    accountable = {str(i): text(n, "") for i, n in zip(acc["item_id"], acc["accountable_names"], strict=True)}
+    tol = ctx.eng.config.status.amber_tolerance
+    sheets = []
+    for r in detail.to_dict("records"):
+        oid, mid = str(r["objective_id"]), str(r["metric_id"])
+        met = m.loc[mid] if mid in m.index else None
+
+        def field(col: str, met: Any = met) -> str:
+            return text(met[col]) if met is not None else "—"
+
+        unit = r["unit"]
+        baseline = (f"{num(r['baseline'], unit)} ({text(r['baseline_period'])})" if not missing(r["baseline"])
+                    else "none (a threshold KPI: the target applies in every period)")
+        target = f"{num(r['target'], unit)} by {text(r['target_period'])}"
+        if not missing(r["stretch"]):
+            target += f"; stretch {num(r['stretch'], unit)}"
+        sel = ctx.selected[(ctx.selected["objective_id"] == oid) & (ctx.selected["metric_id"] == mid)]
+        bench = "—"
+        if not missing(r["benchmark"]):
+            src = text(sel["benchmark_source"].iloc[0], "") if len(sel) else ""
+            bench = num(r["benchmark"], unit) + (f" ({src})" if src else "")
+        direction = "Higher is better" if str(r["direction"]) != "down" else "Lower is better"
+        owner = field("owner")
+        acc_name = accountable.get(mid, "")
+        sheets.append({
+            "id": f"{oid}/{mid}", "name": ctx.kpi_label(mid),
+            "objective": f"{oid}: {ctx.objective_titles.get(oid, oid)}",
+            "fields": [
+                ("Definition", field("definition")), ("Formula", field("formula")), ("Unit", field("unit")),
+                ("Direction", direction), ("Frequency", field("frequency").capitalize()),
+                ("Type", field("type").capitalize()), ("Data source", field("data_source")),
+                ("Owner", owner + (f" (accountable: {acc_name})" if acc_name and acc_name != owner else "")),
+                ("Baseline", baseline), ("Target", target), ("Benchmark", bench),
+                ("Weight", f"{float(r['weight']):g}" if not missing(r["weight"]) else "1"),
+                ("Thresholds", _thresholds(r, tol)),
+            ],
+        })
+    return section("appendix", sheets=sheets)
+
+
+def _thresholds(r: Mapping[Any, Any], amber_tolerance: float) -> str:
+    """The green/amber/red boundaries of a KPI in its review period, from the engine's expected and tolerance."""
+    unit = r["unit"]
+    if missing(r["expected"]) or missing(r["tolerance"]):
+        of = "the distance from baseline to target" if not missing(r["baseline"]) else "the target (|target|)"
+        return (f"Green at or better than the expected value; amber when short by at most "
+                f"{amber_tolerance:.0%} of {of}; red beyond.")
+    up = str(r["direction"]) != "down"
+    exp, tol = float(r["expected"]), float(r["tolerance"])
+    edge = exp - tol if up else exp + tol
+    better, worse = ("at or above", "below") if up else ("at or below", "above")
+    of = "|target − baseline|" if not missing(r["baseline"]) else "|target|"
+    if tol == 0:  # target = baseline, a zero target or amber_tolerance 0: nothing lies between green and red
+        return (f"In {r['period']}: green {better} {num(exp, unit)}; red {worse} it (no amber band: the "
+                f"tolerance, {amber_tolerance:.0%} of {of}, is 0).")
+    low, high = sorted((edge, exp))
+    # the tolerance is a distance: for a % unit that is percentage points, not a percentage
+    gap = fmt(tol, None if missing(unit) else str(unit), change=True)
+    return (f"In {r['period']}: green {better} {num(exp, unit)}; amber between {num(low, unit)} and "
+            f"{num(high, unit)}; red {worse} {num(edge, unit)} (tolerance {gap}, {amber_tolerance:.0%} of {of}).")

@@ -1,0 +1,72 @@
+"""Section "Metric selection": the scoring heatmap and why each KPI was chosen."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kpikit.charts import alignment
+from kpikit.engine import scoring
+from kpikit.report.context import ReportContext
+from kpikit.report.formatting import text
+from kpikit.report.html import Fragment, chart
+from kpikit.report.sections.contents import section
+
+
+def metric_selection(ctx: ReportContext) -> Fragment:
+    """The scoring heatmap and why each KPI was chosen, in the workshop's own numbers."""
+    sc = ctx.eng.config.scoring
+    criteria = [{"name": k.replace("_", " "), "weight": f"{v:g}"} for k, v in sc.criteria.items()]
+    ranked = scoring.ranked(ctx.eng) if ctx.eng.has("metric_scores") else pd.DataFrame(columns=scoring.RANKED_COLUMNS)
+    by_pair = {(str(r["objective_id"]), str(r["metric_id"])): r for r in ranked.to_dict("records")}
+    n_cand = ranked.groupby("objective_id").size().to_dict() if len(ranked) else {}
+    rows = []
+    for r in ctx.selected.to_dict("records"):
+        oid, mid = str(r["objective_id"]), str(r["metric_id"])
+        s = by_pair.get((oid, mid))
+        decision = _decision_for(ctx, oid, mid)
+        if s is None:
+            why = "Selected without a workshop score."
+        elif s["recommended"]:
+            why = (f"Recommended by the workshop: weighted score {s['weighted_score']:.2f}, ranked "
+                   f"{int(s['rank'])} of {int(n_cand.get(oid, 0))} candidates (threshold {sc.select_threshold:g}).")
+        else:
+            why = (f"Selected although the scores did not recommend it: weighted score {s['weighted_score']:.2f}, "
+                   f"ranked {int(s['rank'])} of {int(n_cand.get(oid, 0))} (threshold {sc.select_threshold:g}, "
+                   f"at most {sc.max_kpis_per_objective} per objective).")
+        rows.append({"objective_id": oid, "metric_id": mid, "name": ctx.metric_names.get(mid, mid),
+                     "score": f"{s['weighted_score']:.2f}" if s is not None else "—",
+                     "recommended": bool(s["recommended"]) if s is not None else None,
+                     "why": why, "decision": decision})
+    passed_over = [
+        {"objective_id": r["objective_id"], "name": text(r["metric_name"], r["metric_id"]),
+         "score": f"{r['weighted_score']:.2f}"}
+        for r in ranked.to_dict("records") if r["recommended"] and not r["selected"]
+    ]
+    fig = None
+    if len(ranked):
+        n_obj = ranked["objective_id"].nunique()
+        fig = chart(
+            alignment.scoring_heatmap, "Workshop scores: objective × candidate metric",
+            f"Weighted score of each of the {len(ranked)} pairings scored for {n_obj} objectives; darker is "
+            f"better, pairings at or above the threshold of {sc.select_threshold:g} qualify as recommended.",
+            ctx.eng,
+        )
+    return section("selection", criteria=criteria, fig=fig, rows=rows, passed_over=passed_over,
+                   has_scores=ctx.eng.has("metric_scores") and len(ranked) > 0,
+                   threshold=f"{sc.select_threshold:g}", max_kpis=sc.max_kpis_per_objective,
+                   scale=f"{sc.scale[0]:g} to {sc.scale[1]:g}")
+
+
+def _decision_for(ctx: ReportContext, objective_id: str, metric_id: str) -> str | None:
+    """The latest decision-log rationale about this KPI (item ``OBJ/MET``, the metric, or the objective)."""
+    ch = ctx.eng.changes
+    if ch.empty:
+        return None
+    keys = [f"{objective_id}/{metric_id}", metric_id]
+    hits = ch[ch["item_id"].isin(keys)]
+    if hits.empty:
+        return None
+    r = hits.sort_values("date", kind="stable").iloc[-1]
+    rationale = text(r["rationale"], "")
+    who = text(r["decided_by"], "")
+    return f"{text(r['date'], '')}: {rationale}" + (f" (decided by {who})" if who else "") if rationale else None
