@@ -117,12 +117,6 @@ def test_a_chart_renders_to_svg_with_user_text_escaped(large: Engagement) -> Non
     assert "<b>" not in svg
 
 
-def test_short_labels_keep_the_start_and_mark_the_cut() -> None:
-    assert alignment.short("abcdef", 4) == "abc…"
-    assert alignment.short("abc", 4) == "abc"
-    assert alignment.short(float("nan")) == ""
-
-
 def test_everything_runs_before_the_optional_steps() -> None:
     """A fresh engagement (objectives only, or none yet) gives empty tables and empty charts, not errors."""
     from kpikit.engine import cascade, scoring, smart

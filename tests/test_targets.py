@@ -191,14 +191,6 @@ def test_demo_client_has_one_unrealistic_target() -> None:
     assert r.set_index("metric_id")["realistic"]["M-ENGAGE"] is pd.NA       # 3 annual actuals: too little history
 
 
-def test_fmt_reads_like_a_report() -> None:
-    assert targets.fmt(14403, "USD") == "14,403 USD"
-    assert targets.fmt(0.72) == "0.72"
-    assert targets.fmt(95.0, "%") == "95%"
-    assert targets.fmt(1.5, "%", change=True) == "1.5 percentage points"
-    assert targets.fmt(math.nan) == "(none)"
-
-
 def test_a_stretch_below_the_target_is_pointed_out() -> None:
     v = verdict(steady(1, 60, stretch=58))
     assert "stretch 58% is less ambitious than the target 60%" in v["reason"]

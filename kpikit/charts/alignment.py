@@ -6,7 +6,7 @@ modules (:mod:`kpikit.engine.cascade`, :mod:`kpikit.engine.scoring`, :mod:`kpiki
 a chart always shows the same numbers as the tables and findings next to it.
 
 Readability rules, kept the same in every builder: the Okabe-Ito palette (safe for
-the common colour-vision deficiencies), labels truncated to :data:`LABEL_CHARS` with
+the common colour-vision deficiencies), labels cut short (:func:`kpikit.text.short`) with
 the full text in the tooltip, and a size that grows with the number of rows (so 150
 objectives make a tall chart rather than an unreadable one).
 
@@ -25,11 +25,11 @@ from kpikit.charts import FONT
 from kpikit.data.store import Engagement
 from kpikit.engine import cascade, scoring
 from kpikit.engine import stakeholders as sh
+from kpikit.text import short
 
 OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 """Colour-blind-safe categorical palette (Okabe & Ito), strongest contrasts first."""
 GREY = "#8C8C8C"
-LABEL_CHARS = 44
 ROW_PX = 22
 
 X_MAX = 6.4
@@ -43,12 +43,6 @@ QUADRANT_COLOURS: dict[str, str] = {
     "Keep informed": "#0072B2",
     "Monitor": GREY,
 }
-
-
-def short(text: object, n: int = LABEL_CHARS) -> str:
-    """``text`` cut to ``n`` characters with an ellipsis (labels; tooltips carry the full text)."""
-    s = "" if text is None or (isinstance(text, float) and pd.isna(text)) else str(text)
-    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
 def _config(chart: Any) -> Any:

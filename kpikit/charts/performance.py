@@ -28,10 +28,10 @@ import pandas as pd
 from kpikit.charts import FONT
 from kpikit.data.store import Engagement
 from kpikit.engine import review
-from kpikit.engine.targets import fmt, selected_kpis
+from kpikit.engine.frames import selected_kpis
+from kpikit.text import fmt, short
 
 ROW_PX = 22
-LABEL_CHARS = 40
 HISTORY_HEIGHT = 260
 GRID_WIDTH = 330
 PER_ROW = 24
@@ -45,11 +45,6 @@ STATUS_STROKE = "#424242"
 ACTUAL_COLOUR = "#0072B2"
 TRAJECTORY_COLOUR = "#7F7F7F"
 REFERENCE_DASH: dict[str, list[int]] = {"target": [1, 0], "stretch": [2, 3], "benchmark": [8, 3, 2, 3]}
-
-
-def _short(text: object, n: int = LABEL_CHARS) -> str:
-    s = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
-    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
 def _status_scale(field: str, what: Literal["color", "shape"], orient: Literal["right", "top"] = "right") -> Any:
@@ -149,7 +144,7 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         if not math.isnan(v):
             extra = ""
             if kind == "benchmark" and isinstance(row["benchmark_source"], str):
-                extra = f" ({_short(row['benchmark_source'], 24)})"
+                extra = f" ({short(row['benchmark_source'], 24)})"
             refs.append({"kind": kind, "value": v, "label": f"{kind} {fmt(v, unit)}{extra}"})
             values.append(v)
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
@@ -219,7 +214,7 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
                                               else ""))
     chart = alt.layer(*layers).properties(
         width=width, height=HISTORY_HEIGHT,
-        title=alt.Title(_short(row["name"], 80 if width > 500 else 50), subtitle=sub),
+        title=alt.Title(short(row["name"], 80 if width > 500 else 50), subtitle=sub),
     ).resolve_scale(color="independent", shape="independent", strokeDash="independent")
     return chart
 
@@ -245,12 +240,12 @@ def status_overview(eng: Engagement, period: str | None = None,
         mine = detail[detail["group"] == g["id"]].sort_values(["rank", "objective_id", "metric_id"], kind="stable")
         score = "no score" if math.isnan(g["score"]) else f"score {g['score']:.0%}"
         counts = ", ".join(f"{g[s]} {s}" for s in ("green", "amber", "red", "no-data") if g[s])
-        name = _short(g["name"], 48) + ("" if g["id"] == review.NO_PILLAR_ID else f" ({g['id']})")
+        name = short(g["name"], 48) + ("" if g["id"] == review.NO_PILLAR_ID else f" ({g['id']})")
         headers.append({"line": line, "text": f"{name}: {score}, {counts or 'no KPIs'}"})
         line += 1
         for i, r in enumerate(mine.to_dict("records")):
             kpis.append({"line": line + i // PER_ROW, "col": i % PER_ROW, "status": r["status"],
-                         "kpi": f"{r['objective_id']}/{r['metric_id']}", "name": _short(r["name"], 60),
+                         "kpi": f"{r['objective_id']}/{r['metric_id']}", "name": short(r["name"], 60),
                          "group": g["name"], "actual": r["actual"], "expected": r["expected"], "period": r["period"]})
         line += math.ceil(len(mine) / PER_ROW)
     n_lines = max(1, line)

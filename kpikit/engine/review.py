@@ -5,7 +5,7 @@ roll-up") exactly; this module is the one place that computes them, for the
 scorecard, the notebooks, the report and ``kpikit validate`` alike.
 
 - A KPI is reviewed in its own period p: the latest period of its metric's frequency
-  that ends on or before the end of the review period R (:func:`kpi_periods`).
+  that ends on or before the end of the review period R (:func:`kpikit.engine.frames.kpi_periods`).
 - expected, gap, tolerance, status and attainment: :func:`scorecard`.
 - Objective scores roll up KPIs and child objectives: :func:`objective_scores`;
   pillars and org units: :func:`rollup`.
@@ -31,8 +31,9 @@ import pandas as pd
 
 from kpikit.engine import cascade
 from kpikit.engine.findings import Finding
-from kpikit.engine.targets import ORD_SPAN, actuals_frame, fmt, metric_codes, plural, selected_kpis
+from kpikit.engine.frames import ORD_SPAN, actuals_frame, kpi_periods, metric_codes, selected_kpis
 from kpikit.periods import FREQUENCIES, PERIODS_PER_YEAR, Frequency, Period
+from kpikit.text import fmt, period_word, plural
 
 if TYPE_CHECKING:
     from kpikit.data.store import Engagement
@@ -85,15 +86,6 @@ METHOD = (
 
 
 # -- periods -----------------------------------------------------------------------
-
-def kpi_periods(eng: Engagement, kt: pd.DataFrame, period: str | Period | None = None) -> np.ndarray:
-    """Each KPI's own period p (ordinal in its metric's frequency; NaN with no review period)."""
-    r = period if isinstance(period, Period) else eng.review_period(period)
-    if r is None:
-        return np.full(len(kt), np.nan)
-    by_freq = {f: float(r.in_frequency(f).ordinal) for f in FREQUENCIES}
-    return kt["frequency"].map(by_freq).to_numpy(dtype="float64", na_value=np.nan)
-
 
 def previous_review_period(eng: Engagement, period: str | Period | None = None) -> Period | None:
     """The review before R: one ``review_cadence`` step earlier.
@@ -659,7 +651,6 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
         sign = kt["sign"].to_numpy(dtype="float64")
         target_ord = kt["target_ord"].to_numpy(dtype="float64")
         met = ev["met"].to_numpy(dtype=bool)
-        word = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
         for n, r in enumerate(d.to_dict("records")):
             item = f"{r['objective_id']}/{r['metric_id']}"
             unit = str(r["unit"])
@@ -674,7 +665,7 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
             if reds[n]:
                 rows.append({"item_id": item, "kind": "review-target-or-initiative",
                              "suggestion": "Review the target or the initiative behind it.",
-                             "reason": f"Red for {plural(RED_RUN, word.get(str(r['frequency']), 'period'))} in a "
+                             "reason": f"Red for {plural(RED_RUN, period_word(str(r['frequency'])))} in a "
                                        f"row up to {r['period']} (now {fmt(r['actual'], unit)} vs "
                                        f"{fmt(r['expected'], unit)} expected)."})
             if r["status"] == "no-data":
@@ -697,6 +688,6 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
 __all__ = [
     "FLAT_SHARE", "METHOD", "NO_PILLAR_ID", "NO_PILLAR_NAME", "N_FORECAST", "N_TREND", "OBJECTIVE_SCORE_COLUMNS", "RED_RUN", "SCORECARD_COLUMNS",
     "STATUSES", "SUGGESTION_COLUMNS", "changes_since_previous", "evaluate", "expected_values",
-    "findings", "group_of", "kpi_periods", "objective_scores", "previous_review_period", "rollup", "scorecard",
+    "findings", "group_of", "objective_scores", "previous_review_period", "rollup", "scorecard",
     "scorecard_detail", "suggestions", "trajectories", "trajectory",
 ]

@@ -50,7 +50,7 @@ from datetime import date
 import pandas as pd
 
 from kpikit.data.store import Engagement
-from kpikit.engine import cascade
+from kpikit.engine import cascade, targets
 from kpikit.engine.findings import Finding
 from kpikit.periods import Period
 
@@ -126,16 +126,6 @@ def assess_title(title: str) -> tuple[bool, str]:
 
 # -- the per-objective assessment -----------------------------------------------------
 
-def _realism(eng: Engagement, period: str | None) -> pd.DataFrame | None:
-    """The realism table of :mod:`kpikit.engine.targets`, or None if that module is not installed."""
-    try:
-        from kpikit.engine.targets import realism
-    except ImportError:  # pragma: no cover - targets ships with kpikit
-        return None
-    df: pd.DataFrame = realism(eng, period)
-    return df
-
-
 def _due(text: object) -> date | None:
     if not isinstance(text, str) or not text:
         return None
@@ -155,7 +145,6 @@ def assess(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     source_of = {str(i): d for i, d in zip(m["id"], m["data_source"], strict=True)}
     kpis = eng.kpis
     pillars = cascade.effective_pillars(eng)
-    realism = _realism(eng, period) if len(kpis) else None
     pillar_names = {p.id: p.name for p in eng.config.pillars}
     rows: list[dict[str, object]] = []
     # plain records per objective: (metric ID, target period) and (metric, realistic flag, reason)
@@ -163,7 +152,8 @@ def assess(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     for o, mid, tp in zip(kpis["objective_id"], kpis["metric_id"], kpis["target_period"], strict=True):
         kpis_of.setdefault(str(o), []).append((str(mid), tp))
     realism_of: dict[str, list[tuple[str, bool | None, str]]] = {}
-    if realism is not None:
+    if len(kpis):
+        realism = targets.realism(eng, period)
         for o, mid, flag, why in zip(realism["objective_id"], realism["metric_id"], realism["realistic"],
                                      realism["reason"], strict=True):
             realism_of.setdefault(str(o), []).append((str(mid), None if pd.isna(flag) else bool(flag), str(why)))
@@ -200,8 +190,6 @@ def assess(eng: Engagement, period: str | None = None) -> pd.DataFrame:
         # Achievable
         if not mine:
             add("Achievable", True, "No KPI target yet, so there is nothing to judge as unrealistic.")
-        elif realism is None:
-            add("Achievable", True, "Target realism could not be checked (the realism check is not available).")
         else:
             verdicts = realism_of.get(oid, [])
             bad = [why for _, flag, why in verdicts if flag is False]

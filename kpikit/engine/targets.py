@@ -7,10 +7,8 @@ of the same length, and with its benchmark; :data:`METHOD` states the rule in th
 words the report prints. :func:`suggest_target` proposes a target for a pairing
 that has none; it is a suggestion only and is never written to any file.
 
-The helpers :func:`selected_kpis`, :func:`period_ordinals` and :func:`actuals_frame`
-are shared with :mod:`kpikit.engine.review`: they join each KPI to its metric and turn
-period text into counts of periods, vectorised so that 100,000 actuals cost
-milliseconds.
+The joined KPI table, the sorted actuals and each KPI's review period come from
+:mod:`kpikit.engine.frames`, shared with :mod:`kpikit.engine.review`.
 
 >>> realism(eng)[["objective_id", "metric_id", "realistic"]]   # doctest: +SKIP
 """
@@ -26,7 +24,9 @@ import numpy as np
 import pandas as pd
 
 from kpikit.engine.findings import Finding
+from kpikit.engine.frames import actuals_frame, kpi_periods, selected_kpis
 from kpikit.periods import FREQUENCIES, Period
+from kpikit.text import fmt, period_word, plural
 
 if TYPE_CHECKING:
     from kpikit.data.store import Engagement
@@ -60,125 +60,6 @@ SUGGEST_METHOD = (
     "latest actual) and its benchmark, in the good direction; they are suggestions for the "
     "workshop and are never written to kpis.csv."
 )
-
-KPI_COLUMNS = [
-    "objective_id", "metric_id", "name", "unit", "direction", "frequency", "data_source",
-    "target", "target_period", "baseline", "baseline_period", "stretch", "benchmark",
-    "benchmark_source", "weight", "sign", "target_ord", "baseline_ord",
-]
-
-
-def period_ordinals(values: pd.Series) -> np.ndarray:
-    """Period text -> ordinal in its own frequency (float; NaN where missing).
-
-    Parses each distinct value once, so a column of 100,000 periods costs a few ms.
-
-    >>> period_ordinals(pd.Series(["2026-Q1", None])).tolist()
-    [8104.0, nan]
-    """
-    codes, uniques = pd.factorize(values)
-    table = np.array([float(Period.parse(str(u)).ordinal) for u in uniques] + [np.nan], dtype="float64")
-    return table[codes]  # code -1 (missing) picks the trailing NaN
-
-
-def selected_kpis(eng: Engagement) -> pd.DataFrame:
-    """kpis.csv joined with its metrics: one row per selected KPI, in file order.
-
-    Adds ``sign`` (+1 for up, -1 for down: multiply a difference by it to read
-    "better"), ``target_ord`` and ``baseline_ord`` (periods counted in the metric's
-    frequency) and fills ``weight`` with its default 1.
-    """
-    k = eng.kpis
-    m = eng.metrics.set_index("id")
-    out = pd.DataFrame({
-        "objective_id": k["objective_id"].to_numpy(),
-        "metric_id": k["metric_id"].to_numpy(),
-    })
-    for col in ("name", "unit", "direction", "frequency", "data_source"):
-        out[col] = k["metric_id"].map(m[col]).to_numpy() if len(m) else np.nan
-        out[col] = out[col].astype("str")
-    for col in ("target", "target_period", "baseline", "baseline_period", "stretch", "benchmark",
-                "benchmark_source", "weight"):
-        out[col] = k[col].to_numpy()
-    out["weight"] = out["weight"].astype("float64").fillna(1.0)
-    out["sign"] = np.where(out["direction"] == "down", -1.0, 1.0)
-    out["target_ord"] = period_ordinals(k["target_period"])
-    out["baseline_ord"] = period_ordinals(k["baseline_period"])
-    return out.reset_index(drop=True)
-
-
-ORD_SPAN = 1_000_000
-"""Larger than any period ordinal (year 9999 monthly is 119,999): ``code * ORD_SPAN + ord`` is a unique key."""
-
-
-def actuals_frame(eng: Engagement) -> pd.DataFrame:
-    """actuals.csv sorted by metric then period, with ``ord`` (the period counted in the
-    metric's frequency), ``code`` (the metric's number, see :func:`metric_codes`) and
-    ``key`` (``code * ORD_SPAN + ord``, ascending: one binary search finds any actual).
-    """
-    a = eng.actuals[["metric_id", "period", "value"]]
-    codes, _ = pd.factorize(a["metric_id"], sort=True)
-    ords = period_ordinals(a["period"])
-    order = np.lexsort((ords, codes))
-    out = pd.DataFrame({
-        "metric_id": a["metric_id"].to_numpy()[order],
-        "period": a["period"].to_numpy()[order],
-        "value": a["value"].to_numpy(dtype="float64")[order],
-        "ord": ords[order],
-        "code": codes[order].astype("int64"),
-    })
-    out["key"] = out["code"].to_numpy() * ORD_SPAN + np.nan_to_num(out["ord"].to_numpy(), nan=-1).astype("int64")
-    return out
-
-
-def metric_codes(acts: pd.DataFrame, metric_ids: pd.Series) -> np.ndarray:
-    """The ``code`` of each metric ID in (a slice of) :func:`actuals_frame`; -1 for a metric without actuals."""
-    code = acts["code"].to_numpy()
-    if len(code) == 0:
-        return np.full(len(metric_ids), -1, dtype="int64")
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    index = dict(zip(acts["metric_id"].to_numpy()[starts].tolist(), code[starts].tolist(), strict=True))
-    return np.array([index.get(m, -1) for m in metric_ids.tolist()], dtype="int64")
-
-
-def review_ordinals(eng: Engagement, kt: pd.DataFrame, period: str | None = None) -> np.ndarray:
-    """Each KPI's own period p for the review period (NaN when there is no review period)."""
-    r = eng.review_period(period)
-    if r is None:
-        return np.full(len(kt), np.nan)
-    by_freq = {f: float(r.in_frequency(f).ordinal) for f in FREQUENCIES}
-    return kt["frequency"].map(by_freq).to_numpy(dtype="float64", na_value=np.nan)
-
-
-def fmt(value: float, unit: str | None = None, change: bool = False) -> str:
-    """A number as a consultant reads it: ``14,200``, ``0.72``, ``95%``, ``41 minutes``.
-
-    Four significant digits below 1,000, thousands separators above. ``change=True``
-    reads a difference: for a ``%`` unit that is percentage points, not percent.
-
-    >>> fmt(0.333333, "%"), fmt(0.333333, "%", change=True), fmt(14403, "USD")
-    ('0.3333%', '0.3333 percentage points', '14,403 USD')
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "(none)"
-    if abs(value) >= 1e15:
-        text = f"{value:.3g}"
-    elif abs(value) >= 1000:
-        text = f"{value:,.1f}".removesuffix(".0")
-    else:
-        text = f"{value:.4g}"
-        if "e" in text:
-            text = f"{value:.3g}"
-    if unit and unit != "nan":
-        if unit == "%":
-            return f"{text} percentage points" if change else f"{text}%"
-        return f"{text} {unit}"
-    return text
-
-
-def plural(n: int, word: str) -> str:
-    """``plural(1, "quarter")`` -> ``'1 quarter'``; ``plural(3, "quarter")`` -> ``'3 quarters'``."""
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _label(row: Mapping[Any, Any]) -> str:
@@ -251,7 +132,7 @@ def realism(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     pace_window, n_history, beyond_benchmark``.
     """
     kt = selected_kpis(eng)
-    return _realism(kt, histories(actuals_frame(eng)), review_ordinals(eng, kt, period))
+    return _realism(kt, histories(actuals_frame(eng)), kpi_periods(eng, kt, period))
 
 
 def _realism(kt: pd.DataFrame, groups: dict[str, History], p_ord: np.ndarray) -> pd.DataFrame:
@@ -344,7 +225,7 @@ def _verdict(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str
         else:
             out["reason"] = f"{label}: no baseline and no actuals, so the target's pace cannot be judged."
         return out
-    start_period = str(Period(freq, int(start_ord))) if freq in ("monthly", "quarterly", "annual") else ""  # type: ignore[arg-type]
+    start_period = str(Period(freq, int(start_ord))) if freq in FREQUENCIES else ""  # type: ignore[arg-type]
     out["start_period"], out["start_value"] = start_period, start_val
     needed = sign * (target - start_val)
     # the periods between a stale start and the review are spent: what is left runs from the review
@@ -366,7 +247,7 @@ def _verdict(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str
     pace = needed / left
     out["required_pace"] = pace
     need_txt = (f"reaching {fmt(target, unit)} by {row['target_period']} from {start_txt} needs "
-                f"{fmt(pace, unit, change=True)} better per {_period_word(freq)} for {plural(int(left), _period_word(freq))}")
+                f"{fmt(pace, unit, change=True)} better per {period_word(freq)} for {plural(int(left), period_word(freq))}")
     if n_hist < MIN_HISTORY or hist is None:
         if beyond:
             out["realistic"] = False
@@ -381,12 +262,12 @@ def _verdict(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str
     series[(ords - base).astype(int)] = sign * hist.values
     best, window = best_pace(series, int(left))
     out["best_pace"], out["pace_window"] = best, window
-    hist_txt = f"{window}-{_period_word(freq)} window" if window > 1 else _period_word(freq)
+    hist_txt = f"{window}-{period_word(freq)} window" if window > 1 else period_word(freq)
     too_fast = math.isnan(best) or best <= 0 or pace > HEADROOM * best
     if math.isnan(best) or best <= 0:
         pace_note = f"the metric never improved over any {hist_txt} in its {n_hist} actuals"
     else:
-        pace_note = (f"the best it ever did was {fmt(best, unit, change=True)} per {_period_word(freq)} "
+        pace_note = (f"the best it ever did was {fmt(best, unit, change=True)} per {period_word(freq)} "
                      f"(over a {hist_txt})")
     if too_fast or beyond:
         out["realistic"] = False
@@ -400,10 +281,6 @@ def _verdict(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str
                   f"so the pace is beyond its best but within the {HEADROOM - 1:.0%} headroom allowed")
         out["reason"] = f"{label}: {need_txt}; {pace_note}, {within}."
     return out
-
-
-def _period_word(freq: str) -> str:
-    return {"monthly": "month", "quarterly": "quarter", "annual": "year"}.get(freq, "period")
 
 
 # -- suggestions -------------------------------------------------------------------
@@ -455,7 +332,7 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
             f"{_label(row)}: metric {row['metric_id']} has no data_source in metrics.csv, so nobody knows "
             f"where its actuals come from.{unit_txt}",
         ))
-    real = _realism(kt, histories(actuals_frame(eng)), review_ordinals(eng, kt, period))
+    real = _realism(kt, histories(actuals_frame(eng)), kpi_periods(eng, kt, period))
     for oid, mid, ok, reason in zip(real["objective_id"], real["metric_id"], real["realistic"], real["reason"],
                                     strict=True):
         if ok is False:
@@ -467,21 +344,13 @@ __all__ = [
     "HEADROOM",
     "METHOD",
     "MIN_HISTORY",
-    "ORD_SPAN",
     "SUGGEST_METHOD",
     "SUGGEST_SHARE",
     "History",
-    "actuals_frame",
     "best_pace",
     "findings",
-    "fmt",
     "histories",
     "measurability",
-    "metric_codes",
-    "period_ordinals",
-    "plural",
     "realism",
-    "review_ordinals",
-    "selected_kpis",
     "suggest_target",
 ]
