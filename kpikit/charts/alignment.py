@@ -23,6 +23,7 @@ import pandas as pd
 
 from kpikit.charts import FONT
 from kpikit.data.store import Engagement
+from kpikit.data.schema import RACI_LETTERS
 from kpikit.engine import cascade, scoring
 from kpikit.engine import stakeholders as sh
 from kpikit.text import short
@@ -37,6 +38,8 @@ X_MAX = 6.4
 
 RACI_COLOURS: dict[str, str] = {"A": "#D55E00", "R": "#0072B2", "C": "#009E73", "I": "#BBBBBB"}
 RACI_WORDS: dict[str, str] = {"A": "Accountable", "R": "Responsible", "C": "Consulted", "I": "Informed"}
+RACI_LEGEND: tuple[str, ...] = ("A", *(x for x in RACI_LETTERS if x != "A"))
+"""The RACI letters in legend order: Accountable first, the letter the one-A rule is about."""
 QUADRANT_COLOURS: dict[str, str] = {
     "Keep close / champion": "#009E73",
     "Manage closely": "#D55E00",
@@ -235,10 +238,10 @@ def raci_chart(eng: Engagement, item_ids: Iterable[str] | None = None) -> alt.La
     tooltip = [alt.Tooltip("item_id:N", title="Item"), alt.Tooltip("name:N", title="Name"),
                alt.Tooltip("person:N", title="Person"), alt.Tooltip("letters:N", title="RACI")]
     base = alt.Chart(long).encode(x=x, y=y, tooltip=tooltip)
-    words = [RACI_WORDS[k] for k in ("A", "R", "C", "I")]
+    words = [RACI_WORDS[k] for k in RACI_LEGEND]
     cells = base.mark_rect(cornerRadius=2, stroke="white", strokeWidth=1).encode(
         color=alt.Color("role_word:N", title="Role",
-                        scale=alt.Scale(domain=words, range=[RACI_COLOURS[k] for k in ("A", "R", "C", "I")]),
+                        scale=alt.Scale(domain=words, range=[RACI_COLOURS[k] for k in RACI_LEGEND]),
                         legend=alt.Legend(orient="bottom")),
     )
     text = base.mark_text(fontSize=10, font=FONT, fontWeight="bold").encode(

@@ -25,9 +25,9 @@ from __future__ import annotations
 import pandas as pd
 
 from kpikit.data.store import Engagement
+from kpikit.data.schema import RACI_LETTERS
 from kpikit.engine.findings import Finding
 
-RACI_ORDER = ("R", "A", "C", "I")
 OVERLOAD_LIMIT = 6
 """Default: more Accountable items than this for one person is an overload."""
 HIGH = 3.5
@@ -100,7 +100,7 @@ def raci_matrix(eng: Engagement) -> pd.DataFrame:
     row_of = {i: n for n, i in enumerate(item_ids)}
     for (i, p), got in letters.items():
         if p in cells and i in row_of:
-            cells[p][row_of[i]] = "/".join(x for x in RACI_ORDER if x in got)
+            cells[p][row_of[i]] = "/".join(x for x in RACI_LETTERS if x in got)
     grid = pd.DataFrame(cells, index=head.index, columns=people, dtype="str")
     return pd.concat([head, grid], axis=1)
 
