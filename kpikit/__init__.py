@@ -8,7 +8,8 @@ faces over this API.
 """
 
 from kpikit.data.config import EngagementConfig, Pillar
-from kpikit.data.store import Engagement, SaveResult, load_engagement
+from kpikit.data.model import Engagement, SaveResult
+from kpikit.data.store import load_engagement
 from kpikit.errors import (
     EngagementError,
     KpikitError,

@@ -2,7 +2,7 @@
 
 The engine's rules are easiest to check on engagements of a handful of rows whose
 numbers can be worked out by hand. :func:`build` goes through the real validator
-(:func:`kpikit.data.validation.build_engagement`), so every fixture is a valid engagement
+(:func:`kpikit.data.store.build_engagement`), so every fixture is a valid engagement
 exactly as ``load_engagement`` would produce it, without touching the disk.
 
 >>> eng = build(objectives=[obj("O1", "Reduce ED waits to 4 hours by 2027", pillar="P1")])
@@ -19,9 +19,10 @@ import yaml
 
 from kpikit.data.config import DEFAULT_CRITERIA
 from kpikit.data.csvio import RawTable
+from kpikit.data.model import Engagement
 from kpikit.data.schema import SPECS
-from kpikit.data.store import Engagement
-from kpikit.data.validation import RawEngagement, build_engagement
+from kpikit.data.store import build_engagement
+from kpikit.data.validation import RawEngagement
 
 Row = Mapping[str, Any]
 

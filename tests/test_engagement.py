@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 import kpikit.data.csvio
+from kpikit.data.cells import text_column
 from kpikit.data.schema import SPECS
-from kpikit.data.store import BACKUP_DIR, list_backups, load_engagement
+from kpikit.data.store import BACKUP_DIR, list_backups, load_engagement, record_of
 from kpikit.errors import EngagementError, NotAnEngagementError, StaleFileError
 from kpikit.periods import Period
 
@@ -26,6 +27,7 @@ sys.path.insert(0, str(FIXTURES / "broken"))
 import make_corpus  # noqa: E402
 
 OPTIONAL: dict[str, str] = make_corpus.OPTIONAL
+TEXT = pd.Series([], dtype="str").dtype  # pandas' text dtype: str on pandas 3, object on pandas 2
 
 
 def full_folder(tmp_path: Path) -> Path:
@@ -81,7 +83,7 @@ def test_tables_have_contract_columns_and_dtypes(tmp_path: Path) -> None:
             if c.kind == "number":
                 assert df[c.name].dtype == np.float64, (name, c.name)
             else:
-                assert df[c.name].dtype == "str", (name, c.name)
+                assert df[c.name].dtype == TEXT, (name, c.name)
     assert eng.kpis["target"].tolist() == [1.0, 98.0]
     assert eng.kpis["weight"].isna().tolist() == [True, False]  # empty cell = missing
     assert eng.objectives["owner"].isna().tolist() == [False, False, True]
@@ -123,7 +125,7 @@ def test_quirks_of_real_files_are_read_as_meant(tmp_path: Path) -> None:
     assert o1["title"] == "Cut the defect rate to 1%, then hold it"
     assert o1["owner"] == "Lee, Ann"
     assert o1["description"] == 'Why:\n- customers return parts,\n- the "zero defects" pledge'
-    assert eng.source_lines["objectives"] == [2, 5, 6]
+    assert record_of(eng).source_lines["objectives"] == [2, 5, 6]
     assert eng.metrics["direction"].tolist() == ["down", "up", "up"]  # canonical spelling
     assert eng.metrics["frequency"].tolist() == ["monthly", "quarterly", "annual"]
     assert eng.metrics["internal_note"].tolist()[::2] == ["ask QA", "two, per year"]  # unknown column kept
@@ -182,13 +184,13 @@ def test_saving_a_copy_leaves_the_originals_line_map_alone(tmp_path: Path) -> No
     IndexError instead of being reported at its line.
     """
     eng = load_engagement(full_folder(tmp_path))
-    headers = {k: list(v) for k, v in eng.headers.items()}
+    headers = {k: list(v) for k, v in record_of(eng).headers.items()}
     dup = eng.copy()
     dup.tables["actuals"] = dup.actuals.iloc[:-1]  # drop M3's 2025 actual (line 5)
     dup.tables["metrics"] = dup.metrics.assign(internal_note="ask QA")  # a column the file lacks
     dup.save()
-    assert eng.source_lines["actuals"] == [2, 3, 4, 5]
-    assert eng.headers == headers
+    assert record_of(eng).source_lines["actuals"] == [2, 3, 4, 5]
+    assert record_of(eng).headers == headers
 
     eng.metrics.loc[2, "frequency"] = "monthly"  # M3's actual '2025' no longer fits
     with pytest.raises(EngagementError) as info:
@@ -274,7 +276,7 @@ def test_new_optional_table_is_written_with_every_column(tmp_path: Path) -> None
     eng.tables["changes"] = pd.DataFrame(
         {"date": ["2026-04-01"], "item_id": ["O1"], "change": ['Target "1%" kept'], "rationale": [np.nan],
          "decided_by": ["Board"]}
-    ).astype("str").replace("nan", np.nan)
+    ).apply(text_column)
 
     result = eng.save()
 

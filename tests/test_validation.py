@@ -1,7 +1,8 @@
 """The validation rules of the contract, checked on small in-memory engagements.
 
-:func:`build_engagement` is the one gate every front end goes through (files, Excel,
-editors), so each rule is checked here directly, with the message a user will read.
+:func:`~kpikit.data.validation.validate` (reached through :func:`build_engagement`) is the
+one gate every front end goes through (files, Excel, editors), so each rule is checked
+here directly, with the message a user will read.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpikit.data.csvio import parse_csv
+from kpikit.data.model import Engagement
 from kpikit.data.schema import SPECS
-from kpikit.data.store import Engagement, load_engagement
+from kpikit.data.store import build_engagement, load_engagement, record_of
 from kpikit.data.validation import (
     MAX_PROBLEMS_PER_RULE,
     RawEngagement,
-    build_engagement,
     raw_from_frames,
 )
 from kpikit.errors import EngagementError, Problem
@@ -153,10 +154,30 @@ def test_scaffold_like_header_only_required_files_are_valid() -> None:
     assert eng.objectives.empty
 
 
+def test_empty_text_cells_are_missing_and_the_text_nan_is_a_value() -> None:
+    """Empty cells are NaN in every text column, on every supported pandas.
+
+    pandas 2's ``astype("str")`` turned NaN into the text ``"nan"``: the demo's root unit
+    got a parent 'nan' and failed to load. An ID spelled ``nan`` is legal and stays text.
+    """
+    eng = build(org_units_csv="id,name,parent_id,lead\nORG,Head office,,\nnan,Plant,ORG,Bo Chen\nQA,Quality,nan,\n",
+                objectives_csv="id,title,org_unit_id,parent_id,pillar_id,owner,due,description\n"
+                               "O1,Cut the defect rate to 1% by December 2027,nan,,P1,,,\n",
+                metrics_csv="id,name,direction,frequency,type,unit\nM1,Defect rate,down,monthly,,\n")
+    assert eng.org_units["parent_id"].tolist()[1:] == ["ORG", "nan"]
+    assert eng.org_units["parent_id"].isna().tolist() == [True, False, False]
+    assert eng.org_units["lead"].isna().tolist() == [True, False, True]
+    assert eng.objectives.loc[0, "org_unit_id"] == "nan"
+    for column in ("parent_id", "owner", "due", "description"):
+        assert eng.objectives[column].isna().all(), column
+    for column in ("type", "unit", "definition"):  # an empty enum, an empty text, a column the file lacks
+        assert eng.metrics[column].isna().all(), column
+
+
 def test_typed_frames_survive_raw_from_frames() -> None:
     """Editors re-validate edited frames through raw_from_frames: the data must not drift."""
     eng = load_engagement(MINIMAL)
-    again = build_engagement(raw_from_frames("mem", eng.config_text, {k: v for k, v in eng.tables.items() if eng.has(k)}))
+    again = build_engagement(raw_from_frames("mem", record_of(eng).config_text, {k: v for k, v in eng.tables.items() if eng.has(k)}))
     for name in ("org_units", "objectives", "metrics"):
         pd.testing.assert_frame_equal(again.tables[name], eng.tables[name])
 
@@ -185,7 +206,7 @@ def test_fifty_thousand_actuals_load_correctly(tmp_path: Path) -> None:
     assert eng.actuals["value"].dtype == "float64"
     assert eng.actuals["value"].sum() == pytest.approx(sum(i * 50 + sum(m / 100 for m in range(50)) for i in range(n_metrics)))
     assert eng.actuals["period"].iat[-1] == "2026-02"
-    assert eng.source_lines["actuals"][-1] == 50_001
+    assert record_of(eng).source_lines["actuals"][-1] == 50_001
     assert str(eng.review_period()) == "2026-02"
     print(f"50,000 actuals loaded and validated in {elapsed:.2f} s")  # informative only, not asserted
 

@@ -22,8 +22,8 @@ import altair as alt
 import pandas as pd
 
 from kpikit.charts import FONT
+from kpikit.data.model import Engagement
 from kpikit.data.schema import RACI_LETTERS
-from kpikit.data.store import Engagement
 from kpikit.engine import cascade, scoring
 from kpikit.engine import stakeholders as sh
 from kpikit.text import short

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kpikit.charts import FONT
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.engine import review
 from kpikit.engine.frames import selected_kpis
 from kpikit.text import fmt, short

@@ -1,14 +1,18 @@
-"""The engagement: one client's folder of files, loaded into typed tables.
+"""The store: reading an engagement folder, and writing its tables back safely.
 
-:func:`load_engagement` reads and validates a folder; :class:`Engagement` holds the
-settings (``config``) and one pandas DataFrame per table, with the contract's column
-names and declared dtypes (text as ``str``, numbers as ``float64``, missing = NaN).
-:meth:`Engagement.save` writes changed tables back: validated first with exactly the
-rules of ``kpikit validate``, refused if a file changed on disk since it was loaded,
-backed up, and written atomically. Tables nobody touched keep their bytes.
+:func:`load_engagement` reads and validates a folder and builds the
+:class:`~kpikit.data.model.Engagement` the engine reads. What the store needs to write
+the tables back faithfully (each row's source line, the files' hashes, their headers as
+written, how they spelled numbers, the tables as loaded) is a :class:`StoreRecord` the
+engagement carries. :meth:`StoreRecord.save` (reached as ``eng.save()``) writes changed
+tables: validated first with exactly the rules of ``kpikit validate``, refused if a file
+changed on disk since it was loaded, backed up, and written atomically. Tables nobody
+touched keep their bytes.
 
 >>> eng = load_engagement("clients/demo-harbor")          # doctest: +SKIP
->>> eng.metrics[["id", "direction"]].head(2)               # doctest: +SKIP
+>>> eng.kpis.loc[0, "target"] = 90                       # doctest: +SKIP
+>>> eng.save().written                                     # doctest: +SKIP
+['kpis.csv']
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import copy
 import os
 import shutil
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -32,189 +36,73 @@ from kpikit.data.csvio import (
     sha256_file,
     to_csv_bytes,
 )
+from kpikit.data.model import Engagement, SaveResult
 from kpikit.data.schema import CONFIG_FILE, SPECS, TABLES
-from kpikit.data.validation import ROW_KEYS, RawEngagement, build_engagement, raw_from_frames
+from kpikit.data.validation import ROW_KEYS, RawEngagement, Validated, raw_from_frames, validate
 from kpikit.errors import NotAnEngagementError, Problem, StaleFileError
-from kpikit.periods import Period
 
 BACKUP_DIR = Path(".kpikit") / "backups"
-STEPS: dict[str, str] = {
-    "org_units": "Organisation structure (org_units.csv)",
-    "objectives": "Objectives (objectives.csv)",
-    "metrics": "Candidate metrics (metrics.csv)",
-    "metric_scores": "Metric scoring workshop (metric_scores.csv)",
-    "kpis": "KPI selection, targets and benchmarks (kpis.csv)",
-    "stakeholders": "Stakeholder map (stakeholders.csv)",
-    "raci": "RACI assignments (raci.csv)",
-    "actuals": "Actuals collection (actuals.csv)",
-    "changes": "Decision log (changes.csv)",
-}
-"""The alignment steps in process order, by the file that records each. A required file
-that holds only its header (as ``kpikit new`` writes it) is an outstanding step too."""
+LOG_COLUMNS = ("date", "item_id", "change", "rationale", "decided_by")
+"""The decision log's columns (``changes.csv``), in file order."""
 
 
 @dataclass
-class SaveResult:
-    """What :meth:`Engagement.save` did: files written and where the old ones went."""
+class StoreRecord:
+    """Where an engagement's tables came from on disk: what a faithful save needs.
 
-    written: list[str]
-    backup: Path | None
+    ``loaded`` is the baseline for change detection (the tables as loaded or last saved);
+    ``source_lines`` map each row to its line in the file (for ``FILE:LINE`` problems);
+    ``fingerprints`` are the files' SHA-256 (the stale check); ``headers`` the header
+    names as written, and ``spellings`` how the files spelled numbers (``0.60``), both
+    kept on save. Every field is the record's own: :meth:`copy` is deep, since
+    :meth:`save` replaces entries in place.
+    """
 
-
-@dataclass
-class Engagement:
-    """One engagement, validated. Tables are DataFrames keyed by table name."""
-
-    folder: str
-    config: EngagementConfig
-    tables: dict[str, pd.DataFrame]
-    present: frozenset[str]
+    config_text: str | None
+    loaded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     source_lines: dict[str, list[int]] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     headers: dict[str, list[str]] = field(default_factory=dict)
-    config_text: str | None = None
     spellings: dict[str, dict[str, dict[tuple[str, ...], str]]] = field(default_factory=dict)
     """Per table and number column, how the file spelled numbers (``0.60``), kept on save."""
-    _loaded: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
-    def __post_init__(self) -> None:
-        self._loaded = {k: v.copy() for k, v in self.tables.items()}
+    def copy(self) -> StoreRecord:
+        """A deep copy: saving through it leaves this record as it is."""
+        return StoreRecord(
+            config_text=self.config_text,
+            loaded={k: v.copy() for k, v in self.loaded.items()},
+            source_lines={k: list(v) for k, v in self.source_lines.items()},
+            fingerprints=dict(self.fingerprints),
+            headers={k: list(v) for k, v in self.headers.items()},
+            spellings=copy.deepcopy(self.spellings),
+        )
 
-    # -- tables, by name ------------------------------------------------------------
-    @property
-    def org_units(self) -> pd.DataFrame:
-        return self.tables["org_units"]
-
-    @property
-    def objectives(self) -> pd.DataFrame:
-        return self.tables["objectives"]
-
-    @property
-    def metrics(self) -> pd.DataFrame:
-        return self.tables["metrics"]
-
-    @property
-    def metric_scores(self) -> pd.DataFrame:
-        return self.tables["metric_scores"]
-
-    @property
-    def kpis(self) -> pd.DataFrame:
-        return self.tables["kpis"]
-
-    @property
-    def stakeholders(self) -> pd.DataFrame:
-        return self.tables["stakeholders"]
-
-    @property
-    def raci(self) -> pd.DataFrame:
-        return self.tables["raci"]
-
-    @property
-    def actuals(self) -> pd.DataFrame:
-        return self.tables["actuals"]
-
-    @property
-    def changes(self) -> pd.DataFrame:
-        return self.tables["changes"]
-
-    @property
-    def path(self) -> Path:
-        return Path(self.folder)
-
-    @property
-    def client(self) -> str:
-        return self.config.client
-
-    def has(self, table: str) -> bool:
-        """Whether the table's file exists (the step has been started)."""
-        return table in self.present
-
-    def outstanding_steps(self) -> list[str]:
-        """The alignment steps whose file is absent or still empty, in process order."""
-        return [step for name, step in STEPS.items() if not self.has(name) or self.tables[name].empty]
-
-    def review_period(self, override: str | None = None) -> Period | None:
-        """The review period: ``override``, else ``current_period``, else the latest actual.
-
-        The latest actual across frequencies is the one that ends last (the coarser
-        one on a tie: 2026-Q3 rather than 2026-09).
-        """
-        text = override or self.config.current_period
-        if text:
-            return Period.parse(text)
-        if self.actuals.empty:
-            return None
-        periods = {Period.parse(p) for p in self.actuals["period"].dropna().unique()}
-        order = {"annual": 2, "quarterly": 1, "monthly": 0}
-        return max(periods, key=lambda p: (p.end_month, order[p.freq]))
-
-    def copy(self) -> Engagement:
-        """A deep copy (tables and settings) that can be edited and saved independently."""
-        dup = copy.copy(self)
-        dup.tables = {k: v.copy() for k, v in self.tables.items()}
-        dup.config = self.config.model_copy(deep=True)
-        dup._loaded = {k: v.copy() for k, v in self._loaded.items()}
-        dup.fingerprints = dict(self.fingerprints)
-        # save() replaces entries of these in place: a shared dict would move the original's map too
-        dup.source_lines = {k: list(v) for k, v in self.source_lines.items()}
-        dup.headers = {k: list(v) for k, v in self.headers.items()}
-        dup.spellings = copy.deepcopy(self.spellings)
-        return dup
-
-    def adopt_table(self, name: str, fresh: Engagement) -> None:
-        """Take table ``name`` as ``fresh`` (a newer load of the same folder) has it.
-
-        The table becomes the new baseline for change detection and the stale check:
-        used when another writer appended to an append-only file (``changes.csv``) and
-        its rows should be kept rather than the save refused.
-        """
-        self.tables[name] = fresh.tables[name].copy()
-        self._loaded[name] = fresh.tables[name].copy()
-        file = SPECS[name].file
-        if file in fresh.fingerprints:
-            self.fingerprints[file] = fresh.fingerprints[file]
-        self.headers[name] = list(fresh.headers.get(name, []))
-        self.source_lines[name] = list(fresh.source_lines.get(name, []))
-        if name in fresh.spellings:
-            self.spellings[name] = fresh.spellings[name]
-        if fresh.has(name):
-            self.present = self.present | {name}
-
-    # -- saving ---------------------------------------------------------------------
-    def changed_tables(self) -> list[str]:
-        """Tables that differ from what was loaded (or last saved)."""
+    def changed_tables(self, eng: Engagement) -> list[str]:
+        """Tables of ``eng`` that differ from what was loaded (or last saved)."""
         out = []
         for spec in TABLES:
-            now, then = self.tables.get(spec.name), self._loaded.get(spec.name)
+            now, then = eng.tables.get(spec.name), self.loaded.get(spec.name)
             if now is None:
                 continue
             if then is None or not _same(now, then):
                 out.append(spec.name)
         return out
 
-    def validate(self) -> Engagement:
-        """Re-check the current (possibly edited) tables with the rules of ``kpikit validate``.
-
-        Raises :class:`~kpikit.errors.EngagementError` listing every problem; line
-        numbers refer to the file as it would be written.
-        """
-        changed = set(self.changed_tables())
+    def validate(self, eng: Engagement) -> Engagement:
+        """Re-check ``eng``'s current tables; line numbers refer to the file as it would be written."""
+        changed = set(self.changed_tables(eng))
         lines = {k: v for k, v in self.source_lines.items() if k not in changed}
-        raw = raw_from_frames(self.folder, self.config_text, self.tables, self.headers, lines)
-        raw.tables = {k: t for k, t in raw.tables.items() if k in self.present or k in changed}
+        raw = raw_from_frames(eng.folder, self.config_text, eng.tables, self.headers, lines)
+        raw.tables = {k: t for k, t in raw.tables.items() if k in eng.present or k in changed}
         return build_engagement(raw)
 
-    def save(self, *, keep_backups: int = 20, check_stale: bool = True) -> SaveResult:
-        """Validate, then atomically write every changed table, backing up what it replaces.
-
-        Refuses (:class:`~kpikit.errors.StaleFileError`) when a file it would write
-        changed on disk since it was loaded. Nothing is written if anything is wrong.
-        """
-        changed = self.changed_tables()
+    def save(self, eng: Engagement, *, keep_backups: int = 20, check_stale: bool = True) -> SaveResult:
+        """Validate, then atomically write every changed table of ``eng``, backing up what it replaces."""
+        changed = self.changed_tables(eng)
         if not changed:
             return SaveResult([], None)
-        checked = self.validate()
-        folder = self.path
+        checked = self.validate(eng)
+        folder = eng.path
         if check_stale:
             stale = [
                 SPECS[n].file for n in changed if sha256_file(folder / SPECS[n].file) != self.fingerprints.get(SPECS[n].file)
@@ -229,11 +117,92 @@ class Engagement:
             atomic_write(folder / SPECS[name].file, data)
             self.fingerprints[SPECS[name].file] = sha256_bytes(data)
             self.headers[name] = list(written)
-            self.tables[name] = df
-            self._loaded[name] = df.copy()
+            eng.tables[name] = df
+            self.loaded[name] = df.copy()
             self.source_lines[name] = list(range(2, len(df) + 2))
-        self.present = self.present | set(changed)
+        eng.present = eng.present | set(changed)
         return SaveResult([SPECS[n].file for n in changed], backup)
+
+    def adopt_table(self, eng: Engagement, name: str, fresh: Engagement) -> None:
+        """Take table ``name`` as ``fresh`` (a newer load of the same folder) has it, as the new baseline."""
+        theirs = record_of(fresh)
+        eng.tables[name] = fresh.tables[name].copy()
+        self.loaded[name] = fresh.tables[name].copy()
+        file = SPECS[name].file
+        if file in theirs.fingerprints:
+            self.fingerprints[file] = theirs.fingerprints[file]
+        self.headers[name] = list(theirs.headers.get(name, []))
+        self.source_lines[name] = list(theirs.source_lines.get(name, []))
+        if name in theirs.spellings:
+            self.spellings[name] = copy.deepcopy(theirs.spellings[name])
+        if fresh.has(name):
+            eng.present = eng.present | {name}
+
+
+def record_of(eng: Engagement) -> StoreRecord:
+    """The store record of an engagement loaded by this store (TypeError for one built otherwise)."""
+    if not isinstance(eng.store, StoreRecord):
+        raise TypeError(f"{eng.folder}: this engagement has no store record")
+    return eng.store
+
+
+def engagement_from(checked: Validated) -> Engagement:
+    """The model of a validated engagement, carrying its store record."""
+    record = StoreRecord(
+        config_text=checked.config_text,
+        loaded={k: v.copy() for k, v in checked.tables.items()},
+        source_lines=checked.source_lines,
+        fingerprints=checked.fingerprints,
+        headers=checked.headers,
+        spellings=checked.spellings,
+    )
+    return Engagement(checked.folder, checked.config, checked.tables, checked.present, record)
+
+
+def build_engagement(raw: RawEngagement) -> Engagement:
+    """Check raw tables (files, a workbook, an edit) and build the engagement; raise with every problem."""
+    return engagement_from(validate(raw))
+
+
+def folder_with_changes(
+    raw: RawEngagement, config: EngagementConfig, unchanged: dict[str, pd.DataFrame], changed: dict[str, pd.DataFrame]
+) -> Engagement:
+    """The folder ``raw`` was read from, with the ``changed`` tables replaced (a workbook import).
+
+    The ``unchanged`` tables are the baseline, so a save writes exactly the ``changed``
+    ones; hashes and headers are the folder's as read, so the stale check and the user's
+    header spelling apply as for a loaded engagement.
+    """
+    record = StoreRecord(
+        config_text=raw.config_text,
+        loaded={k: v.copy() for k, v in unchanged.items()},
+        fingerprints=dict(raw.fingerprints),
+        headers={k: (t.header_as_written or t.header) for k, t in raw.tables.items()},
+    )
+    return Engagement(raw.folder, config, {**unchanged, **changed}, frozenset(raw.tables), record)
+
+
+def append_log(log: pd.DataFrame, rows: list[dict[str, str]]) -> pd.DataFrame:
+    """The decision log (``changes.csv``) with ``rows`` appended (same columns and dtypes).
+
+    A row's missing or blank cells are left empty; columns the rows do not name (a
+    column the user added to the file) are empty in the new rows.
+    """
+    if not rows:
+        return log
+    extra = pd.DataFrame([{c: _log_cell(r.get(c)) for c in log.columns} for r in rows], columns=log.columns)
+    extra = extra.astype(log.dtypes.to_dict())
+    return pd.concat([log, extra], ignore_index=True) if len(log) else extra.reset_index(drop=True)
+
+
+def _log_cell(value: str | None) -> str | float:
+    return value.strip() if value is not None and value.strip() else float("nan")
+
+
+def log_row(item_id: str, change: str, rationale: str = "", decided_by: str = "", on: date | None = None) -> dict[str, str]:
+    """One decision-log row, dated ``on`` (default today)."""
+    return {"date": (on or date.today()).isoformat(), "item_id": item_id, "change": change,
+            "rationale": rationale, "decided_by": decided_by}
 
 
 def _respell(

@@ -1,30 +1,29 @@
-"""Turning raw text tables into a typed, checked engagement, reporting every problem.
+"""Turning raw text tables into typed, checked tables, reporting every problem.
 
-The one entry point is :func:`build_engagement`: raw tables (from CSV files, an Excel
-workbook or an editor's in-memory edit) go in; a typed :class:`~kpikit.data.store.Engagement`
-comes out, or an :class:`~kpikit.errors.EngagementError` listing every problem at once.
+The one entry point is :func:`validate`: raw tables (from CSV files, an Excel workbook
+or an editor's in-memory edit) go in; a plain :class:`Validated` result (settings, typed
+frames, and what the store keeps to write them back) comes out, from which
+:func:`kpikit.data.store.build_engagement` builds the
+:class:`~kpikit.data.model.Engagement`; or an :class:`~kpikit.errors.EngagementError`
+listing every problem at once.
 Checks are vectorised with pandas so that a 100,000-row actuals file validates in
 well under a second; problems are only materialised for the rows that fail.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from kpikit.data.cells import TEXT_DTYPE, empty_text_column, text_column
 from kpikit.data.config import ID_PATTERN, EngagementConfig, parse_config
-from kpikit.data.csvio import RawTable, format_column
+from kpikit.data.csvio import RawTable, format_column, frame_cells
 from kpikit.data.schema import CONFIG_FILE, SPECS, TABLES, Column, TableSpec, spec_for_scores
 from kpikit.errors import EngagementError, Problem
 from kpikit.periods import PERIOD_PATTERN
-
-if TYPE_CHECKING:
-    from kpikit.data.store import Engagement
 
 NUMBER_PATTERN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
@@ -49,6 +48,26 @@ class RawEngagement:
     tables: dict[str, RawTable]
     problems: list[Problem] = field(default_factory=list)
     fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Validated:
+    """A checked engagement as plain data: what the model is built from, and what the store keeps.
+
+    ``tables`` are the typed frames (contract columns and dtypes); ``present`` the tables
+    whose file (or sheet) exists. The rest is the store's: each row's source line, the
+    files' hashes, their headers as written and how they spelled numbers (``0.60``).
+    """
+
+    folder: str
+    config: EngagementConfig
+    tables: dict[str, pd.DataFrame]
+    present: frozenset[str]
+    source_lines: dict[str, list[int]]
+    fingerprints: dict[str, str]
+    headers: dict[str, list[str]]
+    config_text: str | None
+    spellings: dict[str, dict[str, dict[tuple[str, ...], str]]]
 
 
 class _Collector:
@@ -104,13 +123,14 @@ def _typed_frame(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> pd.
         out[name] = _convert(s, c, col)
     for c in spec.columns:
         if c.name not in out:
-            out[c.name] = pd.Series(np.nan, index=data.index, dtype="float64" if c.kind == "number" else "str")
+            out[c.name] = pd.Series(np.nan, index=data.index, dtype="float64") if c.kind == "number" else \
+                empty_text_column(data.index)
     order = [c.name for c in spec.columns] + [h for h in header if h not in spec.column_names]
     return pd.DataFrame({k: out[k] for k in order}, index=pd.RangeIndex(len(data)))
 
 
 def _text(s: pd.Series) -> pd.Series:
-    return s.where(s != "", np.nan).astype("str")
+    return text_column(s)
 
 
 def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
@@ -141,7 +161,7 @@ def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
         lowered = strs.str.lower()
         bad = ~empty & ~lowered.isin(list(canon)).to_numpy()
         col.rows(bad, c.name, lambda i: f"{c.name} '{s.iat[i]}' is not one of {', '.join(c.choices)}")
-        return lowered.map(canon).where(~(bad | empty), np.nan).astype("str")
+        return text_column(lowered.map(canon).where(~(bad | empty), np.nan))
     pattern = {"id": ID_PATTERN, "ref": ID_PATTERN, "period": PERIOD_PATTERN, "date": DATE_PATTERN}.get(c.kind)
     if pattern is not None:
         bad = ~empty & ~strs.str.fullmatch(pattern).to_numpy(dtype=bool)
@@ -159,10 +179,8 @@ def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
     return _text(s)
 
 
-def build_engagement(raw: RawEngagement) -> Engagement:
-    """Check everything and build the typed engagement; raise with every problem at once."""
-    from kpikit.data.store import Engagement
-
+def validate(raw: RawEngagement) -> Validated:
+    """Check everything and type the tables; raise with every problem at once."""
     problems: list[Problem] = list(raw.problems)
     config: EngagementConfig | None = None
     if raw.config_text is None:
@@ -204,7 +222,7 @@ def build_engagement(raw: RawEngagement) -> Engagement:
     if problems:
         raise EngagementError(raw.folder, problems)
     assert config is not None
-    return Engagement(
+    return Validated(
         folder=raw.folder,
         config=config,
         tables=frames,
@@ -246,7 +264,7 @@ def _number_spellings(raw: RawTable, df: pd.DataFrame, table: str) -> dict[str, 
 
 def _empty_frame(spec: TableSpec) -> pd.DataFrame:
     return pd.DataFrame(
-        {c.name: pd.Series([], dtype="float64" if c.kind == "number" else "str") for c in spec.columns}
+        {c.name: pd.Series([], dtype="float64" if c.kind == "number" else TEXT_DTYPE) for c in spec.columns}
     )
 
 
@@ -418,8 +436,6 @@ def raw_from_frames(
     lines: Mapping[str, Iterable[int]] | None = None,
 ) -> RawEngagement:
     """Turn typed (or edited) frames back into raw text tables, for re-validation."""
-    from kpikit.data.csvio import frame_cells
-
     tables: dict[str, RawTable] = {}
     for name, df in frames.items():
         header = [str(c).strip().lower() for c in df.columns]
@@ -429,10 +445,3 @@ def raw_from_frames(
         tables[name] = RawTable(SPECS[name].file, header, rows, ln, list(written) if len(written) == len(header) else header)
     return RawEngagement(folder, config_text, tables)
 
-
-def group_rows(problems: Iterable[Problem]) -> dict[str, list[Problem]]:
-    """Problems grouped by file, in file then line order."""
-    out: dict[str, list[Problem]] = defaultdict(list)
-    for p in sorted(problems, key=lambda p: (p.file, p.line or 0)):
-        out[p.file].append(p)
-    return dict(out)

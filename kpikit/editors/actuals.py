@@ -18,7 +18,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, parse_number, text
 from kpikit.errors import EngagementError, Problem
 

@@ -19,7 +19,6 @@ import html
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +26,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from kpikit.data.csvio import atomic_write, sha256_file
+from kpikit.data.model import Engagement
 from kpikit.data.schema import SPECS
-from kpikit.data.store import Engagement, load_engagement, make_backup
+from kpikit.data.store import append_log, load_engagement, log_row, make_backup
 from kpikit.errors import EngagementError, KpikitError, StaleFileError, UndoError
 
 UNATTENDED_ENV = "KPIKIT_UNATTENDED"
@@ -241,21 +241,7 @@ def _is_prefix(head: pd.DataFrame, full: pd.DataFrame) -> bool:
 
 def append_changes(log: pd.DataFrame, changes: list[Change], rationale: str, decided_by: str) -> pd.DataFrame:
     """The decision log with one row per change, dated today (same columns and dtypes)."""
-    today = date.today().isoformat()
-    rows = pd.DataFrame(
-        {
-            "date": [today] * len(changes),
-            "item_id": [c.item_id for c in changes],
-            "change": [c.change for c in changes],
-            "rationale": [rationale.strip() or float("nan")] * len(changes),
-            "decided_by": [decided_by.strip() or float("nan")] * len(changes),
-        }
-    )
-    for col in log.columns:
-        if col not in rows.columns:
-            rows[col] = float("nan")
-    rows = rows[list(log.columns)].astype(log.dtypes.to_dict())
-    return pd.concat([log, rows], ignore_index=True) if len(log) else rows
+    return append_log(log, [log_row(c.item_id, c.change, rationale, decided_by) for c in changes])
 
 
 def html_list(items: Iterable[str], css: str = "") -> str:

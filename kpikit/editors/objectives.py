@@ -19,7 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, text, with_tables
 from kpikit.engine import cascade, smart
 

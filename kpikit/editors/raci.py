@@ -17,8 +17,8 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from kpikit.data.model import Engagement
 from kpikit.data.schema import RACI_LETTERS
-from kpikit.data.store import Engagement
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, text, with_tables
 from kpikit.engine import stakeholders
 

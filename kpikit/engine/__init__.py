@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.engine import cascade, review, scoring, smart, stakeholders, targets
 from kpikit.engine.findings import Finding, sort_findings
 

@@ -24,7 +24,7 @@ from typing import TypedDict
 
 import pandas as pd
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.engine.findings import Finding
 
 NO_PILLAR = "No pillar"

@@ -20,7 +20,7 @@ import pandas as pd
 from kpikit.periods import FREQUENCIES, Period
 
 if TYPE_CHECKING:
-    from kpikit.data.store import Engagement
+    from kpikit.data.model import Engagement
 
 KPI_COLUMNS = [
     "objective_id", "metric_id", "name", "unit", "direction", "frequency", "data_source",

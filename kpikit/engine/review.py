@@ -36,7 +36,7 @@ from kpikit.periods import FREQUENCIES, PERIODS_PER_YEAR, Frequency, Period
 from kpikit.text import fmt, period_word, plural
 
 if TYPE_CHECKING:
-    from kpikit.data.store import Engagement
+    from kpikit.data.model import Engagement
 
 SCORECARD_COLUMNS = ["objective_id", "metric_id", "period", "actual", "expected", "gap", "status", "attainment"]
 """The columns of ``scorecard.csv`` (contract)."""

@@ -38,7 +38,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.engine.findings import Finding
 
 PRECISION = 9

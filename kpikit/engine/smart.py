@@ -49,7 +49,7 @@ from datetime import date
 
 import pandas as pd
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.engine import cascade, targets
 from kpikit.engine.findings import Finding
 from kpikit.periods import Period

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from kpikit.data.model import Engagement
 from kpikit.data.schema import RACI_LETTERS
-from kpikit.data.store import Engagement
 from kpikit.engine.findings import Finding
 
 OVERLOAD_LIMIT = 6

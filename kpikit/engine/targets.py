@@ -29,7 +29,7 @@ from kpikit.periods import FREQUENCIES, Period
 from kpikit.text import fmt, period_word, plural
 
 if TYPE_CHECKING:
-    from kpikit.data.store import Engagement
+    from kpikit.data.model import Engagement
 
 MIN_HISTORY = 4
 """Fewest actuals (up to the review period) needed before the pace of a target is judged."""

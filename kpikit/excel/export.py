@@ -28,8 +28,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpikit.data.csvio import atomic_write
+from kpikit.data.model import Engagement
 from kpikit.data.schema import TABLES, Column, TableSpec
-from kpikit.data.store import Engagement
 from kpikit.errors import ExcelError
 from kpikit.excel.cells import escape_text, looks_like_formula
 from kpikit.excel.layout import (

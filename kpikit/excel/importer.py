@@ -2,7 +2,7 @@
 
 The sheets are read as text (dates, periods and numbers normalised by
 :mod:`kpikit.excel.cells`), combined with the folder's files for any table the workbook
-has no sheet for, and checked by :func:`kpikit.data.validation.build_engagement`: the same
+has no sheet for, and checked by :func:`kpikit.data.store.build_engagement`: the same
 rules as ``kpikit validate``, with each problem pointed at its cell (``actuals!C14``).
 Only when everything is valid are the tables that really changed written, atomically,
 after a backup; unchanged tables keep their bytes. Every changed target and KPI
@@ -15,8 +15,9 @@ selection is logged in ``changes.csv``.
 from __future__ import annotations
 
 import io
-import math
+import posixpath
 import re
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,13 +26,23 @@ from typing import Any
 
 import pandas as pd
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 
+from kpikit.data.cells import TEXT_DTYPE, is_missing, text_column
 from kpikit.data.config import EngagementConfig, parse_config
 from kpikit.data.csvio import RawTable, sha256_file
+from kpikit.data.model import Engagement
 from kpikit.data.schema import SPECS, TABLES, Column, TableSpec
-from kpikit.data.store import BACKUP_DIR, Engagement, read_engagement
-from kpikit.data.validation import RawEngagement, build_engagement
+from kpikit.data.store import (
+    BACKUP_DIR,
+    LOG_COLUMNS,
+    append_log,
+    build_engagement,
+    folder_with_changes,
+    log_row,
+    read_engagement,
+)
+from kpikit.data.validation import RawEngagement
 from kpikit.errors import EngagementError, ExcelError, Problem, WorkbookInputError
 from kpikit.excel.cells import cell_text, number_text
 from kpikit.excel.layout import SERVICE_SHEETS, table_specs
@@ -146,11 +157,13 @@ def read_workbook(
 ) -> tuple[dict[str, RawTable], list[Problem], list[str], dict[str, SheetMap]]:
     """The workbook's table sheets as raw text tables (``lines`` = sheet rows), read problems, notes, cell maps."""
     wb = open_workbook(data, name)
+    archive = zipfile.ZipFile(io.BytesIO(data))  # a valid zip: open_workbook checked it
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
     notes: list[str] = []
     maps: dict[str, SheetMap] = {}
     try:
+        parts = sheet_parts(archive)
         by_name: dict[str, str] = {}
         for title in wb.sheetnames:
             key = title.strip().lower()
@@ -166,7 +179,8 @@ def read_workbook(
             ws = wb[title]
             if getattr(ws, "sheet_state", "visible") != "visible" and key in specs:
                 notes.append(f"sheet '{title}' is hidden; it is read all the same")
-            table, sheet_problems, smap = _read_sheet(ws, title, specs[key])
+            uncomputed = formulas_without_result(_part(archive, parts.get(title)))
+            table, sheet_problems, smap = _read_sheet(ws, title, specs[key], uncomputed)
             problems.extend(sheet_problems)
             maps[specs[key].file] = smap
             if table is not None:
@@ -177,7 +191,47 @@ def read_workbook(
         raise ExcelError(f"{name}: is corrupt or not a valid .xlsx workbook ({type(exc).__name__}: {exc})") from exc
     finally:
         wb.close()
+        archive.close()
     return tables, problems, notes, maps
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet title -> the zip member that holds its XML, from the workbook's own index.
+
+    ``xl/workbook.xml`` names each sheet and its relationship id; the workbook's
+    relationships (``xl/_rels/workbook.xml.rels``) give the part. Tags are matched by
+    local name, so transitional and strict OOXML namespaces both work. An index that
+    cannot be read gives no parts (the formula check is then skipped; the read still works).
+    """
+    try:
+        book = ET.fromstring(archive.read("xl/workbook.xml"))
+        rels = ET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ET.ParseError):
+        return {}
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if _local(r.tag) == "Relationship"}
+    out: dict[str, str] = {}
+    for sheet in book.iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        rid = next((v for k, v in sheet.attrib.items() if k.startswith("{") and _local(k) == "id"), None)
+        target, name = targets.get(rid), sheet.get("name")
+        if target and name is not None:
+            out[name] = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+    return out
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _part(archive: zipfile.ZipFile, member: str | None) -> bytes:
+    """A zip member's bytes; empty when it is not there."""
+    if member is None:
+        return b""
+    try:
+        return archive.read(member)
+    except KeyError:
+        return b""
 
 
 _CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
@@ -186,21 +240,16 @@ _FORMULA = re.compile(rb"<(?:\w+:)?f\b")
 _CACHED = re.compile(rb"<(?:\w+:)?v>[^<]+</(?:\w+:)?v>")
 
 
-def formulas_without_result(ws: Any) -> set[tuple[int, int]]:
+def formulas_without_result(xml: bytes) -> set[tuple[int, int]]:
     """(row, column) of formula cells whose result was never saved.
 
     Excel and LibreOffice save each formula's last result, which is what a read with
     ``data_only`` sees; a file written by a program (openpyxl, a script) may hold formulas
     with no result, which would read as empty cells. Those are reported, not dropped.
+    ``xml`` is the sheet's part of the zip (see :func:`sheet_parts`).
     """
-    try:
-        xml = ws.parent._archive.read(ws._worksheet_path)
-    except Exception:  # an openpyxl without these internals: skip the check, the read still works
-        return set()
     if not _FORMULA.search(xml):
         return set()
-    from openpyxl.utils import column_index_from_string
-
     out: set[tuple[int, int]] = set()
     for m in _CELL.finditer(xml):
         body = m.group(2) or b""
@@ -212,10 +261,11 @@ def formulas_without_result(ws: Any) -> set[tuple[int, int]]:
     return out
 
 
-def _read_sheet(ws: Any, title: str, spec: TableSpec) -> tuple[RawTable | None, list[Problem], SheetMap]:
+def _read_sheet(
+    ws: Any, title: str, spec: TableSpec, uncomputed: set[tuple[int, int]]
+) -> tuple[RawTable | None, list[Problem], SheetMap]:
     file = spec.file
     problems: list[Problem] = []
-    uncomputed = formulas_without_result(ws)
     ws.reset_dimensions()  # read-only mode trusts a stored size that some tools get wrong
     header: list[str] | None = None
     written: list[str] = []
@@ -333,7 +383,7 @@ def same_content(old: pd.DataFrame, new: pd.DataFrame, spec: TableSpec) -> bool:
 
 
 def _canon(value: object, col: Column) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         return ""
     text = str(value).strip().replace("\r\n", "\n").replace("\r", "\n")
     if col.kind == "number" and text:
@@ -387,29 +437,25 @@ def kpi_log_rows(old: pd.DataFrame, new: pd.DataFrame, workbook: str, today: dat
         return out
 
     o, n = index(old), index(new)
-    base = {"date": today.isoformat(), "rationale": f"imported from {workbook}", "decided_by": DECIDED_BY}
     rows: list[dict[str, str]] = []
+
+    def log(item: str, change: str) -> None:
+        rows.append(log_row(item, change, f"imported from {workbook}", DECIDED_BY, today))
+
     for key in sorted(o.keys() | n.keys()):
         item = f"{key[0]}/{key[1]}"
         if key not in o:
             t = n[key]
-            rows.append({**base, "item_id": item, "change": f"KPI selected: target {t['target']} by {t['target_period']}"})
+            log(item, f"KPI selected: target {t['target']} by {t['target_period']}")
         elif key not in n:
             t = o[key]
-            rows.append({**base, "item_id": item, "change": f"KPI removed (was target {t['target']} by {t['target_period']})"})
+            log(item, f"KPI removed (was target {t['target']} by {t['target_period']})")
         else:
             parts = [f"{f} {o[key][f] or '(none)'} -> {n[key][f] or '(none)'}" for f in LOGGED_KPI_FIELDS
                      if o[key][f] != n[key][f]]
             if parts:
-                rows.append({**base, "item_id": item, "change": "; ".join(parts)})
-    return [{k: r[k] for k in ("date", "item_id", "change", "rationale", "decided_by")} for r in rows]
-
-
-def _append(df: pd.DataFrame, rows: list[dict[str, str]]) -> pd.DataFrame:
-    extra = pd.DataFrame([{c: r.get(c, math.nan) for c in df.columns} for r in rows], columns=df.columns)
-    for c in df.columns:
-        extra[c] = extra[c].astype(df[c].dtype)
-    return pd.concat([df, extra], ignore_index=True) if len(df) else extra.reset_index(drop=True)
+                log(item, "; ".join(parts))
+    return [{k: r[k] for k in LOG_COLUMNS} for r in rows]
 
 
 # -- the import ---------------------------------------------------------------------------------
@@ -479,7 +525,7 @@ def import_workbook(
     if "kpis" in frames:
         result.log_rows = kpi_log_rows(before["kpis"], frames["kpis"], path.name, today or date.today())
     if result.log_rows:
-        frames["changes"] = _append(frames.get("changes", new.tables["changes"]), result.log_rows)
+        frames["changes"] = append_log(frames.get("changes", new.tables["changes"]), result.log_rows)
     if "changes" in sheets and len(before["changes"]):
         _, _, dropped = diff_rows(before["changes"], new.tables["changes"], specs["changes"])
         if dropped:
@@ -495,16 +541,8 @@ def import_workbook(
     # since they were read, backs up what it replaces and writes atomically. The tables it
     # starts from are the folder's, so only the tables that changed count as changed.
     base = old if old is not None else new
-    eng = Engagement(
-        folder=str(dest),
-        config=new.config,
-        tables={n: df for n, df in base.tables.items() if n not in frames},
-        present=frozenset(raw_folder.tables),
-        fingerprints=dict(raw_folder.fingerprints),
-        headers={k: (t.header_as_written or t.header) for k, t in raw_folder.tables.items()},
-        config_text=raw_folder.config_text,
-    )
-    eng.tables.update(frames)
+    unchanged = {n: df for n, df in base.tables.items() if n not in frames}
+    eng = folder_with_changes(raw_folder, new.config, unchanged, frames)
     try:
         saved = eng.save()
     except OSError as exc:
@@ -525,7 +563,10 @@ def _before_frames(old: Engagement | None, raw: RawEngagement, specs: dict[str, 
     for name, spec in specs.items():
         t = raw.tables.get(name)
         if t is None:
-            out[name] = pd.DataFrame({c: pd.Series([], dtype="str") for c in spec.column_names})
+            out[name] = pd.DataFrame({c: pd.Series([], dtype=TEXT_DTYPE) for c in spec.column_names})
         else:
-            out[name] = pd.DataFrame(t.rows, columns=t.header, dtype="str").replace("", math.nan)
+            text = pd.DataFrame(t.rows, columns=t.header, dtype=object)
+            for j in range(text.shape[1]):  # by position: an invalid file may repeat a column
+                text.isetitem(j, text_column(text.iloc[:, j]).array)
+            out[name] = text
     return out

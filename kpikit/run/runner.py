@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from kpikit.data.csvio import atomic_write, frame_to_csv_bytes
-from kpikit.data.store import Engagement, load_engagement
+from kpikit.data.model import Engagement
+from kpikit.data.store import load_engagement
 from kpikit.errors import KernelStartError, RunSetupError
 from kpikit.kit.resources import notebooks_dir as default_notebooks_dir
 from kpikit.run.manifest import Failure, Manifest, NotebookRecord, package_versions, utc_now

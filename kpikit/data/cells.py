@@ -1,0 +1,49 @@
+"""How a cell of the typed tables holds its value: text in pandas' text dtype, missing as NaN.
+
+pandas 3 types text as ``str`` with NaN for a missing cell; pandas 2 has no such dtype,
+and its ``astype("str")`` turns NaN into the text ``"nan"``. :func:`text_column` gives the
+same values on every pandas the kit supports, and :func:`is_missing` is the one test for
+an empty cell. The text ``nan`` in a cell (a legal ID) is a value, never "missing".
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+TEXT_DTYPE: Final = "str"
+"""The dtype text columns are declared with: pandas' ``str`` (an object column on pandas 2)."""
+
+
+def is_missing(value: object) -> bool:
+    """Whether a cell holds nothing: None, NaN, pandas' NA or NaT, or text that is only blanks.
+
+    >>> [is_missing(v) for v in (None, float("nan"), pd.NA, "", "  ", "nan", 0.0, "x")]
+    [True, True, True, True, True, False, False, False]
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return isinstance(value, str) and not value.strip()
+
+
+def text_column(values: pd.Series) -> pd.Series:
+    """``values`` as a text column: each cell as text, NaN where it is missing (see :func:`is_missing`).
+
+    >>> text_column(pd.Series(["a", "", None, "nan"], dtype=object)).tolist()
+    ['a', nan, nan, 'nan']
+    """
+    na = values.isna().to_numpy(dtype=bool)
+    text: pd.Series = values.where(~na, "").astype(TEXT_DTYPE)
+    empty = na | (text.str.strip() == "").to_numpy(dtype=bool)
+    out: pd.Series = text.where(~empty, np.nan)
+    return out
+
+
+def empty_text_column(index: pd.Index) -> pd.Series:
+    """A text column of ``len(index)`` missing cells (an optional column the file does not have)."""
+    return text_column(pd.Series(np.nan, index=index, dtype=object))
