@@ -225,7 +225,7 @@ def _verdict(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str
         else:
             out["reason"] = f"{label}: no baseline and no actuals, so the target's pace cannot be judged."
         return out
-    start_period = str(Period(freq, int(start_ord))) if freq in FREQUENCIES else ""  # type: ignore[arg-type]
+    start_period = str(Period(freq, int(start_ord))) if freq in FREQUENCIES else ""
     out["start_period"], out["start_value"] = start_period, start_val
     needed = sign * (target - start_val)
     # the periods between a stale start and the review are spent: what is left runs from the review
