@@ -23,6 +23,11 @@ Frequency = Literal["monthly", "quarterly", "annual"]
 FREQUENCIES: tuple[Frequency, ...] = ("monthly", "quarterly", "annual")
 PERIODS_PER_YEAR: dict[str, int] = {"annual": 1, "quarterly": 4, "monthly": 12}
 
+FORMS: dict[Frequency, str] = {"annual": "YYYY", "quarterly": "YYYY-Qn", "monthly": "YYYY-MM"}
+"""How a period of each frequency is written, as help and error messages show it."""
+FORMS_TEXT = "YYYY, YYYY-Qn or YYYY-MM"
+"""The three forms in one phrase: ``'2026-13' is not a period (YYYY, YYYY-Qn or YYYY-MM)``."""
+
 PERIOD_RE = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
 """The contract's three period forms (anchored)."""
 PERIOD_PATTERN = r"\d{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?"
@@ -30,7 +35,11 @@ PERIOD_PATTERN = r"\d{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?"
 
 
 def frequency_of(text: str) -> Frequency | None:
-    """The frequency a period string is written in, or None if it is not a period."""
+    """The frequency a period string is written in, or None if it is not a period.
+
+    >>> frequency_of("2026-Q3"), frequency_of("2026-09"), frequency_of("2026"), frequency_of("2026-13")
+    ('quarterly', 'monthly', 'annual', None)
+    """
     m = PERIOD_RE.match(text)
     if not m:
         return None
@@ -52,7 +61,7 @@ class Period:
     def parse(cls, text: str) -> Period:
         m = PERIOD_RE.match(str(text).strip())
         if not m:
-            raise ValueError(f"'{text}' is not a period (YYYY, YYYY-Qn or YYYY-MM)")
+            raise ValueError(f"'{text}' is not a period ({FORMS_TEXT})")
         year = int(m.group(1))
         if m.group(2):
             return cls("quarterly", year * 4 + int(m.group(2)) - 1)
@@ -81,7 +90,11 @@ class Period:
         return Period(self.freq, self.ordinal + n)
 
     def minus(self, other: Period) -> int:
-        """How many periods of this frequency from ``other`` to ``self``."""
+        """How many periods of this frequency from ``other`` to ``self``.
+
+        >>> Period.parse("2026-Q3").minus(Period.parse("2025-Q4"))
+        3
+        """
         if other.freq != self.freq:
             raise ValueError(f"cannot count from {other} to {self}: different frequencies")
         return self.ordinal - other.ordinal
@@ -102,5 +115,9 @@ class Period:
 
 
 def period_range(start: Period, end: Period) -> list[Period]:
-    """Every period from ``start`` to ``end`` inclusive (same frequency)."""
+    """Every period from ``start`` to ``end`` inclusive (same frequency).
+
+    >>> [str(p) for p in period_range(Period.parse("2025-11"), Period.parse("2026-01"))]
+    ['2025-11', '2025-12', '2026-01']
+    """
     return [Period(start.freq, o) for o in range(start.ordinal, end.minus(start) + start.ordinal + 1)]

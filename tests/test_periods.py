@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpikit.periods import Period, frequency_of, period_range
+from kpikit.periods import FORMS, FORMS_TEXT, FREQUENCIES, Period, frequency_of, period_range
 
 
 @pytest.mark.parametrize(
@@ -34,6 +34,13 @@ def test_malformed_periods_are_rejected_with_the_forms(text: str) -> None:
     with pytest.raises(ValueError, match=r"is not a period \(YYYY, YYYY-Qn or YYYY-MM\)"):
         Period.parse(text)
     assert frequency_of(text) is None
+
+
+def test_every_frequency_has_its_written_form() -> None:
+    assert set(FORMS) == set(FREQUENCIES)
+    assert all(form in FORMS_TEXT for form in FORMS.values())
+    examples = {"YYYY": "2026", "YYYY-Qn": "2026-Q3", "YYYY-MM": "2026-09"}
+    assert {freq: frequency_of(examples[form]) for freq, form in FORMS.items()} == {f: f for f in FORMS}
 
 
 @pytest.mark.parametrize(
