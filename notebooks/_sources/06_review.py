@@ -53,7 +53,8 @@ review.changes_since_previous(eng, period)
 review.suggestions(eng, period)
 
 # %%
-from kpikit.engine.findings import all_findings, findings_frame
+from kpikit.engine import all_findings
+from kpikit.engine.findings import findings_frame
 
 findings_frame(all_findings(eng, period))
 
