@@ -27,6 +27,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kpikit.data.cells import is_missing
 from kpikit.data.csvio import atomic_write
 from kpikit.data.model import Engagement
 from kpikit.data.schema import TABLES, Column, TableSpec
@@ -182,7 +183,7 @@ def _column(spec: TableSpec, name: str) -> Column:
 
 def _write_cell(ws: Worksheet, r: int, c: int, value: object, col: Column, spec: TableSpec) -> None:
     cell = ws.cell(row=r, column=c)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if is_missing(value):
         cell.number_format = FORMATS.get(col.kind, TEXT_FORMAT)
         return
     if col.kind == "number":
