@@ -7,7 +7,7 @@ from enginebuild import build, kpi, metric, obj
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.engine import cascade
 
 # Org tree used throughout (enginebuild.DEFAULT_UNITS):

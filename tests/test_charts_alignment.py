@@ -9,7 +9,8 @@ import pytest
 from enginebuild import big, build, kpi, metric, obj, person
 
 from kpikit.charts import alignment
-from kpikit.data.store import Engagement, load_engagement
+from kpikit.data.model import Engagement
+from kpikit.data.store import load_engagement
 
 DEMO = Path(__file__).resolve().parents[1] / "clients" / "demo-harbor"
 

@@ -10,7 +10,8 @@ import pytest
 from enginebuild import build, kpi, metric, obj
 
 from kpikit.charts import performance as perf
-from kpikit.data.store import Engagement, load_engagement
+from kpikit.data.model import Engagement
+from kpikit.data.store import load_engagement
 
 DEMO = "clients/demo-harbor"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bs4 import BeautifulSoup
 from enginebuild import build, kpi, metric, obj, person
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.report.sections import (
     appendix_definitions,
     context,

@@ -12,7 +12,8 @@ from enginebuild import build, kpi, metric, obj
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpikit.data.store import Engagement, load_engagement
+from kpikit.data.model import Engagement
+from kpikit.data.store import load_engagement
 from kpikit.engine import review
 
 

@@ -7,7 +7,7 @@ from enginebuild import build, kpi, metric, obj, score
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.engine import scoring
 
 DEFAULT = {"relevance": 3, "measurability": 2, "data_availability": 2, "actionability": 2, "cost_to_collect": 1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from enginebuild import build, kpi, metric, obj
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.engine import smart
 
 

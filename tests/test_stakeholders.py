@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enginebuild import build, kpi, metric, obj, person
 
-from kpikit.data.store import Engagement
+from kpikit.data.model import Engagement
 from kpikit.engine import stakeholders as sh
 
 PEOPLE = [

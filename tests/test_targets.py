@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from enginebuild import build, kpi, metric, obj
 
-from kpikit.data.store import Engagement, load_engagement
+from kpikit.data.model import Engagement
+from kpikit.data.store import load_engagement
 from kpikit.engine import targets
 
 QUARTERS = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1", "2026-Q2"]
