@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from kpikit.data.cells import text_column
 from kpikit.periods import FREQUENCIES, Period
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def selected_kpis(eng: Engagement) -> pd.DataFrame:
     })
     for col in ("name", "unit", "direction", "frequency", "data_source"):
         out[col] = k["metric_id"].map(m[col]).to_numpy() if len(m) else np.nan
-        out[col] = out[col].astype("str")
+        out[col] = text_column(out[col])
     for col in ("target", "target_period", "baseline", "baseline_period", "stretch", "benchmark",
                 "benchmark_source", "weight"):
         out[col] = k[col].to_numpy()

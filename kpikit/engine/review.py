@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
+from kpikit.data.cells import empty_text_column, text_column
 from kpikit.engine import cascade
 from kpikit.engine.findings import Finding
 from kpikit.engine.frames import ORD_SPAN, actuals_frame, kpi_periods, metric_codes, selected_kpis
@@ -308,17 +309,17 @@ def _detail(eng: Engagement, period: str | None, base: tuple[pd.DataFrame, pd.Da
 def _previous(eng: Engagement, kt: pd.DataFrame, acts: pd.DataFrame, period: str | None) -> pd.DataFrame:
     prev_r = previous_review_period(eng, period)
     if prev_r is None:
-        return pd.DataFrame({"previous_period": pd.Series([np.nan] * len(kt), dtype="str"),
-                             "previous_status": pd.Series([np.nan] * len(kt), dtype="str")})
+        return pd.DataFrame({"previous_period": empty_text_column(kt.index).to_numpy(),
+                             "previous_status": empty_text_column(kt.index).to_numpy()})
     pp = kpi_periods(eng, kt, prev_r)
     ev = evaluate(kt, acts, pp, eng.config.status.amber_tolerance)
     return pd.DataFrame({"previous_period": _period_text(kt["frequency"], pp).to_numpy(),
-                         "previous_status": ev["status"].astype("str").to_numpy()})
+                         "previous_status": text_column(ev["status"]).to_numpy()})
 
 
 def _change(before: object, now: object) -> str:
     """Name a status change: new red, worse, better, data missing, data arrived, unchanged."""
-    if not isinstance(before, str) or before == "nan":
+    if not isinstance(before, str):
         return ""
     if before == now:
         return "unchanged"
@@ -587,7 +588,7 @@ def _latest_upto(acts: pd.DataFrame, metric_ids: pd.Series, ords: np.ndarray) ->
 
 def _expected_words(r: Mapping[Hashable, Any]) -> str:
     unit = str(r["unit"])
-    if isinstance(r["baseline_period"], str) and r["baseline_period"] != "nan":
+    if isinstance(r["baseline_period"], str):
         return (f"expected {fmt(r['expected'], unit)} on the line from baseline {fmt(r['baseline'], unit)} "
                 f"({r['baseline_period']}) to target {fmt(r['target'], unit)} ({r['target_period']})")
     return f"target {fmt(r['target'], unit)}"

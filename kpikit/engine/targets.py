@@ -64,7 +64,7 @@ SUGGEST_METHOD = (
 
 def _label(row: Mapping[Any, Any]) -> str:
     name = row["name"]
-    return f"KPI {row['objective_id']}/{row['metric_id']}" + (f" ({name})" if isinstance(name, str) and name != "nan" else "")
+    return f"KPI {row['objective_id']}/{row['metric_id']}" + (f" ({name})" if isinstance(name, str) else "")
 
 
 # -- measurability -----------------------------------------------------------------
@@ -206,7 +206,7 @@ def _verdict(row: Mapping[Any, Any], hist: History | None, p: float) -> dict[str
     bench_note = ""
     if beyond:
         src = row["benchmark_source"]
-        src_txt = f" ({src})" if isinstance(src, str) and src != "nan" else ""
+        src_txt = f" ({src})" if isinstance(src, str) else ""
         bench_note = (f"the target {fmt(target, unit)} is better than the benchmark {fmt(bench, unit)}{src_txt}, "
                       f"where {better} is better")
 
