@@ -25,8 +25,9 @@ from kpikit.engine.findings import findings_frame
 from kpikit.engine.review import objective_scores, scorecard
 from kpikit.errors import EngagementError, RunSetupError
 from kpikit.run.manifest import read_manifest
-from kpikit.run.runner import KERNEL_ENV, run_engagement
-from kpikit.run.session import KernelSession, declared_parameters
+from kpikit.run.notebooks import declared_parameters
+from kpikit.run.runner import EARLY_REPORT_NOTE, run_engagement
+from kpikit.run.session import KERNEL_ENV, KernelSession
 
 pytestmark = pytest.mark.slow
 
@@ -111,9 +112,15 @@ def test_run_writes_every_output_and_leaves_inputs_alone(make_client: Any) -> No
     assert printed_by(out / "notebooks" / "01_objectives.ipynb", "os.getcwd()") == "True\n"
 
 
-def test_csvs_are_what_the_engine_api_returns(make_client: Any) -> None:
+def test_csvs_are_what_the_engine_api_returns(make_client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    # a library call leaves the caller's sys.modules alone: no module made unimportable
+    monkeypatch.delitem(sys.modules, "rfc3987_syntax", raising=False)
+    blocked = {name for name, module in sys.modules.items() if module is None}
     client = make_client()
     result = run_engagement(client, notebooks=SMALL, formats={"html"})
+    assert {name for name, module in sys.modules.items() if module is None} == blocked
     assert result.ok, result.failure
     eng = load_engagement(client)
     expected = {
@@ -367,8 +374,12 @@ def test_report_is_built_while_the_other_notebooks_run(make_client: Any, tmp_pat
     lines: list[str] = []
     result = run_engagement(make_client(), notebooks=independent_notebooks(tmp_path / "ok", False), progress=lines.append)
     assert result.ok, result.failure
-    steps = [ln.split()[1] for ln in lines if ln.startswith("[")]
-    assert steps == ["03_report.ipynb", "01_a.ipynb", "02_b.ipynb"]
+    steps = [ln for ln in lines if ln.startswith("[")]
+    assert [ln.split()[1] for ln in steps] == ["03_report.ipynb", "01_a.ipynb", "02_b.ipynb"]
+    # a consultant reading 03 before 01 is told why, on that line
+    assert steps[0].startswith("[1/3] 03_report.ipynb ")
+    assert steps[0].endswith(f"s ({EARLY_REPORT_NOTE})")
+    assert all("(" not in ln for ln in steps[1:])
     assert "Independent" in (result.out_dir / "report.html").read_text(encoding="utf-8")
     assert (result.out_dir / "report.pdf").is_file()
     assert read_manifest(result.out_dir)["report_seconds"] > 0

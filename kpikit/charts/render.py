@@ -3,7 +3,8 @@
 A consultant in JupyterLab wants interactive Vega charts; an unattended run (papermill)
 and the client report need static SVG, because the default renderer fetches vega from a
 CDN and shows nothing offline or in a PDF. Every notebook calls :func:`setup` first
-and nothing else decides. The report calls :func:`to_svg` directly.
+with its ``static_charts`` parameter (the runner injects ``True``) and nothing else
+decides: no environment variable, no other flag. The report calls :func:`to_svg` directly.
 
 >>> setup(static=True)
 'svg'
@@ -14,31 +15,23 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import os
 import re
 from typing import Any
-
-STATIC_ENV = "KPIKIT_STATIC_CHARTS"
-"""Set to ``1`` (the runner does) to force static SVG charts in every notebook."""
 
 _counter = itertools.count(1)
 _ID_RE = re.compile(r'\bid="([^"]+)"')
 
 
 def reset_kernel_state() -> None:
-    """Restart the SVG ID numbering (the runner calls this between notebooks: same input, same bytes)."""
+    """Restart the SVG ID numbering between notebooks: same input, same bytes.
+
+    Called by :func:`kpikit.run.inkernel.reset`, which lists this module in ``STATEFUL_MODULES``.
+    """
     global _counter
     _counter = itertools.count(1)
 
 
-def is_static(static: bool | None = None) -> bool:
-    """Whether charts should be static: the explicit flag, else ``$KPIKIT_STATIC_CHARTS``."""
-    if static is not None:
-        return static
-    return os.environ.get(STATIC_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def setup(static: bool | None = None) -> str:
+def setup(static: bool = False) -> str:
     """Choose the altair renderer for this kernel and return its name.
 
     ``static=True`` (papermill runs: the runner injects ``static_charts=True``) renders
@@ -52,7 +45,7 @@ def setup(static: bool | None = None) -> str:
     import altair as alt
 
     alt.data_transformers.disable_max_rows()
-    if is_static(static):
+    if static:
         alt.renderers.enable("svg")
         return "svg"
     alt.renderers.enable("html", template="inline")
@@ -98,4 +91,4 @@ def _unique_ids(svg: str, prefix: str) -> str:
     return svg
 
 
-__all__ = ["STATIC_ENV", "is_static", "reset_kernel_state", "setup", "to_svg"]
+__all__ = ["reset_kernel_state", "setup", "to_svg"]

@@ -63,9 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from kpikit.run.session import skip_slow_optional_imports
-
-    skip_slow_optional_imports()  # about 2 s of jsonschema's optional IRI grammar, for every command
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -16,13 +16,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpikit.cli import EXIT_FAILED, EXIT_OK, print_input_errors
 from kpikit.data.store import load_engagement
 from kpikit.editors.base import UNATTENDED_ENV
 from kpikit.errors import EngagementError
-from kpikit.kit.workspace import Workbook, prepare_workbook
+
+if TYPE_CHECKING:  # imported in run(): workspace imports nbformat, slow (jsonschema), which no other command needs
+    from kpikit.kit.workspace import Workbook
 
 
 def register(sub: Any) -> None:
@@ -71,6 +73,11 @@ def run(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("jupyterlab") is None:
         print("kpikit: JupyterLab is not installed in this environment (pip install jupyterlab)", file=sys.stderr)
         return EXIT_FAILED
+    from kpikit.run.slow_imports import skip_slow_optional_imports
+
+    skip_slow_optional_imports()  # this process is kpikit's own (see kpikit.run.slow_imports)
+    from kpikit.kit.workspace import prepare_workbook  # slow: nbformat
+
     wb = prepare_workbook(args.dir, replace=args.refresh)
     if wb.conflicts and _ask_replace(wb):
         wb = prepare_workbook(args.dir, replace=True)

@@ -1,4 +1,4 @@
-"""``kpikit run DIR`` and ``kpikit run --all ROOT``: execute the workbook, write the deliverables.
+"""``kpikit run DIR`` and ``kpikit run --all ROOT``: execute the notebooks, write the deliverables.
 
 Exit status (run-and-report.md): 0 done; 1 input errors (every ``FILE:LINE``
 problem printed, nothing written); 2 a bad option; 3 a notebook (or the report)
@@ -19,8 +19,8 @@ from kpikit.errors import EngagementError
 def register(sub: Any) -> None:
     p: argparse.ArgumentParser = sub.add_parser(
         "run",
-        help="run the workbook notebooks for a client and write the report",
-        description="Validate DIR, execute the workbook notebooks on one kernel, and write findings.csv, "
+        help="run the notebooks for a client and write the report",
+        description="Validate DIR, execute the notebooks on one kernel, and write findings.csv, "
         "scorecard.csv, objective_scores.csv, the executed notebooks, manifest.json and the report "
         "into DIR/runs/<UTC timestamp>/ (or --out). With --all ROOT, do that for every engagement "
         "folder directly under ROOT, in parallel worker processes.",
@@ -37,8 +37,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kpikit.run.session import skip_slow_optional_imports
+    from kpikit.run.slow_imports import skip_slow_optional_imports
 
+    # This process is kpikit's own and is about to import nbformat, papermill and
+    # nbconvert: skip jsonschema's 2 s IRI grammar (kpikit.run.slow_imports says why).
     skip_slow_optional_imports()
     if (args.dir is None) == (args.all_root is None):
         print("kpikit run: give either DIR or --all ROOT", file=sys.stderr)

@@ -3,7 +3,7 @@
 Each client runs in a separate process (a ``spawn`` process pool): papermill and
 kernels keep per-process state (``os.chdir``, environment, event loops), so two
 clients never share a process at the same time. A worker keeps ONE warm kernel
-and reuses it for the clients it gets, one after another (the kernel resets its
+(its :class:`WorkerState`) and reuses it for the clients it gets, one after another (the kernel resets its
 namespace before every notebook, exactly as within one client), which saves a
 kernel start and the heavy imports per client; after a failed client the worker
 starts a fresh kernel. One client's failure, even a crashed worker, never stops
@@ -26,6 +26,8 @@ from pathlib import Path
 
 from kpikit.data.schema import CONFIG_FILE
 from kpikit.errors import EngagementError, KpikitError, RunSetupError
+from kpikit.run.session import KERNEL_ENV, KernelSession
+from kpikit.run.slow_imports import skip_slow_optional_imports
 
 Progress = Callable[[str], None]
 
@@ -64,18 +66,31 @@ def default_workers() -> int:
 
 # -- worker side ----------------------------------------------------------------------
 
-_SESSION: list[object] = []
+
+@dataclass
+class WorkerState:
+    """What one worker process keeps between the clients it runs: its warm kernel session."""
+
+    session: KernelSession
 
 
-def _worker_init() -> None:
-    """Runs once in each worker: block the slow optional import, boot a kernel early."""
-    from kpikit.run.runner import KERNEL_ENV
-    from kpikit.run.session import KernelSession, skip_slow_optional_imports
+_WORKER: WorkerState | None = None
+"""This worker process's state, set once by :func:`_worker_init`; ``None`` in the parent.
 
-    skip_slow_optional_imports()
-    session = KernelSession(KERNEL_ENV)
+A module global because the process pool gives an initializer no other way to hand
+anything to the tasks of its worker: a task is a pickled function and its
+arguments, and a kernel session (sockets, a child process) cannot be pickled.
+Only :func:`_worker_init` sets it and only :func:`_run_client` reads it.
+"""
+
+
+def _worker_init(kernel_env: dict[str, str]) -> None:
+    """Runs once in each worker: skip the slow optional import, boot a kernel early."""
+    global _WORKER
+    skip_slow_optional_imports()  # a worker is kpikit's own process (see kpikit.run.slow_imports)
+    session = KernelSession(kernel_env)
     session.launch()
-    _SESSION.append(session)
+    _WORKER = WorkerState(session)
     mp_util.Finalize(None, session.shutdown, exitpriority=10)
 
 
@@ -86,7 +101,6 @@ def _run_client(
     import sys
 
     from kpikit.run.runner import execute_plan, prepare_run
-    from kpikit.run.session import KernelSession
 
     t0 = time.perf_counter()
     name = Path(folder).name
@@ -103,8 +117,7 @@ def _run_client(
     def say(line: str) -> None:
         print(f"{name}: {line}", file=sys.stderr, flush=True)
 
-    session = _SESSION[0] if _SESSION else None
-    assert session is None or isinstance(session, KernelSession)
+    session = _WORKER.session if _WORKER is not None else None
     try:
         result = execute_plan(plan, progress=None if quiet else say, session=session)
     except Exception as exc:  # a bug must not take the batch down
@@ -153,7 +166,9 @@ def run_all(
     results: dict[str, ClientOutcome] = {}
     ctx = multiprocessing.get_context("spawn")
     n = len(folders)
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, n)), mp_context=ctx, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(workers, n)), mp_context=ctx, initializer=_worker_init, initargs=(KERNEL_ENV,)
+    ) as pool:
         futures: dict[Future[ClientOutcome], Path] = {}
         for f in folders:
             dest = str(out / f.name) if out is not None else None

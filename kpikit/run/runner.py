@@ -1,4 +1,4 @@
-"""One client's run: validate, execute the workbook notebooks, write the deliverables.
+"""One client's run: validate, execute the notebooks, write the deliverables.
 
 :func:`run_engagement` is what ``kpikit run DIR`` does. The order matters:
 
@@ -9,10 +9,16 @@
 2. The kernel is launched, then the parent computes ``findings.csv``,
    ``scorecard.csv`` and ``objective_scores.csv`` from the engine while the kernel
    starts and imports what the notebooks import (two cores, both busy).
-3. The notebooks run in name order on that one kernel (:mod:`kpikit.run.session`), each
-   in a clean namespace, each written to ``notebooks/`` as it finishes.
+3. The notebooks run on that one kernel (:mod:`kpikit.run.session`), each in a
+   clean namespace, each written to ``notebooks/`` as it finishes: in name order,
+   except that the report notebook goes first when no other notebook can hand it
+   files (:func:`execution_order`); its progress line then says so.
 4. The report is built from the executed report notebook
-   (:func:`kpikit.report.build.build_report`).
+   (:func:`kpikit.report.build.build_report`), in a background thread while the
+   other notebooks run.
+
+The run leaves the caller's process as it found it, apart from modules it imports
+for the report (the same ones :func:`~kpikit.report.build.build_report` imports).
 
 A failing notebook stops the run: what was written stays, ``manifest.json`` says
 ``failed`` with the notebook, cell and error, and there is no report. Earlier runs
@@ -39,16 +45,18 @@ from kpikit.data.model import Engagement
 from kpikit.data.store import load_engagement
 from kpikit.errors import KernelStartError, RunSetupError
 from kpikit.kit.resources import notebooks_dir as default_notebooks_dir
+from kpikit.report.build import FORMATS
 from kpikit.run.manifest import Failure, Manifest, NotebookRecord, package_versions, utc_now
-from kpikit.run.session import KernelSession, imported_modules, skip_slow_optional_imports
+from kpikit.run.notebooks import imported_modules, read_declared_parameters
+from kpikit.run.session import KERNEL_ENV, KernelSession
 
-FORMATS = ("html", "pdf")
 DEFAULT_FORMATS = frozenset(FORMATS)
 RUNS_DIR = "runs"
-KERNEL_ENV = {"KPIKIT_UNATTENDED": "1", "KPIKIT_STATIC_CHARTS": "1"}
-"""Set in the kernel: editors render static summaries, charts render as inline SVG."""
 
 Progress = Callable[[str], None]
+
+EARLY_REPORT_NOTE = "run first: the report is built in the background while the other notebooks run"
+"""Said on the report notebook's progress line when it runs before the others (:func:`execution_order`)."""
 
 
 @dataclass
@@ -93,7 +101,7 @@ def parse_formats(text: str | Iterable[str]) -> frozenset[str]:
 
 
 def find_notebooks(folder: Path) -> list[Path]:
-    """The workbook notebooks of ``folder`` in name order (checkpoints and hidden files skipped)."""
+    """The notebooks of ``folder`` in name order (checkpoints and hidden files skipped)."""
     if not folder.is_dir():
         raise RunSetupError("no such notebooks folder", str(folder))
     found = sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith((".", "_")))
@@ -203,7 +211,6 @@ def run_engagement(
 
 def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: KernelSession | None = None) -> RunResult:
     """Carry out a :class:`RunPlan`; the output folder is created here and only here."""
-    skip_slow_optional_imports()
     t0 = time.perf_counter()
     eng = plan.eng
     say = progress or (lambda _line: None)
@@ -268,12 +275,14 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
         order = execution_order(plan.notebooks, report_nb)
         job: ReportJob | None = None
         n = len(order)
+        early = order != list(plan.notebooks)  # the report notebook moved to the front
         for i, src in enumerate(order, 1):
             t = time.perf_counter()
             failure = _run_one(ks, src, nb_out / src.name, params, out)
             secs = round(time.perf_counter() - t, 3)
             manifest.notebooks.append(NotebookRecord(src.name, secs, "failed" if failure else "succeeded"))
-            say(f"[{i}/{n}] {src.name} {secs:.1f}s" + (" FAILED" if failure else ""))
+            note = f" ({EARLY_REPORT_NOTE})" if early and src == report_nb else ""
+            say(f"[{i}/{n}] {src.name} {secs:.1f}s{note}" + (" FAILED" if failure else ""))
             if failure is not None:
                 if job is not None:
                     job.discard()
@@ -313,15 +322,11 @@ def execution_order(notebooks: Sequence[Path], report_nb: Path) -> list[Path]:
     none of the others declares ``output_dir``; they then read only the
     engagement, and the order cannot change a result.
     """
-    import nbformat
-
-    from kpikit.run.session import declared_parameters
-
     for nb in notebooks:
         if nb == report_nb:
             continue
         try:
-            declared = declared_parameters(nbformat.read(str(nb), as_version=4))  # type: ignore[no-untyped-call]
+            declared = read_declared_parameters(nb)
         except Exception:
             return list(notebooks)
         if "output_dir" in declared:
@@ -380,7 +385,9 @@ def _preload(modules: list[str]) -> threading.Thread:
 
     The parent only waits on the kernel's sockets meanwhile (which releases the
     GIL), so on two or more cores the 1-2 s of nbconvert and WeasyPrint imports
-    cost no wall time. An import error is left for the report step to report.
+    cost no wall time. These are modules the report step imports anyway in this
+    process, so the caller's ``sys.modules`` ends the same as without the preload.
+    An import error is left for the report step to report.
     """
 
     def work() -> None:
