@@ -8,18 +8,26 @@ DEMO   ?= clients/demo-harbor
 # the package in the working directory may shadow it) is for developers, not for `make demo`.
 PIP_INSTALL := PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet
 
-.PHONY: demo test lint typecheck pytest venv clean bench
+# The data, engine and validation tests, run again by `make test-lowest` on the lowest
+# versions pyproject.toml allows (docs/dependencies.md says why each floor is what it is).
+LOWEST_TESTS := tests/test_validation.py tests/test_engagement.py tests/test_config.py \
+	tests/test_csvio.py tests/test_periods.py tests/test_findings.py tests/test_smart.py \
+	tests/test_scoring.py tests/test_cascade.py tests/test_targets.py tests/test_stakeholders.py \
+	tests/test_review.py
+LOWEST := .venv-lowest
+
+.PHONY: demo test lint typecheck pytest test-lowest venv clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) --upgrade pip
 
-# Stamp files: reinstall only when pyproject.toml changes.
-$(VENV)/.runtime-installed: pyproject.toml | $(BIN)/python
+# Stamp files: reinstall only when pyproject.toml or setup.py changes.
+$(VENV)/.runtime-installed: pyproject.toml setup.py | $(BIN)/python
 	$(PIP_INSTALL) -e .
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml | $(BIN)/python
+$(VENV)/.test-installed: pyproject.toml setup.py | $(BIN)/python
 	$(PIP_INSTALL) -e '.[test]'
 	touch $@ $(VENV)/.runtime-installed
 
@@ -29,11 +37,12 @@ venv: $(VENV)/.runtime-installed
 demo: $(VENV)/.runtime-installed
 	$(BIN)/kpikit run $(DEMO)
 
-## test: lint, type-check and run the whole test suite
-test: $(VENV)/.test-installed lint typecheck pytest
+## test: lint, type-check, run the whole test suite, then the engine tests on the lowest versions
+test: $(VENV)/.test-installed lint typecheck pytest test-lowest
 
 lint: $(VENV)/.test-installed
-	$(BIN)/ruff check kpikit tests benchmarks notebooks
+	$(BIN)/ruff check kpikit tests benchmarks notebooks setup.py
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
@@ -42,8 +51,23 @@ typecheck: $(VENV)/.test-installed
 pytest: $(VENV)/.test-installed
 	$(BIN)/python -m pytest
 
+$(BIN)/uv: | $(BIN)/python
+	$(PIP_INSTALL) uv
+
+# lowest-direct: every direct dependency (runtime and test) at its declared floor; what they
+# pull in resolves as usual. A fresh venv each time pyproject.toml changes.
+$(LOWEST)/.installed: pyproject.toml setup.py | $(BIN)/uv
+	rm -rf $(LOWEST)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(LOWEST)
+	$(BIN)/uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
+	touch $@
+
+## test-lowest: the data, engine and validation tests on the lowest allowed dependency versions
+test-lowest: $(LOWEST)/.installed
+	$(LOWEST)/bin/python -m pytest -p no:cacheprovider -W 'ignore:\s*Pyarrow will become:DeprecationWarning' $(LOWEST_TESTS)
+
 bench: $(VENV)/.test-installed
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts
+	rm -rf $(VENV) $(LOWEST) .mypy_cache .ruff_cache .pytest_cache test-artifacts
