@@ -11,7 +11,7 @@ from kpikit.engine.findings import CODES, Finding, findings_frame, sort_findings
 
 DEMO = "clients/demo-harbor"
 
-# clients/demo-harbor/README.md, "Deliberate imperfections (expected findings)"
+# The demo README lists these as "Deliberate imperfections (expected findings)".
 EXPECTED = {
     ("OBJECTIVE_UNALIGNED", "OBJ-17"),
     ("OBJECTIVE_NO_KPI", "OBJ-20"),

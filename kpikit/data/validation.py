@@ -136,7 +136,7 @@ def _text(s: pd.Series) -> pd.Series:
 def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
     empty = (s == "").to_numpy()
     if c.nonempty and empty.any():
-        col.rows(empty, c.name, lambda i: f"{c.name} is empty (required)")
+        col.rows(empty, c.name, lambda _i: f"{c.name} is empty (required)")
     strs = s.astype("str")
     if c.kind == "number":
         bad = ~empty & ~strs.str.fullmatch(NUMBER_PATTERN).to_numpy(dtype=bool)
@@ -345,9 +345,9 @@ def _check_references(
     kpis = f["kpis"]
     has_b, has_bp = kpis["baseline"].notna(), kpis["baseline_period"].notna()
     C("kpis").rows((has_b & ~has_bp).to_numpy(), "baseline_period",
-                   lambda i: "baseline is given but baseline_period is empty: give both or neither")
+                   lambda _i: "baseline is given but baseline_period is empty: give both or neither")
     C("kpis").rows((~has_b & has_bp).to_numpy(), "baseline",
-                   lambda i: "baseline_period is given but baseline is empty: give both or neither")
+                   lambda _i: "baseline_period is given but baseline is empty: give both or neither")
     freq = f["metrics"].set_index("id")["frequency"] if len(f["metrics"]) else pd.Series(dtype="str")
     freq = freq[~freq.index.duplicated()]
     for column in ("target_period", "baseline_period"):

@@ -21,8 +21,8 @@ import pandas as pd
 from kpikit.data.model import Engagement
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, parse_number, text
 from kpikit.errors import EngagementError, Problem
+from kpikit.periods import FORMS
 
-FORMATS = {"monthly": "YYYY-MM", "quarterly": "YYYY-Qn", "annual": "YYYY"}
 """Period placeholder per metric frequency (the contract's forms)."""
 RECENT = 8
 """How many of the metric's latest values are shown next to the form."""
@@ -114,7 +114,7 @@ class ActualsEntry(EditorBox):
     def show_recent(self) -> None:
         mid = self.metric_box.value
         freq = dict(zip(self.eng.metrics["id"], self.eng.metrics["frequency"], strict=True)).get(mid)
-        self.period_box.placeholder = FORMATS.get(text(freq), "in the metric's frequency")
+        self.period_box.placeholder = FORMS.get(text(freq), "in the metric's frequency")  # type: ignore[call-overload]
         mine = self.work[self.work["metric_id"] == mid].tail(RECENT)
         rows = "".join(f"<tr><td>{html.escape(text(p))}</td><td>{html.escape(_fmt(v))}</td><td>{html.escape(text(n))}</td></tr>"
                        for p, v, n in zip(mine["period"], mine["value"], mine["note"], strict=True))

@@ -142,7 +142,7 @@ class ObjectivesEditor(EditorBox):
                 self.work.at[i, "parent_id"] = self.parent_box.value or math.nan
             finally:
                 self._loading = False
-        self.refresh_verdicts(title_only=name == "title")
+        self.refresh_verdicts()
 
     def refresh_title(self) -> None:
         passed, reason = smart.assess_title(self.title_box.value)
@@ -150,7 +150,7 @@ class ObjectivesEditor(EditorBox):
         self.title_verdict.value = (f"<div style='color:{colour}'><b>{mark}</b>: "
                                     f"<span class='kpikit-reason'>{html.escape(reason)}</span></div>")
 
-    def refresh_verdicts(self, title_only: bool = False) -> None:
+    def refresh_verdicts(self) -> None:
         """The five SMART criteria for the objective as edited (from :func:`kpikit.engine.smart.assess`)."""
         self.refresh_title()
         i = self.current_index()
