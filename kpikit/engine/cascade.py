@@ -24,6 +24,7 @@ from typing import TypedDict
 
 import pandas as pd
 
+from kpikit.data.cells import text_column
 from kpikit.data.model import Engagement
 from kpikit.engine.findings import Finding
 
@@ -134,7 +135,9 @@ def effective_pillars(eng: Engagement) -> pd.DataFrame:
             "depth": depth,
         })
     df = pd.DataFrame(rows, columns=["objective_id", "pillar_id", "pillar_name", "via", "depth"])
-    df = df.astype({"objective_id": "str", "pillar_id": "str", "pillar_name": "str", "via": "str", "depth": "int64"})
+    df = df.astype({"objective_id": "str", "depth": "int64"})
+    for col in ("pillar_id", "pillar_name", "via"):  # None stays missing on pandas 2 too
+        df[col] = text_column(df[col])
     return df.set_index("objective_id", drop=False).rename_axis(None)
 
 
