@@ -23,11 +23,11 @@ $(BIN)/python:
 	$(PIP_INSTALL) --upgrade pip
 
 # Stamp files: reinstall only when pyproject.toml or setup.py changes.
-$(VENV)/.runtime-installed: pyproject.toml setup.py setup.py | $(BIN)/python
+$(VENV)/.runtime-installed: pyproject.toml setup.py | $(BIN)/python
 	$(PIP_INSTALL) -e .
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml setup.py setup.py | $(BIN)/python
+$(VENV)/.test-installed: pyproject.toml setup.py | $(BIN)/python
 	$(PIP_INSTALL) -e '.[test]'
 	touch $@ $(VENV)/.runtime-installed
 
