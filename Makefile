@@ -63,8 +63,10 @@ $(LOWEST)/.installed: pyproject.toml setup.py | $(BIN)/uv
 	touch $@
 
 ## test-lowest: the data, engine and validation tests on the lowest allowed dependency versions
+# pandas 2.x warns at import that pyarrow (not a dependency) is missing; -o because pytest's
+# -W takes a literal message and this one starts with a newline.
 test-lowest: $(LOWEST)/.installed
-	$(LOWEST)/bin/python -m pytest -p no:cacheprovider -W 'ignore:\s*Pyarrow will become:DeprecationWarning' $(LOWEST_TESTS)
+	$(LOWEST)/bin/python -m pytest -p no:cacheprovider -o 'filterwarnings=ignore:\s*Pyarrow will become:DeprecationWarning' $(LOWEST_TESTS)
 
 bench: $(VENV)/.test-installed
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
