@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "clients" / "demo-harbor"
 BIN = Path(sys.executable).parent
 NOTEBOOKS = [ROOT / "notebooks"]  # --notebooks replaces it (e.g. tests/fixtures/notebooks_small_workbook)
-ENV = {**os.environ, "KPIKIT_UNATTENDED": "1", "KPIKIT_STATIC_CHARTS": "1"}
+ENV = {**os.environ, "KPIKIT_UNATTENDED": "1"}
 
 
 def copy_demo(dest: Path) -> Path:
