@@ -17,21 +17,46 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 Frequency = Literal["monthly", "quarterly", "annual"]
-FREQUENCIES: tuple[Frequency, ...] = ("monthly", "quarterly", "annual")
+FREQUENCIES: tuple[Frequency, ...] = get_args(Frequency)
+"""The frequencies in the order help texts list them (the :data:`Frequency` literal's)."""
 PERIODS_PER_YEAR: dict[str, int] = {"annual": 1, "quarterly": 4, "monthly": 12}
 
 FORMS: dict[Frequency, str] = {"annual": "YYYY", "quarterly": "YYYY-Qn", "monthly": "YYYY-MM"}
 """How a period of each frequency is written, as help and error messages show it."""
-FORMS_TEXT = "YYYY, YYYY-Qn or YYYY-MM"
+FORM_PATTERNS: dict[Frequency, str] = {
+    "annual": r"\d{4}",
+    "quarterly": r"\d{4}-Q[1-4]",
+    "monthly": r"\d{4}-(?:0[1-9]|1[0-2])",
+}
+"""Each frequency's form as a pattern string (for ``str.fullmatch``): what checks that a period fits a metric."""
+
+
+def forms_phrase(each: str = "{form}") -> str:
+    """The three forms in one phrase, each written by the template ``each`` (``{form}``, ``{freq}``).
+
+    One source for every help text and message that lists the forms, so they cannot drift.
+
+    >>> forms_phrase()
+    'YYYY, YYYY-Qn or YYYY-MM'
+    >>> forms_phrase("{form} ({freq})")
+    'YYYY (annual), YYYY-Qn (quarterly) or YYYY-MM (monthly)'
+    """
+    items = [each.format(form=form, freq=freq) for freq, form in FORMS.items()]
+    return ", ".join(items[:-1]) + " or " + items[-1]
+
+
+FORMS_TEXT = forms_phrase()
 """The three forms in one phrase: ``'2026-13' is not a period (YYYY, YYYY-Qn or YYYY-MM)``."""
+NOT_A_PERIOD = f"is not a period ({FORMS_TEXT})"
+"""The words after a rejected value in every "not a period" message (files, editors, command line)."""
 
 PERIOD_RE = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
-"""The contract's three period forms (anchored)."""
-PERIOD_PATTERN = r"\d{4}(?:-Q[1-4]|-(?:0[1-9]|1[0-2]))?"
-"""The same as a pattern string, for vectorised pandas checks."""
+"""The contract's three period forms (anchored; the groups give the quarter or month to :meth:`Period.parse`)."""
+PERIOD_PATTERN = "(?:" + "|".join(FORM_PATTERNS.values()) + ")"
+"""Any of the three forms as a pattern string, for vectorised pandas checks."""
 
 
 def frequency_of(text: str) -> Frequency | None:
@@ -61,7 +86,7 @@ class Period:
     def parse(cls, text: str) -> Period:
         m = PERIOD_RE.match(str(text).strip())
         if not m:
-            raise ValueError(f"'{text}' is not a period ({FORMS_TEXT})")
+            raise ValueError(f"'{text}' {NOT_A_PERIOD}")
         year = int(m.group(1))
         if m.group(2):
             return cls("quarterly", year * 4 + int(m.group(2)) - 1)

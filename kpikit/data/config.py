@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kpikit.data.schema import CONFIG_FILE
 from kpikit.errors import Problem
-from kpikit.periods import PERIOD_RE
+from kpikit.periods import NOT_A_PERIOD, PERIOD_RE, Frequency
 
 DEFAULT_CRITERIA: dict[str, float] = {
     "relevance": 3,
@@ -91,7 +91,7 @@ class EngagementConfig(_Model):
     vision: str | None = None
     pillars: list[Pillar] = Field(min_length=1)
     current_period: str | None = None
-    review_cadence: Literal["monthly", "quarterly", "annual"] = "quarterly"
+    review_cadence: Frequency = "quarterly"
     scoring: Scoring = Field(default_factory=Scoring)
     status: StatusSettings = Field(default_factory=StatusSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
@@ -100,7 +100,7 @@ class EngagementConfig(_Model):
     @classmethod
     def _period(cls, v: str | None) -> str | None:
         if v is not None and not PERIOD_RE.match(v):
-            raise ValueError(f"'{v}' is not a period (YYYY, YYYY-Qn or YYYY-MM)")
+            raise ValueError(f"'{v}' {NOT_A_PERIOD}")
         return v
 
     @field_validator("pillars")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from kpikit.periods import FREQUENCIES
+
 Kind = Literal["id", "ref", "text", "number", "period", "date", "enum"]
 
 
@@ -63,7 +65,6 @@ class TableSpec:
 
 RACI_LETTERS = ("R", "A", "C", "I")
 DIRECTIONS = ("up", "down")
-METRIC_FREQUENCIES = ("monthly", "quarterly", "annual")
 METRIC_TYPES = ("leading", "lagging")
 
 ORG_UNITS = TableSpec(
@@ -105,7 +106,7 @@ METRICS = TableSpec(
         Column("formula", "text", help="how it is computed"),
         Column("unit", "text", help="unit of measure (%, days, EUR, ...)"),
         Column("direction", "enum", True, True, DIRECTIONS, help="up = higher is better, down = lower is better"),
-        Column("frequency", "enum", True, True, METRIC_FREQUENCIES, help="how often it is measured"),
+        Column("frequency", "enum", True, True, FREQUENCIES, help="how often it is measured"),
         Column("data_source", "text", help="the system or report it comes from"),
         Column("owner", "text", help="who produces the number"),
         Column("type", "enum", choices=METRIC_TYPES, help="leading or lagging"),

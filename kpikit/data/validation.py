@@ -23,12 +23,10 @@ from kpikit.data.config import ID_PATTERN, EngagementConfig, parse_config
 from kpikit.data.csvio import RawTable, format_column, frame_cells
 from kpikit.data.schema import CONFIG_FILE, SPECS, TABLES, Column, TableSpec, spec_for_scores
 from kpikit.errors import EngagementError, Problem
-from kpikit.periods import PERIOD_PATTERN
+from kpikit.periods import FORM_PATTERNS, FORMS, NOT_A_PERIOD, PERIOD_PATTERN
 
 NUMBER_PATTERN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
-FREQ_PATTERNS = {"annual": r"\d{4}", "quarterly": r"\d{4}-Q[1-4]", "monthly": r"\d{4}-(?:0[1-9]|1[0-2])"}
-FREQ_FORMS = {"annual": "YYYY", "quarterly": "YYYY-Qn", "monthly": "YYYY-MM"}
 MAX_PROBLEMS_PER_RULE = 200
 ROW_KEYS: dict[str, tuple[str, ...]] = {
     "kpis": ("objective_id", "metric_id"),
@@ -172,7 +170,7 @@ def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
         what = {
             "id": "is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')",
             "ref": "is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')",
-            "period": "is not a period (YYYY, YYYY-Qn or YYYY-MM)",
+            "period": NOT_A_PERIOD,
             "date": "is not a date (YYYY-MM-DD)",
         }[c.kind]
         col.rows(bad, c.name, lambda i: f"{c.name} '{s.iat[i]}' {what}")
@@ -371,17 +369,18 @@ def _fits_frequency(df: pd.DataFrame, column: str, freq: pd.Series, col: _Collec
     f = df["metric_id"].map(freq)
     periods = df[column]
     ok = pd.Series(True, index=df.index)
-    for name, pattern in FREQ_PATTERNS.items():
+    for name, pattern in FORM_PATTERNS.items():
         sel = (f == name) & periods.notna()
         if sel.any():
             ok[sel] = periods[sel].astype("str").str.fullmatch(pattern).to_numpy(dtype=bool)
     # Malformed periods were already reported; only flag well-formed ones of the wrong form.
     wellformed = periods.astype("str").str.fullmatch(PERIOD_PATTERN).fillna(False).to_numpy(dtype=bool)
     bad = (~ok).to_numpy() & wellformed
+    forms = f.map(FORMS)
     col.rows(
         bad, column,
         lambda i: f"{column} '{periods.iat[i]}' does not fit metric {df['metric_id'].iat[i]}'s "
-        f"frequency ({f.iat[i]}: {FREQ_FORMS[str(f.iat[i])]})",
+        f"frequency ({f.iat[i]}: {forms.iat[i]})",
     )
 
 

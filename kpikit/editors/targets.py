@@ -31,7 +31,7 @@ from kpikit.editors.base import (
 )
 from kpikit.engine import targets
 from kpikit.errors import EngagementError, Problem
-from kpikit.periods import Period
+from kpikit.periods import NOT_A_PERIOD, Period
 
 NUMBERS = ("baseline", "target", "stretch", "benchmark")
 PERIODS = ("baseline_period", "target_period")
@@ -103,7 +103,7 @@ class TargetSetter(EditorBox):
                     Period.parse(raw)
                 self.work.at[i, f] = raw or math.nan
             except (ValueError, KeyError):
-                self.bad[(i, f)] = f"{f} '{raw}' is not a period (YYYY, YYYY-Qn or YYYY-MM)"
+                self.bad[(i, f)] = f"{f} '{raw}' {NOT_A_PERIOD}"
         else:
             self.work.at[i, f] = raw or math.nan
         self.mark_dirty()

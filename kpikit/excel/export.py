@@ -41,6 +41,7 @@ from kpikit.excel.layout import (
     ref_sources,
     table_specs,
 )
+from kpikit.periods import forms_phrase
 
 EXTRA_INPUT_ROWS = 2000
 """How many empty rows below the data get the column's format and dropdown."""
@@ -55,7 +56,7 @@ TEXT_FORMAT = "@"
 """Text format for IDs, periods and text, so that Excel keeps ``2026-03`` and ``007`` as typed."""
 UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters an .xlsx file cannot hold (its XML forbids them)."""
-PERIOD_HELP = "YYYY (annual), YYYY-Qn (quarterly) or YYYY-MM (monthly), in the metric's frequency"
+PERIOD_HELP = f"{forms_phrase('{form} ({freq})')}, in the metric's frequency"
 
 
 def export_workbook(eng: Engagement, out: str | Path, sheets: Sequence[str] | None = None) -> Path:

@@ -16,6 +16,7 @@ from kpikit.data.csvio import atomic_write
 from kpikit.data.schema import TABLES
 from kpikit.errors import FolderNotEmptyError
 from kpikit.kit.resources import templates_dir
+from kpikit.periods import forms_phrase
 
 
 def create_engagement(folder: str | os.PathLike[str], client: str) -> list[Path]:
@@ -47,8 +48,8 @@ def folder_readme(client: str) -> str:
         "",
         "Edit these files in JupyterLab (the workbook notebooks' editors), a spreadsheet or a text "
         "editor, then run `kpikit validate .`. CSV files are UTF-8 with a header row; lines starting "
-        "with `#` are examples and are ignored. Dates are `YYYY-MM-DD`; periods are `YYYY`, "
-        "`YYYY-Qn` or `YYYY-MM` (the metric's frequency). Optional files may be absent: the step "
+        "with `#` are examples and are ignored. Dates are `YYYY-MM-DD`; periods are "
+        f"{forms_phrase('`{form}`')} (the metric's frequency). Optional files may be absent: the step "
         "has not been done yet.",
         "",
         "- `engagement.yaml` (required): client, mission, vision, pillars and settings.",
