@@ -12,7 +12,14 @@ import pytest
 
 from kpikit.data.config import EngagementConfig
 from kpikit.data.schema import SPECS
-from kpikit.periods import FORM_PATTERNS, FREQUENCIES, NOT_A_PERIOD, PERIOD_PATTERN, frequency_of, forms_phrase
+from kpikit.periods import (
+    FORM_PATTERNS,
+    FREQUENCIES,
+    NOT_A_PERIOD,
+    PERIOD_PATTERN,
+    forms_phrase,
+    frequency_of,
+)
 
 SAMPLES = ["2026", "0001", "2026-Q1", "2026-Q4", "2026-Q5", "2026-Q0", "2026-01", "2026-12", "2026-13",
            "2026-00", "2026-1", "26", "2026Q1", "2026-q1", "FY2026", ""]
