@@ -32,7 +32,7 @@ STATEFUL_MODULES = (
 """kpikit modules that keep per-kernel state, each with a ``reset_kernel_state()`` that :func:`reset` calls.
 
 Listed here, not discovered, so that grep finds every hook; a module that is not
-loaded has no state and is not imported for it. ``tests/test_inkernel.py`` fails
+loaded has no state and is not imported for it. ``tests/run/test_inkernel.py`` fails
 when a module defines ``reset_kernel_state`` without being listed.
 """
 

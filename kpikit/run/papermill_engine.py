@@ -16,7 +16,7 @@ passes (``papermill -e kpikit`` could never work), and papermill loads every
 entry point whenever it is imported, which would make each ``import papermill`` in
 the environment import kpikit too.
 
-It overrides and calls papermill internals whose shape ``tests/test_papermill_engine.py``
+It overrides and calls papermill internals whose shape ``tests/run/test_papermill_engine.py``
 checks: ``PapermillNotebookClient(nb_man, km=..., **kw)``, its
 ``papermill_execute_cells()`` called from ``execute()``, and
 ``Engine.execute_managed_notebook(nb_man, kernel_name, **kwargs)``.

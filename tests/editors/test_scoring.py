@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
-import pytest
+from support import FIXTURES
 
 from kpikit.data.store import list_backups, load_engagement
 from kpikit.editors.scoring import ScoringGrid
 from kpikit.engine import scoring
 
-FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
+FIXTURE = FIXTURES / "editors_small"
 
-
-@pytest.fixture
-def client(tmp_path: Path) -> Path:
-    dest = tmp_path / "client"
-    shutil.copytree(FIXTURE, dest)
-    return dest
 
 
 def _row(grid: ScoringGrid, metric: str) -> int:

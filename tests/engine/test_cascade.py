@@ -6,6 +6,7 @@ import pytest
 from enginebuild import build, kpi, metric, obj
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import DEMO
 
 from kpikit.data.model import Engagement
 from kpikit.engine import cascade
@@ -156,11 +157,10 @@ def test_layout_of_a_big_cascade_keeps_subtrees_together() -> None:
 
 
 def test_demo_harbor_cascade_findings() -> None:
-    from pathlib import Path
 
     from kpikit.data.store import load_engagement
 
-    eng = load_engagement(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor")
+    eng = load_engagement(DEMO)
     found = sorted((f.code, f.item_id) for f in cascade.findings(eng))
     assert found == [("CASCADE_WRONG_UNIT", "OBJ-19"), ("UNIT_NO_OBJECTIVE", "ORG-FIN-SUPPLY")]
     assert cascade.effective_pillars(eng).at["OBJ-20", "pillar_id"] == "P1"  # OBJ-20 -> OBJ-11 -> OBJ-01

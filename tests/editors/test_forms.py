@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import FIXTURES
 
 from kpikit.data.store import load_engagement
 from kpikit.editors.actuals import ActualsEntry
@@ -17,14 +17,8 @@ from kpikit.editors.scoring import ScoringGrid
 from kpikit.editors.targets import TargetSetter
 from kpikit.engine import cascade
 
-FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
+FIXTURE = FIXTURES / "editors_small"
 
-
-@pytest.fixture
-def client(tmp_path: Path) -> Path:
-    dest = tmp_path / "client"
-    shutil.copytree(FIXTURE, dest)
-    return dest
 
 
 def _values(dropdown: object) -> list[str]:

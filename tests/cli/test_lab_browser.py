@@ -32,13 +32,13 @@ import nbformat
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
+from support import ROOT
 
 from kpikit.kit.resources import notebooks_dir
 from kpikit.kit.workspace import prepare_workbook
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
-ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "clients" / "demo-harbor"
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"

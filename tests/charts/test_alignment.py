@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from enginebuild import big, build, kpi, metric, obj, person
+from support import DEMO
 
 from kpikit.charts import alignment
 from kpikit.data.model import Engagement
 from kpikit.data.store import load_engagement
-
-DEMO = Path(__file__).resolve().parents[1] / "clients" / "demo-harbor"
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from enginebuild import build, kpi, metric, obj
+from support import DEMO
 
 from kpikit.data.model import Engagement
 from kpikit.engine import smart
@@ -180,11 +181,10 @@ def test_measurable_finding_when_kpis_lack_unit_or_source() -> None:
 
 
 def test_demo_harbor_smart_findings() -> None:
-    from pathlib import Path
 
     from kpikit.data.store import load_engagement
 
-    eng = load_engagement(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor")
+    eng = load_engagement(DEMO)
     found = {(f.code, f.item_id, f.message.split(".")[0].rsplit(" ", 1)[-1]) for f in smart.findings(eng)}
     assert found == {
         ("OBJECTIVE_UNALIGNED", "OBJ-17", "strategy"),

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from conftest import DEMO, FIXTURES, ROOT, copy_client
 from pypdf import PdfReader
+from support import DEMO, FIXTURES, ROOT, copy_client
 
 from kpikit import load_engagement
 from kpikit.errors import ReportError

@@ -10,7 +10,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from conftest import FIXTURES, hash_inputs, run_cli
+from support import FIXTURES, hash_inputs, run_cli
 
 from kpikit.run.manifest import read_manifest
 

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import DEMO, FIXTURES
 
 from kpikit.cli import main
 from kpikit.data.schema import SPECS
@@ -28,9 +29,7 @@ from kpikit.excel import export_workbook, import_workbook
 from kpikit.excel.cells import cell_text, normalise_date, normalise_period
 from kpikit.excel.layout import LISTS_SHEET
 
-FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE = FIXTURES / "excel_small"
-DEMO = Path(__file__).parents[1] / "clients" / "demo-harbor"
 TODAY = dt.date(2026, 11, 27)
 
 

@@ -23,8 +23,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import DEMO, ROOT, copy_client
+from support import DEMO, ROOT, copy_client
 
 pytestmark = pytest.mark.slow
 

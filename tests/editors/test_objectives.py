@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from kpikit.data.store import load_engagement
 from kpikit.editors.objectives import ObjectivesEditor, next_id
-
-FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Path:
-    dest = tmp_path / "client"
-    shutil.copytree(FIXTURE, dest)
-    return dest
 
 
 def test_title_verdict_follows_each_keystroke_without_writing(client: Path) -> None:

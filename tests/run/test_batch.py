@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, hash_inputs, run_cli, write_minimal_client
+from support import FIXTURES, hash_inputs, run_cli, write_minimal_client
 
 from kpikit.errors import RunSetupError
 from kpikit.run.batch import ClientOutcome, find_engagements, format_summary, run_all

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import FIXTURES
 
 from kpikit.cli import main
 
-FIXTURES = Path(__file__).parent / "fixtures"
 BROKEN = FIXTURES / "broken"
 CASES = sorted(p.name for p in BROKEN.iterdir() if (p / "expected.txt").exists())
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -21,16 +20,9 @@ from kpikit.editors.base import (
 from kpikit.editors.objectives import ObjectivesEditor
 from kpikit.errors import EngagementError, StaleFileError, UndoError
 
-FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
 ENTRY_POINTS = [editors.objectives_editor, editors.scoring_grid, editors.cascade_linker,
                 editors.target_setter, editors.raci_grid, editors.actuals_entry]
 
-
-@pytest.fixture
-def client(tmp_path: Path) -> Path:
-    dest = tmp_path / "client"
-    shutil.copytree(FIXTURE, dest)
-    return dest
 
 
 def _hashes(folder: Path) -> dict[str, str]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from conftest import FIXTURES, hash_inputs
+from support import FIXTURES, hash_inputs
 
 from kpikit import load_engagement
 from kpikit.data.csvio import frame_to_csv_bytes

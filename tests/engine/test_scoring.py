@@ -6,6 +6,7 @@ import pytest
 from enginebuild import build, kpi, metric, obj, score
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import DEMO
 
 from kpikit.data.model import Engagement
 from kpikit.engine import scoring
@@ -180,11 +181,10 @@ def test_an_irrelevant_metric_changes_nothing(rows: list[tuple[str, str, list[in
 
 
 def test_demo_harbor_scoring_findings() -> None:
-    from pathlib import Path
 
     from kpikit.data.store import load_engagement
 
-    eng = load_engagement(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor")
+    eng = load_engagement(DEMO)
     found = sorted((f.code, f.item_id) for f in scoring.findings(eng))
     assert found == [
         ("KPI_NOT_RECOMMENDED", "OBJ-04/M-AGENCY"),

@@ -8,12 +8,13 @@ from typing import Any
 
 import nbformat
 import pytest
+from support import FIXTURES
 
 from kpikit.cli import lab as lab_cli
 from kpikit.cli import main
 from kpikit.cli.lab import lab_command
 
-FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
+FIXTURE = FIXTURES / "editors_small"
 
 
 @pytest.fixture

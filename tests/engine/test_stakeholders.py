@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enginebuild import build, kpi, metric, obj, person
+from support import DEMO
 
 from kpikit.data.model import Engagement
 from kpikit.engine import stakeholders as sh
@@ -97,11 +98,10 @@ def test_quadrants_use_3_5_as_the_line() -> None:
 
 
 def test_demo_harbor_accountability_findings() -> None:
-    from pathlib import Path
 
     from kpikit.data.store import load_engagement
 
-    eng = load_engagement(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor")
+    eng = load_engagement(DEMO)
     found = {f.item_id: f.message for f in sh.findings(eng)}
     assert sorted(found) == ["M-BCMA-UNITS", "OBJ-06"]
     assert "2 people are Accountable: Dr. Rajiv Menon, Frank O'Connor" in found["OBJ-06"]

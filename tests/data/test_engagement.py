@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support import DEMO, FIXTURES
 
 import kpikit.data.csvio
 from kpikit.data.cells import text_column
@@ -22,9 +23,8 @@ from kpikit.data.store import BACKUP_DIR, list_backups, load_engagement, record_
 from kpikit.errors import EngagementError, NotAnEngagementError, StaleFileError
 from kpikit.periods import Period
 
-FIXTURES = Path(__file__).parent / "fixtures"
 sys.path.insert(0, str(FIXTURES / "broken"))
-import make_corpus  # noqa: E402
+import make_corpus
 
 OPTIONAL: dict[str, str] = make_corpus.OPTIONAL
 TEXT = pd.Series([], dtype="str").dtype  # pandas' text dtype: str on pandas 3, object on pandas 2
@@ -425,7 +425,7 @@ def test_two_editors_of_one_folder_cannot_overwrite_each_other(tmp_path: Path) -
 def test_one_cell_edit_gives_a_one_line_diff(tmp_path: Path) -> None:
     """Numbers the user spelled `0.60` or `95.0` keep their spelling when the file is rewritten."""
     folder = tmp_path / "client"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "clients" / "demo-harbor", folder)
+    shutil.copytree(DEMO, folder)
     kpis = folder / "kpis.csv"
     text = kpis.read_text(encoding="utf-8").splitlines()
     # give every number on the second data row a spelling of its own

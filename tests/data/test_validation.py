@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import FIXTURES
 
 from kpikit.data.csvio import parse_csv
 from kpikit.data.model import Engagement
@@ -27,7 +28,7 @@ from kpikit.data.validation import (
 )
 from kpikit.errors import EngagementError, Problem
 
-MINIMAL = Path(__file__).parent / "fixtures" / "valid_minimal"
+MINIMAL = FIXTURES / "valid_minimal"
 BASE = {p.name: p.read_text(encoding="utf-8") for p in MINIMAL.iterdir()}
 BY_FILE = {spec.file: name for name, spec in SPECS.items()}
 

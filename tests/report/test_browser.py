@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import FIXTURES
 
 from kpikit.kit.workspace import WorkbookError, prepare_workbook, workbook_dir
 
-FIXTURE = Path(__file__).parent / "fixtures" / "editors_small"
+FIXTURE = FIXTURES / "editors_small"
 
 
 def _kit(folder: Path) -> Path:

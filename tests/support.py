@@ -1,0 +1,71 @@
+"""Helpers shared by the test modules: where the fixtures are, copies of clients, hashes.
+
+Imported as ``from support import ...`` (``pythonpath = ["tests"]`` in pyproject.toml);
+the fixtures themselves are in ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "clients" / "demo-harbor"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def copy_client(src: Path, dest_parent: Path, name: str | None = None) -> Path:
+    """Copy an engagement folder (inputs only: earlier runs and backups stay behind)."""
+    dest = dest_parent / (name or src.name)
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("runs", ".kpikit", ".ipynb_checkpoints", "notebooks"))
+    return dest
+
+
+def write_minimal_client(folder: Path, client: str = "Minimal Ltd") -> Path:
+    """An engagement with only the required files (settings, units, objectives, metrics)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "engagement.yaml").write_text(
+        textwrap.dedent(
+            f"""\
+            client: {client}
+            mission: Make things that work.
+            pillars:
+              - id: P1
+                name: Quality
+            current_period: "2026-Q2"
+            """
+        ),
+        encoding="utf-8",
+    )
+    (folder / "org_units.csv").write_text("id,name,parent_id,lead\nU1,Head office,,Ann Lee\nU2,Plant,U1,Bo Chen\n", encoding="utf-8")
+    (folder / "objectives.csv").write_text(
+        "id,title,org_unit_id,parent_id,pillar_id,owner,due,description\n"
+        "O1,Cut the defect rate to under 2% of units shipped by December 2026,U1,,P1,Ann Lee,2026-12-31,\n"
+        "O2,Reduce scrap at the plant by 10% by December 2026,U2,O1,,Bo Chen,2026-12-31,\n",
+        encoding="utf-8",
+    )
+    (folder / "metrics.csv").write_text(
+        "id,name,definition,formula,unit,direction,frequency,data_source,owner,type\n"
+        "M1,Defect rate,Share of shipped units returned as defective,returns / shipped,%,down,quarterly,ERP,Bo Chen,lagging\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def hash_inputs(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file of an engagement outside ``runs/`` (to prove a run changed nothing)."""
+    import hashlib
+
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.relative_to(folder).parts[0] != "runs"
+    }
+
+
+def run_cli(args: list[str]) -> int:
+    """``kpikit ARGS`` in this process (the same code path as the console script)."""
+    from kpikit.cli import main
+
+    return main(args)
