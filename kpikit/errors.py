@@ -135,3 +135,11 @@ class ReportError(KpikitError):
         self.notebook = notebook
         self.reason = message
         super().__init__(f"{notebook}: {message}" if notebook else message)
+
+
+class ChartTooLargeError(KpikitError):
+    """A chart refused before drawing (too many marks, an axis order too long for Vega).
+
+    :mod:`kpikit.charts.render` catches it and draws the chart's data as a table with
+    this message as the note, so a user sees the reason, never the error.
+    """

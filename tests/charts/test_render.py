@@ -16,12 +16,12 @@ def chart() -> alt.Chart:
 def test_setup_static_uses_inline_svg_renderer() -> None:
     try:
         assert render.setup(static=True) == "svg"
-        assert alt.renderers.active == "svg"
+        assert alt.renderers.active == "kpikit-svg"
         bundle = alt.renderers.get()(chart().to_dict())
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         assert "image/svg+xml" in data
         assert render.setup(static=False) == "html-inline"
-        assert alt.renderers.active == "html"
+        assert alt.renderers.active == "kpikit-html"
         bundle = alt.renderers.get()(chart().to_dict())
         page = (bundle[0] if isinstance(bundle, tuple) else bundle)["text/html"]
         assert "vega-embed" in page or "vegaEmbed" in page
