@@ -32,6 +32,8 @@ OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4
 """Colour-blind-safe categorical palette (Okabe & Ito), strongest contrasts first."""
 GREY = "#8C8C8C"
 ROW_PX = 22
+HEATMAP_MAX_METRICS = 60
+"""Above this many candidate metrics the scoring heatmap lists candidates by rank instead of one column per metric."""
 
 X_MAX = 6.4
 """The influence map's support axis runs to here (past 5) so names beside the marks fit."""
@@ -153,6 +155,12 @@ def scoring_heatmap(eng: Engagement, objective_ids: Iterable[str] | None = None)
     Selected KPIs are outlined in black with a bold score; the colour scale spans the
     scoring scale. ``objective_ids`` limits the chart to those objectives (and the
     metrics scored for them): a report can draw one heatmap per pillar for a big client.
+
+    With more than :data:`HEATMAP_MAX_METRICS` candidate metrics a metric-per-column
+    matrix is mostly empty and too wide to read or print (1,500 metrics: 51,000 px), so
+    the columns become each objective's candidates in rank order (best first), every
+    cell naming its metric: the same scores and outlines, as wide as the longest
+    candidate list.
     """
     sc = eng.config.scoring
     df = scoring.ranked(eng)
@@ -170,10 +178,23 @@ def scoring_heatmap(eng: Engagement, objective_ids: Iterable[str] | None = None)
     n_obj = max(1, df["objective_id"].nunique())
     n_met = max(1, df["metric_label"].nunique())
     obj_order = sorted(df["objective_id"].unique())
-    met_order = sorted(df["metric_label"].unique(), key=str.lower)
-    x = alt.X("metric_label:N", sort=met_order, title="Candidate metric",
-              axis=alt.Axis(labelAngle=-60, labelLimit=220, labelOverlap=False))
-    y = alt.Y("objective_id:N", sort=obj_order, title="Objective", axis=alt.Axis(labelOverlap=False))
+    by_rank = n_met > HEATMAP_MAX_METRICS
+    # orders go in as scale domains (plain data), never as sort lists: Vega-Lite turns a
+    # sort list into one nested expression that overflows Vega's parser at ~1,440 entries
+    if by_rank:
+        df = df.sort_values(["objective_id", "rank", "metric_id"], kind="stable").reset_index(drop=True)
+        df["column"] = (df.groupby("objective_id").cumcount() + 1).map(_ordinal).astype("str")
+        df["score_text"] = (df["metric_id"] + "  " + df["score_text"]).astype("str")
+        columns = [_ordinal(i) for i in range(1, int(df.groupby("objective_id").size().max() or 1) + 1)]
+        x = alt.X("column:N", scale=alt.Scale(domain=columns), title="Candidate metrics, best score first",
+                  axis=alt.Axis(orient="top", labelAngle=0))
+        cell_px = 110
+    else:
+        met_order = sorted(df["metric_label"].unique(), key=str.lower)
+        x = alt.X("metric_label:N", scale=alt.Scale(domain=met_order), title="Candidate metric",
+                  axis=alt.Axis(labelAngle=-60, labelLimit=220, labelOverlap=False))
+        columns, cell_px = met_order, 34
+    y = alt.Y("objective_id:N", scale=alt.Scale(domain=obj_order), title="Objective", axis=alt.Axis(labelOverlap=False))
     tooltip = [alt.Tooltip("objective_id:N", title="Objective"), alt.Tooltip("objective_title:N", title="Title"),
                alt.Tooltip("metric_id:N", title="Metric"), alt.Tooltip("metric_name:N", title="Name"),
                alt.Tooltip("weighted_score:Q", title="Weighted score", format=".2f"),
@@ -190,13 +211,21 @@ def scoring_heatmap(eng: Engagement, objective_ids: Iterable[str] | None = None)
         text="score_text:N", color=text_colour)
     bold = base.transform_filter("datum.selected").mark_text(fontSize=10, font=FONT, fontWeight="bold").encode(
         text="score_text:N", color=text_colour)
+    layout = (f"{n_met} candidate metrics, so each row lists its objective's candidates best first; "
+              if by_rank else "")
     chart = alt.layer(cells, plain, bold).properties(
-        width=max(160, 34 * n_met), height=max(80, ROW_PX * n_obj),
-        title=alt.Title("Metric scoring", subtitle=f"Weighted score per pairing; outlined = selected KPI; "
+        width=max(160, cell_px * len(columns)), height=max(80, ROW_PX * n_obj),
+        title=alt.Title("Metric scoring", subtitle=f"{layout}Weighted score per pairing; outlined = selected KPI; "
                                                    f"recommended from {sc.select_threshold:g}, at most "
                                                    f"{sc.max_kpis_per_objective} per objective"),
     )
     return _config(chart)  # type: ignore[no-any-return]
+
+
+def _ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th' (candidate positions in the heatmap)."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 # -- stakeholders ----------------------------------------------------------------------
@@ -232,9 +261,9 @@ def raci_chart(eng: Engagement, item_ids: Iterable[str] | None = None) -> alt.La
     long["role_word"] = long["role"].map(RACI_WORDS).astype("str")
     item_sort = [label_of[i] for i in order]
     person_sort = [people[p] for p in person_cols]
-    x = alt.X("person:N", sort=person_sort, title=None,
+    x = alt.X("person:N", scale=alt.Scale(domain=person_sort), title=None,
               axis=alt.Axis(orient="top", labelAngle=-50, labelLimit=160, labelOverlap=False))
-    y = alt.Y("item:N", sort=item_sort, title=None, axis=alt.Axis(labelLimit=340, labelOverlap=False))
+    y = alt.Y("item:N", scale=alt.Scale(domain=item_sort), title=None, axis=alt.Axis(labelLimit=340, labelOverlap=False))
     tooltip = [alt.Tooltip("item_id:N", title="Item"), alt.Tooltip("name:N", title="Name"),
                alt.Tooltip("person:N", title="Person"), alt.Tooltip("letters:N", title="RACI")]
     base = alt.Chart(long).encode(x=x, y=y, tooltip=tooltip)

@@ -35,6 +35,8 @@ ROW_PX = 22
 HISTORY_HEIGHT = 260
 GRID_WIDTH = 330
 PER_ROW = 24
+MAX_PERIODS = 120
+"""Most periods a KPI history shows (ten years of months); :func:`window` picks which."""
 """KPIs per line of the status overview (18 px each); a group with more wraps onto further lines."""
 
 STATUS_ORDER: tuple[str, ...] = ("red", "amber", "green", "no-data")
@@ -133,8 +135,12 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
     """The layered history chart of one KPI (unconfigured, so it can sit in a grid)."""
     objective_id, metric_id = row["objective_id"], row["metric_id"]
     unit = str(row["unit"]) if isinstance(row["unit"], str) else ""
+    traj, off_chart = window(traj, {"review": me["period"], "target": row["target_period"],
+                                    "baseline": row["baseline_period"]})
     order = traj["period"].tolist()
-    x = alt.X("period:O", sort=order, title=None,
+    # the period order goes in as the scale domain (data), not as a sort list (an expression
+    # that overflows Vega's parser at ~1,440 periods)
+    x = alt.X("period:O", scale=alt.Scale(domain=order), title=None,
               axis=alt.Axis(labelAngle=-45, labelOverlap="greedy", labelSeparation=4))
     y_title = unit or str(row["name"])
     values = pd.concat([traj["actual"], traj["expected"], traj["forecast"]]).dropna().tolist()
@@ -212,11 +218,45 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         fc = _num(me["forecast"])
         sub.append(f"trend {me['trend']}" + (f"; forecast {fmt(fc, unit)} at {row['target_period']}" if not math.isnan(fc)
                                               else ""))
+    if off_chart:
+        sub.append(off_chart)
     chart = alt.layer(*layers).properties(
         width=width, height=HISTORY_HEIGHT,
         title=alt.Title(short(row["name"], 80 if width > 500 else 50), subtitle=sub),
     ).resolve_scale(color="independent", shape="independent", strokeDash="independent")
     return chart
+
+
+def window(traj: pd.DataFrame, anchors: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
+    """At most :data:`MAX_PERIODS` rows of a trajectory around its actuals, and a note on what was cut.
+
+    A review period typed as ``2206-Q3`` or actuals spanning centuries make a trajectory
+    of thousands of periods: unreadable, and once Vega drew an axis that long it
+    overflowed its stack. The window keeps the actuals (the latest :data:`MAX_PERIODS`
+    of them when they alone are longer), then widens to take in the review, target and
+    baseline periods (``anchors``: name -> period), in that order, while it fits; any
+    anchor left out is named in the note.
+    """
+    n = len(traj)
+    if n <= MAX_PERIODS:
+        return traj, ""
+    periods = traj["period"].astype("str").tolist()
+    where = {p: i for i, p in enumerate(periods)}
+    known = np.flatnonzero(traj["actual"].notna().to_numpy())
+    marks = {k: where[str(v)] for k, v in anchors.items() if isinstance(v, str) and str(v) in where}
+    if len(known):
+        lo, hi = int(known[0]), int(known[-1])
+    else:
+        lo = hi = marks.get("review", n - 1)
+    lo = max(lo, hi - MAX_PERIODS + 1)
+    for i in marks.values():
+        if max(hi, i) - min(lo, i) + 1 <= MAX_PERIODS:
+            lo, hi = min(lo, i), max(hi, i)
+    cut = [f"{k} period {anchors[k]}" for k, i in marks.items() if not lo <= i <= hi]
+    note = f"periods {periods[lo]} to {periods[hi]} shown ({hi - lo + 1} of {n})"
+    if cut:
+        note += "; outside the chart: " + ", ".join(cut)
+    return traj.iloc[lo:hi + 1].reset_index(drop=True), note
 
 
 # -- many KPIs -------------------------------------------------------------------------
@@ -303,5 +343,5 @@ def sparkline(values: Sequence[float] | pd.Series | np.ndarray, direction: str |
     return chart.configure_view(stroke=None)  # type: ignore[no-any-return]
 
 
-__all__ = ["GRID_WIDTH", "PER_ROW", "STATUS_COLOURS", "STATUS_ORDER", "STATUS_SHAPES", "kpi_history",
-           "kpi_history_grid", "sparkline", "status_overview"]
+__all__ = ["GRID_WIDTH", "MAX_PERIODS", "PER_ROW", "STATUS_COLOURS", "STATUS_ORDER", "STATUS_SHAPES", "kpi_history",
+           "kpi_history_grid", "sparkline", "status_overview", "window"]
