@@ -3,7 +3,8 @@
 pandas 3 types text as ``str`` with NaN for a missing cell; pandas 2 has no such dtype,
 and its ``astype("str")`` turns NaN into the text ``"nan"``. :func:`text_column` gives the
 same values on every pandas the kit supports, and :func:`is_missing` is the one test for
-an empty cell. The text ``nan`` in a cell (a legal ID) is a value, never "missing".
+an empty cell (:func:`cell_text` and :func:`optional_text` read a cell through it for the
+editors, the engine and the report). The text ``nan`` in a cell (a legal ID) is a value, never "missing".
 """
 
 from __future__ import annotations
@@ -29,6 +30,24 @@ def is_missing(value: object) -> bool:
     if isinstance(value, float):
         return math.isnan(value)
     return isinstance(value, str) and not value.strip()
+
+
+def cell_text(value: object, default: str = "") -> str:
+    """A cell as display text, ``default`` when it is missing (editors show '', the report a dash).
+
+    >>> cell_text("Ops"), cell_text(float("nan")), cell_text(None, "—"), cell_text("nan", "—")
+    ('Ops', '', '—', 'nan')
+    """
+    return default if is_missing(value) else str(value)
+
+
+def optional_text(value: object) -> str | None:
+    """A cell as text, None when it is missing: for references such as a parent ID, where None means "none".
+
+    >>> optional_text("O1"), optional_text(float("nan")), optional_text(""), optional_text("nan")
+    ('O1', None, None, 'nan')
+    """
+    return None if is_missing(value) else str(value)
 
 
 def text_column(values: pd.Series) -> pd.Series:

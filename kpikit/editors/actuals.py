@@ -18,8 +18,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
-from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, parse_number, text
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, parse_number
 from kpikit.errors import EngagementError, Problem
 from kpikit.periods import FORMS
 
@@ -40,7 +41,7 @@ class ActualsEntry(EditorBox):
         self.staged: list[str] = []
         m = eng.metrics
         self.metric_box = widgets.Dropdown(description="Metric", layout=widgets.Layout(width="60%"),
-                                           options=[(f"{i} — {text(n)} ({text(f)})", str(i))
+                                           options=[(f"{i} — {cell_text(n)} ({cell_text(f)})", str(i))
                                                     for i, n, f in zip(m["id"], m["name"], m["frequency"], strict=True)])
         self.period_box = widgets.Text(description="Period", placeholder="in the metric's frequency")
         self.value_box = widgets.Text(description="Value", placeholder="number")
@@ -114,9 +115,9 @@ class ActualsEntry(EditorBox):
     def show_recent(self) -> None:
         mid = self.metric_box.value
         freq = dict(zip(self.eng.metrics["id"], self.eng.metrics["frequency"], strict=True)).get(mid)
-        self.period_box.placeholder = FORMS.get(text(freq), "in the metric's frequency")  # type: ignore[call-overload]
+        self.period_box.placeholder = FORMS.get(cell_text(freq), "in the metric's frequency")  # type: ignore[call-overload]
         mine = self.work[self.work["metric_id"] == mid].tail(RECENT)
-        rows = "".join(f"<tr><td>{html.escape(text(p))}</td><td>{html.escape(_fmt(v))}</td><td>{html.escape(text(n))}</td></tr>"
+        rows = "".join(f"<tr><td>{html.escape(cell_text(p))}</td><td>{html.escape(_fmt(v))}</td><td>{html.escape(cell_text(n))}</td></tr>"
                        for p, v, n in zip(mine["period"], mine["value"], mine["note"], strict=True))
         head = "<tr><th>period</th><th>value</th><th>note</th></tr>"
         self.recent.value = f"<table>{head}{rows}</table>" if rows else "<i>No values yet for this metric.</i>"

@@ -91,13 +91,6 @@ def with_tables(eng: Engagement, **frames: pd.DataFrame) -> Engagement:
     return view
 
 
-def text(value: object) -> str:
-    """A table cell as display text: NaN/None become ''."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return str(value)
-
-
 def parse_number(value: str) -> float | None:
     """User text as a number by the contract's rule (plain decimal: ``1234.5``, ``-3``, ``1e6``), else None."""
     import re

@@ -18,8 +18,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
-from kpikit.editors.base import Change, EditorBox, editor_or_summary, text, with_tables
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, with_tables
 from kpikit.editors.objectives import NONE, objective_changes
 from kpikit.engine import cascade, smart
 from kpikit.engine.findings import Finding, sort_findings
@@ -44,10 +45,10 @@ class CascadeLinker(EditorBox):
         eng = self.eng
         self.work: pd.DataFrame = eng.objectives.copy().reset_index(drop=True)
         self._loading = False
-        self.unit_names = {str(u): text(n) for u, n in zip(eng.org_units["id"], eng.org_units["name"], strict=True)}
+        self.unit_names = {str(u): cell_text(n) for u, n in zip(eng.org_units["id"], eng.org_units["name"], strict=True)}
         wide = widgets.Layout(width="80%")
         self.picker = widgets.Dropdown(description="Objective", layout=wide,
-                                       options=[(f"{o} — {_short(text(t))}", str(o))
+                                       options=[(f"{o} — {_short(cell_text(t))}", str(o))
                                                 for o, t in zip(self.work["id"], self.work["title"], strict=True)])
         self.parent_box = widgets.Dropdown(description="Parent", layout=wide)
         self.unit_box = widgets.Dropdown(description="Unit", layout=wide)
@@ -77,13 +78,13 @@ class CascadeLinker(EditorBox):
             return
         oid = str(self.work.at[i, "id"])
         view = self.view()
-        titles = {str(o): text(t) for o, t in zip(self.work["id"], self.work["title"], strict=True)}
+        titles = {str(o): cell_text(t) for o, t in zip(self.work["id"], self.work["title"], strict=True)}
         self._loading = True
         try:
             parents = [("(none: top level)", NONE)] + [(f"{p} — {_short(titles.get(p, ''), 50)}", p)
                                                       for p in cascade.valid_parents(view, oid)]
             units = [(f"{u} — {self.unit_names.get(u, '')}", u) for u in cascade.valid_units(view, oid)]
-            now = {f: text(self.work.at[i, f]) for f in ("parent_id", "org_unit_id", "pillar_id")}
+            now = {f: cell_text(self.work.at[i, f]) for f in ("parent_id", "org_unit_id", "pillar_id")}
             for box, opts, key in ((self.parent_box, parents, "parent_id"), (self.unit_box, units, "org_unit_id")):
                 if now[key] not in [v for _l, v in opts]:  # keep showing a link the engine would not offer
                     opts = [*opts, (f"{now[key]} (not a valid choice)", now[key])]

@@ -19,8 +19,9 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
-from kpikit.editors.base import Change, EditorBox, editor_or_summary, text, with_tables
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, with_tables
 from kpikit.engine import cascade, smart
 
 FIELDS = ("title", "org_unit_id", "parent_id", "pillar_id", "owner", "due", "description")
@@ -51,7 +52,7 @@ class ObjectivesEditor(EditorBox):
         self.title_verdict = widgets.HTML()
         self.title_verdict.add_class("kpikit-smart-title")
         unit_names = dict(zip(eng.org_units["id"], eng.org_units["name"], strict=True))
-        self.unit_box = widgets.Dropdown(description="Unit", options=[(f"{u} — {text(n)}", str(u)) for u, n in unit_names.items()],
+        self.unit_box = widgets.Dropdown(description="Unit", options=[(f"{u} — {cell_text(n)}", str(u)) for u, n in unit_names.items()],
                                          layout=wide)
         self.parent_box = widgets.Dropdown(description="Parent", layout=wide)
         self.pillar_box = widgets.Dropdown(description="Pillar", layout=wide,
@@ -79,7 +80,7 @@ class ObjectivesEditor(EditorBox):
     # -- form <-> working table ---------------------------------------------------------
     def refresh_picker(self, select: str | None) -> None:
         self._loading = True
-        self.picker.options = [(f"{o} — {_short(text(t))}", str(o)) for o, t in zip(self.work["id"], self.work["title"], strict=True)]
+        self.picker.options = [(f"{o} — {_short(cell_text(t))}", str(o)) for o, t in zip(self.work["id"], self.work["title"], strict=True)]
         self._loading = False
         self.picker.value = select
         self.load_form()
@@ -104,7 +105,7 @@ class ObjectivesEditor(EditorBox):
             self.id_box.value = str(self.work.at[i, "id"])
             self.parent_box.options = self.parent_options(i)
             for name, box in self.boxes.items():
-                value = text(self.work.at[i, name])
+                value = cell_text(self.work.at[i, name])
                 if isinstance(box, widgets.Dropdown) and value not in [v for _l, v in box.options]:
                     box.options = [*box.options, (f"{value} (not a valid choice)", value)]
                 box.value = value
@@ -120,7 +121,7 @@ class ObjectivesEditor(EditorBox):
             allowed = cascade.valid_parents(with_tables(self.eng, objectives=self.work), oid)
         except (KeyError, ValueError):
             allowed = []
-        return [("(none)", NONE)] + [(f"{p} — {_short(text(titles.get(p)), 50)}", p) for p in allowed]
+        return [("(none)", NONE)] + [(f"{p} — {_short(cell_text(titles.get(p)), 50)}", p) for p in allowed]
 
     def field_changed(self, name: str, value: object) -> None:
         if self._loading:
@@ -205,12 +206,12 @@ def objective_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]
     out: list[Change] = []
     for oid, r in new.items():
         if oid not in old:
-            out.append(Change(oid, f"objective added: '{text(r['title'])}'"))
+            out.append(Change(oid, f"objective added: '{cell_text(r['title'])}'"))
             continue
-        diffs = [f"{f.replace('_id', '')} '{text(old[oid][f])}' -> '{text(r[f])}'" for f in FIELDS if text(old[oid][f]) != text(r[f])]
+        diffs = [f"{f.replace('_id', '')} '{cell_text(old[oid][f])}' -> '{cell_text(r[f])}'" for f in FIELDS if cell_text(old[oid][f]) != cell_text(r[f])]
         if diffs:
             out.append(Change(oid, "objective edited: " + "; ".join(diffs)))
-    out.extend(Change(oid, f"objective removed: '{text(r['title'])}'") for oid, r in old.items() if oid not in new)
+    out.extend(Change(oid, f"objective removed: '{cell_text(r['title'])}'") for oid, r in old.items() if oid not in new)
     return out
 
 

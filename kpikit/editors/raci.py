@@ -17,9 +17,10 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.data.schema import RACI_LETTERS
-from kpikit.editors.base import Change, EditorBox, editor_or_summary, text, with_tables
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, with_tables
 from kpikit.engine import stakeholders
 
 PAGE = 12
@@ -49,9 +50,9 @@ class RaciGrid(EditorBox):
         matrix = stakeholders.raci_matrix(eng)
         self.people = [str(p) for p in eng.stakeholders["id"]]
         self.names = stakeholders.people_names(eng)
-        self.items = [(str(i), str(k), text(n)) for i, k, n in zip(matrix["item_id"], matrix["kind"], matrix["name"], strict=True)]
+        self.items = [(str(i), str(k), cell_text(n)) for i, k, n in zip(matrix["item_id"], matrix["kind"], matrix["name"], strict=True)]
         self.cells: dict[tuple[str, str], str] = {
-            (i, p): text(v) for i, *_ in self.items for p, v in zip(self.people, matrix.loc[matrix["item_id"] == i, self.people].iloc[0], strict=True)
+            (i, p): cell_text(v) for i, *_ in self.items for p, v in zip(self.people, matrix.loc[matrix["item_id"] == i, self.people].iloc[0], strict=True)
         }
         self.dropdowns: dict[tuple[str, str], Any] = {}
         combos = sorted({v for v in self.cells.values() if v} | {"R/A"}, key=lambda v: (len(v), [RACI_LETTERS.index(x) for x in letters_of(v)]))

@@ -19,6 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.editors.base import (
     Change,
@@ -26,7 +27,6 @@ from kpikit.editors.base import (
     editor_or_summary,
     number,
     parse_number,
-    text,
     with_tables,
 )
 from kpikit.engine import scoring
@@ -62,7 +62,7 @@ class ScoringGrid(EditorBox):
         self.toggles: dict[int, Any] = {}
         self.removed: set[int] = set()
         titles = dict(zip(eng.objectives["id"], eng.objectives["title"], strict=True))
-        options = [(f"{oid} — {_short(text(t))}", str(oid)) for oid, t in titles.items()]
+        options = [(f"{oid} — {_short(cell_text(t))}", str(oid)) for oid, t in titles.items()]
         scored = [str(o) for o in self.scores["objective_id"]]
         first = scored[0] if scored else (options[0][1] if options else None)
         self.objective = widgets.Dropdown(options=options, value=first, description="Objective",
@@ -95,7 +95,7 @@ class ScoringGrid(EditorBox):
         rows = [header]
         for i in self.row_indices():
             mid = str(self.scores.at[i, "metric_id"])
-            cells: list[Any] = [widgets.HTML(f"{html.escape(mid)}<br><small>{html.escape(text(names.get(mid)))}</small>",
+            cells: list[Any] = [widgets.HTML(f"{html.escape(mid)}<br><small>{html.escape(cell_text(names.get(mid)))}</small>",
                                              layout=widgets.Layout(width="240px"))]
             for c in self.criteria:
                 s = self.slider(i, c)
@@ -118,7 +118,7 @@ class ScoringGrid(EditorBox):
             rows.append(widgets.HTML("<i>No candidate metric scored for this objective yet: add one below.</i>"))
         self.rows.children = rows
         paired = {str(self.scores.at[i, "metric_id"]) for i in self.row_indices()}
-        choices = [(f"{m} — {_short(text(n), 40)}", str(m)) for m, n in names.items() if m not in paired]
+        choices = [(f"{m} — {_short(cell_text(n), 40)}", str(m)) for m, n in names.items() if m not in paired]
         self.add_metric.options = choices
         self.add_metric.value = choices[0][1] if choices else None
         self.refresh_scores()

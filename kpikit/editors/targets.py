@@ -19,6 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.editors.base import (
     Change,
@@ -26,7 +27,6 @@ from kpikit.editors.base import (
     editor_or_summary,
     number,
     parse_number,
-    text,
     with_tables,
 )
 from kpikit.engine import targets
@@ -48,7 +48,7 @@ class TargetSetter(EditorBox):
         self.work: pd.DataFrame = eng.kpis.copy().reset_index(drop=True)
         self.bad: dict[tuple[int, str], str] = {}
         self._loading = False
-        names = {str(m): text(n) for m, n in zip(eng.metrics["id"], eng.metrics["name"], strict=True)}
+        names = {str(m): cell_text(n) for m, n in zip(eng.metrics["id"], eng.metrics["name"], strict=True)}
         self.picker = widgets.Dropdown(
             description="KPI", layout=widgets.Layout(width="80%"),
             options=[(f"{o} / {m} — {names.get(str(m), '')}", i)
@@ -146,8 +146,8 @@ class TargetSetter(EditorBox):
 
     def apply(self, draft: Engagement) -> list[Change]:
         if self.bad:
-            raise EngagementError(draft.folder, [Problem("kpis.csv", None, f"{text(self.work.at[i, 'objective_id'])}/"
-                                                         f"{text(self.work.at[i, 'metric_id'])}: {msg}")
+            raise EngagementError(draft.folder, [Problem("kpis.csv", None, f"{cell_text(self.work.at[i, 'objective_id'])}/"
+                                                         f"{cell_text(self.work.at[i, 'metric_id'])}: {msg}")
                                                  for (i, _f), msg in self.bad.items()])
         draft.tables["kpis"] = self.work.copy()
         return kpi_changes(self.eng.kpis, self.work)
@@ -170,7 +170,7 @@ def kpi_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]:
 
 def _show(v: object) -> str:
     n = number(v) if not isinstance(v, str) else None
-    return f"{n:.15g}" if n is not None else text(v)
+    return f"{n:.15g}" if n is not None else cell_text(v)
 
 
 

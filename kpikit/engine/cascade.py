@@ -24,7 +24,7 @@ from typing import TypedDict
 
 import pandas as pd
 
-from kpikit.data.cells import text_column
+from kpikit.data.cells import optional_text, text_column
 from kpikit.data.model import Engagement
 from kpikit.engine.findings import Finding
 
@@ -33,15 +33,10 @@ NO_PILLAR = "No pillar"
 
 # -- small lookups -------------------------------------------------------------------
 
-def _text(v: object) -> str | None:
-    """A cell as text, or None when it is missing (NaN)."""
-    return v if isinstance(v, str) and v != "" else None
-
-
 def objective_parents(eng: Engagement) -> dict[str, str | None]:
     """objective ID -> parent objective ID (None at the top)."""
     o = eng.objectives
-    return {str(i): _text(p) for i, p in zip(o["id"], o["parent_id"], strict=True)}
+    return {str(i): optional_text(p) for i, p in zip(o["id"], o["parent_id"], strict=True)}
 
 
 def objective_units(eng: Engagement) -> dict[str, str]:
@@ -56,7 +51,7 @@ def objective_titles(eng: Engagement) -> dict[str, str]:
 
 def unit_parents(eng: Engagement) -> dict[str, str | None]:
     u = eng.org_units
-    return {str(i): _text(p) for i, p in zip(u["id"], u["parent_id"], strict=True)}
+    return {str(i): optional_text(p) for i, p in zip(u["id"], u["parent_id"], strict=True)}
 
 
 def unit_names(eng: Engagement) -> dict[str, str]:
@@ -110,7 +105,7 @@ def effective_pillars(eng: Engagement) -> pd.DataFrame:
     directly, an ancestor when inherited) and ``depth`` (0 at the top).
     """
     parents = objective_parents(eng)
-    own = {str(i): _text(p) for i, p in zip(eng.objectives["id"], eng.objectives["pillar_id"], strict=True)}
+    own = {str(i): optional_text(p) for i, p in zip(eng.objectives["id"], eng.objectives["pillar_id"], strict=True)}
     names = {p.id: p.name for p in eng.config.pillars}
     rows = []
     for oid in parents:

@@ -9,31 +9,25 @@ Words and numbers only, no rules. Numbers are written by the shared
 
 from __future__ import annotations
 
-import math
-
-import pandas as pd
-
+from kpikit.data.cells import cell_text, is_missing, optional_text
 from kpikit.text import fmt
 
+missing = is_missing
+"""Whether a cell holds nothing (:func:`kpikit.data.cells.is_missing`: the one empty-cell test).
 
-def missing(value: object) -> bool:
-    """NaN, None, pandas NA and the text 'nan' all mean "not given"."""
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float):
-        return math.isnan(value)
-    return isinstance(value, str) and value.strip() in ("", "nan")
+The text ``nan`` is a value, not "missing": typed tables hold NaN for an empty cell on
+every pandas (``docs/decisions.md``).
+"""
 
 
 def text(value: object, default: str = "—") -> str:
     """A cell as display text, with a dash when it is missing."""
-    return default if missing(value) else str(value)
+    return cell_text(value, default)
 
 
 def ident(value: object) -> str | None:
-    """An ID cell as text, None when missing. Unlike :func:`missing`, the text 'nan' is an ID here:
-    the contract allows it (a pillar or unit ``nan``, say), and ID columns hold real NaN when empty."""
-    return value if isinstance(value, str) and value.strip() else None
+    """An ID cell as text, None when missing (a pillar or unit ``nan`` is an ID, as the contract allows)."""
+    return optional_text(value)
 
 
 def num(value: object, unit: object = None) -> str:
