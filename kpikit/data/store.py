@@ -84,7 +84,7 @@ class StoreRecord:
             now, then = eng.tables.get(spec.name), self.loaded.get(spec.name)
             if now is None:
                 continue
-            if then is None or not _same(now, then):
+            if then is None or not frames_equal(now, then):
                 out.append(spec.name)
         return out
 
@@ -245,7 +245,17 @@ def _file_columns(as_written: list[str] | None, df: pd.DataFrame) -> tuple[list[
     return order, names
 
 
-def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+def frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two tables hold the same columns and cells in the same order (the index aside).
+
+    The one comparison that decides a table changed: the store's save, the Excel import
+    and the editors' stale-log check all ask it.
+
+    >>> frames_equal(pd.DataFrame({"a": [1.0]}, index=[5]), pd.DataFrame({"a": [1.0]}))
+    True
+    >>> frames_equal(pd.DataFrame({"a": [1.0]}), pd.DataFrame({"b": [1.0]}))
+    False
+    """
     if list(a.columns) != list(b.columns) or a.shape != b.shape:
         return False
     return bool(a.reset_index(drop=True).equals(b.reset_index(drop=True)))

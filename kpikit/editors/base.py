@@ -28,7 +28,7 @@ import pandas as pd
 from kpikit.data.csvio import atomic_write, sha256_file
 from kpikit.data.model import Engagement
 from kpikit.data.schema import SPECS
-from kpikit.data.store import append_log, load_engagement, log_row, make_backup
+from kpikit.data.store import append_log, frames_equal, load_engagement, log_row, make_backup
 from kpikit.errors import EngagementError, KpikitError, StaleFileError, UndoError
 
 UNATTENDED_ENV = "KPIKIT_UNATTENDED"
@@ -227,9 +227,7 @@ class Session:
 
 def _is_prefix(head: pd.DataFrame, full: pd.DataFrame) -> bool:
     """Whether ``full`` starts with exactly the rows of ``head`` (an append-only log grew)."""
-    if len(head) > len(full) or list(head.columns) != list(full.columns):
-        return False
-    return bool(full.head(len(head)).reset_index(drop=True).equals(head.reset_index(drop=True)))
+    return len(head) <= len(full) and frames_equal(full.head(len(head)), head)
 
 
 def append_changes(log: pd.DataFrame, changes: list[Change], rationale: str, decided_by: str) -> pd.DataFrame:

@@ -39,6 +39,7 @@ from kpikit.data.store import (
     append_log,
     build_engagement,
     folder_with_changes,
+    frames_equal,
     log_row,
     read_engagement,
 )
@@ -350,15 +351,13 @@ def locate(problem: Problem, maps: dict[str, SheetMap]) -> str:
 
 
 # -- comparing and logging --------------------------------------------------------------------
-def frames_equal(a: pd.DataFrame, b: pd.DataFrame) -> bool:
-    """Whether two typed tables hold the same cells (what decides that a file is rewritten).
+def same_cells_any_eol(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether two typed tables hold the same cells, reading every line ending as ``\n``.
 
-    Line breaks inside text compare equal whatever their ending: a workbook stores
-    ``\r\n`` as ``\n``, and that alone must not rewrite a file.
+    A workbook stores ``\r\n`` as ``\n``, and that alone must not rewrite a file; past
+    the line endings this is :func:`kpikit.data.store.frames_equal`.
     """
-    if list(a.columns) != list(b.columns) or a.shape != b.shape:
-        return False
-    return bool(_same_eol(a).equals(_same_eol(b)))
+    return frames_equal(_same_eol(a), _same_eol(b))
 
 
 def _same_eol(df: pd.DataFrame) -> pd.DataFrame:
@@ -516,7 +515,7 @@ def import_workbook(
             if now.empty:
                 continue
         elif name in raw_folder.tables:
-            same = frames_equal(now, old.tables[name]) if old is not None else \
+            same = same_cells_any_eol(now, old.tables[name]) if old is not None else \
                 same_content(before[name], now, specs[name])
             if same:
                 continue
