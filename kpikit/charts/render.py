@@ -163,7 +163,7 @@ def to_svg(chart: Any) -> str:
     because vl-convert numbers them from 1 every time and several charts inlined in one
     HTML page would otherwise clip each other.
     """
-    spec = clean_spec(chart if isinstance(chart, Mapping) else chart.to_dict(validate=False))
+    spec = clean_spec(_spec_of(chart))
     try:
         check(spec)
         svg = _render_svg(json.dumps(spec, sort_keys=True))
@@ -172,6 +172,18 @@ def to_svg(chart: Any) -> str:
     except ValueError as err:  # vl-convert reports every JavaScript failure as ValueError
         svg = fallback_svg(spec, _why(err))
     return _unique_ids(svg, f"k{next(_counter)}-")
+
+
+def _spec_of(chart: Any) -> Mapping[str, Any]:
+    """The Vega-Lite dict of a chart, whatever its row count (size is :func:`check`'s business,
+    not altair's 5,000-row guard, which would raise from inside a report section)."""
+    if isinstance(chart, Mapping):
+        return chart
+    import altair as alt
+
+    with alt.data_transformers.disable_max_rows():
+        spec: dict[str, Any] = chart.to_dict(validate=False)
+    return spec
 
 
 @functools.lru_cache(maxsize=512)
@@ -329,7 +341,7 @@ def html_bundle(chart: Any) -> str:
     of one saved output each draw), the spec is JSON with ``<`` escaped (no text can end
     the script) and a failure is written into the chart's box instead of a blank.
     """
-    spec = clean_spec(chart if isinstance(chart, Mapping) else chart.to_dict(validate=False))
+    spec = clean_spec(_spec_of(chart))
     try:
         check(spec)
     except ChartTooLargeError as err:
