@@ -1,6 +1,6 @@
 """The engagement folder's tables, declared once.
 
-Each :class:`TableSpec` names a file of the contract (``../shared/engagement-format.md``),
+Each :class:`TableSpec` names a file of the contract (``docs/engagement-format.md``),
 its columns, which columns must be present, which cells must be filled and what kind
 of value each holds. The loader, the validator, the Excel round trip, the editors and
 the ``kpikit new`` scaffold all read these declarations, so a new column is added here
