@@ -72,4 +72,15 @@ def short(text: object, n: int) -> str:
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
-__all__ = ["PERIOD_WORDS", "fmt", "period_word", "plural", "short"]
+def join_words(parts: list[str]) -> str:
+    """Items as a sentence reads them: ``a``, ``a and b``, ``a, b and c``.
+
+    >>> join_words([]), join_words(["a"]), join_words(["a", "b"]), join_words(["a", "b", "c"])
+    ('', 'a', 'a and b', 'a, b and c')
+    """
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+__all__ = ["PERIOD_WORDS", "fmt", "join_words", "period_word", "plural", "short"]

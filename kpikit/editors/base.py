@@ -30,6 +30,7 @@ from kpikit.data.model import Engagement
 from kpikit.data.schema import SPECS
 from kpikit.data.store import append_log, frames_equal, load_engagement, log_row, make_backup
 from kpikit.errors import EngagementError, KpikitError, StaleFileError, UndoError
+from kpikit.text import short
 
 UNATTENDED_ENV = "KPIKIT_UNATTENDED"
 DEFAULT_KEEP_BACKUPS = 20
@@ -89,6 +90,11 @@ def with_tables(eng: Engagement, **frames: pd.DataFrame) -> Engagement:
     view = copy.copy(eng)
     view.tables = {**eng.tables, **frames}
     return view
+
+
+def id_options(items: Iterable[tuple[object, object]], n: int = 70) -> list[tuple[str, str]]:
+    """Dropdown options ``ID — title`` valued by the ID, the title cut to ``n`` characters (pickers stay one line)."""
+    return [(f"{i} — {short(t, n)}", str(i)) for i, t in items]
 
 
 def parse_number(value: str) -> float | None:

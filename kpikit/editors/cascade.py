@@ -20,7 +20,7 @@ import pandas as pd
 
 from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
-from kpikit.editors.base import Change, EditorBox, editor_or_summary, with_tables
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, id_options, with_tables
 from kpikit.editors.objectives import NONE, objective_changes
 from kpikit.engine import cascade, smart
 from kpikit.engine.findings import Finding, sort_findings
@@ -48,8 +48,7 @@ class CascadeLinker(EditorBox):
         self.unit_names = {str(u): cell_text(n) for u, n in zip(eng.org_units["id"], eng.org_units["name"], strict=True)}
         wide = widgets.Layout(width="80%")
         self.picker = widgets.Dropdown(description="Objective", layout=wide,
-                                       options=[(f"{o} — {_short(cell_text(t))}", str(o))
-                                                for o, t in zip(self.work["id"], self.work["title"], strict=True)])
+                                       options=id_options(zip(self.work["id"], self.work["title"], strict=True)))
         self.parent_box = widgets.Dropdown(description="Parent", layout=wide)
         self.unit_box = widgets.Dropdown(description="Unit", layout=wide)
         self.pillar_box = widgets.Dropdown(description="Pillar", layout=wide,
@@ -81,8 +80,8 @@ class CascadeLinker(EditorBox):
         titles = {str(o): cell_text(t) for o, t in zip(self.work["id"], self.work["title"], strict=True)}
         self._loading = True
         try:
-            parents = [("(none: top level)", NONE)] + [(f"{p} — {_short(titles.get(p, ''), 50)}", p)
-                                                      for p in cascade.valid_parents(view, oid)]
+            parents = [("(none: top level)", NONE),
+                       *id_options(((p, titles.get(p, "")) for p in cascade.valid_parents(view, oid)), 50)]
             units = [(f"{u} — {self.unit_names.get(u, '')}", u) for u in cascade.valid_units(view, oid)]
             now = {f: cell_text(self.work.at[i, f]) for f in ("parent_id", "org_unit_id", "pillar_id")}
             for box, opts, key in ((self.parent_box, parents, "parent_id"), (self.unit_box, units, "org_unit_id")):
@@ -120,10 +119,6 @@ class CascadeLinker(EditorBox):
     def apply(self, draft: Engagement) -> list[Change]:
         draft.tables["objectives"] = self.work.copy()
         return objective_changes(self.eng.objectives, self.work)
-
-
-def _short(s: str, n: int = 70) -> str:
-    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def _summary(eng: Engagement) -> list[str]:

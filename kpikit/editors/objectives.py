@@ -21,7 +21,7 @@ import pandas as pd
 
 from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
-from kpikit.editors.base import Change, EditorBox, editor_or_summary, with_tables
+from kpikit.editors.base import Change, EditorBox, editor_or_summary, id_options, with_tables
 from kpikit.engine import cascade, smart
 
 FIELDS = ("title", "org_unit_id", "parent_id", "pillar_id", "owner", "due", "description")
@@ -80,7 +80,7 @@ class ObjectivesEditor(EditorBox):
     # -- form <-> working table ---------------------------------------------------------
     def refresh_picker(self, select: str | None) -> None:
         self._loading = True
-        self.picker.options = [(f"{o} — {_short(cell_text(t))}", str(o)) for o, t in zip(self.work["id"], self.work["title"], strict=True)]
+        self.picker.options = id_options(zip(self.work["id"], self.work["title"], strict=True))
         self._loading = False
         self.picker.value = select
         self.load_form()
@@ -121,7 +121,7 @@ class ObjectivesEditor(EditorBox):
             allowed = cascade.valid_parents(with_tables(self.eng, objectives=self.work), oid)
         except (KeyError, ValueError):
             allowed = []
-        return [("(none)", NONE)] + [(f"{p} — {_short(cell_text(titles.get(p)), 50)}", p) for p in allowed]
+        return [("(none)", NONE), *id_options(((p, titles.get(p)) for p in allowed), 50)]
 
     def field_changed(self, name: str, value: object) -> None:
         if self._loading:
@@ -236,10 +236,6 @@ def next_id(objective_ids: list[str], taken: list[str] | None = None) -> str:
         cand = f"{stem}{n:0{width}d}"
         if cand not in used:
             return cand
-
-
-def _short(s: str, n: int = 70) -> str:
-    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def _summary(eng: Engagement) -> list[str]:

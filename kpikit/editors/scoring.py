@@ -25,6 +25,7 @@ from kpikit.editors.base import (
     Change,
     EditorBox,
     editor_or_summary,
+    id_options,
     number,
     parse_number,
     with_tables,
@@ -62,7 +63,7 @@ class ScoringGrid(EditorBox):
         self.toggles: dict[int, Any] = {}
         self.removed: set[int] = set()
         titles = dict(zip(eng.objectives["id"], eng.objectives["title"], strict=True))
-        options = [(f"{oid} — {_short(cell_text(t))}", str(oid)) for oid, t in titles.items()]
+        options = id_options(titles.items())
         scored = [str(o) for o in self.scores["objective_id"]]
         first = scored[0] if scored else (options[0][1] if options else None)
         self.objective = widgets.Dropdown(options=options, value=first, description="Objective",
@@ -118,7 +119,7 @@ class ScoringGrid(EditorBox):
             rows.append(widgets.HTML("<i>No candidate metric scored for this objective yet: add one below.</i>"))
         self.rows.children = rows
         paired = {str(self.scores.at[i, "metric_id"]) for i in self.row_indices()}
-        choices = [(f"{m} — {_short(cell_text(n), 40)}", str(m)) for m, n in names.items() if m not in paired]
+        choices = id_options(((m, n) for m, n in names.items() if m not in paired), 40)
         self.add_metric.options = choices
         self.add_metric.value = choices[0][1] if choices else None
         self.refresh_scores()
@@ -293,10 +294,6 @@ def slider_step(values: list[float], low: float) -> float:
 def _pairs(kpis: pd.DataFrame) -> set[Pair]:
     return {(str(o), str(m)) for o, m in zip(kpis["objective_id"], kpis["metric_id"], strict=True)}
 
-
-
-def _short(s: str, n: int = 70) -> str:
-    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def _summary(eng: Engagement) -> list[str]:

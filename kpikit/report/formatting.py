@@ -1,10 +1,10 @@
-"""How a cell value reads in the report: dashes for missing cells, numbers, shares, lists.
+"""How a cell value reads in the report: dashes for missing cells, numbers, shares.
 
 Words and numbers only, no rules. Numbers are written by the shared
 :func:`kpikit.text.fmt`, so a figure reads the same in a finding and in the report.
 
->>> num(14403, "USD"), pct(0.953), text(None), join_words(["a", "b", "c"])
-('14,403 USD', '95%', '—', 'a, b and c')
+>>> num(14403, "USD"), pct(0.953), text(None)
+('14,403 USD', '95%', '—')
 """
 
 from __future__ import annotations
@@ -60,10 +60,3 @@ def pct(value: object, digits: int = 0) -> str:
     if missing(value):
         return "—"
     return f"{float(value) * 100:.{digits}f}%"  # type: ignore[arg-type]
-
-
-def join_words(parts: list[str]) -> str:
-    """Items as a sentence reads them: ``a``, ``a and b``, ``a, b and c``."""
-    if len(parts) <= 1:
-        return "".join(parts)
-    return ", ".join(parts[:-1]) + " and " + parts[-1]

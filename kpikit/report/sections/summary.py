@@ -9,10 +9,11 @@ import pandas as pd
 from kpikit.engine import review, targets
 from kpikit.engine.findings import Finding
 from kpikit.report.context import ReportContext
-from kpikit.report.formatting import join_words, missing, num, pct
+from kpikit.report.formatting import missing, num, pct
 from kpikit.report.html import Fragment
 from kpikit.report.sections.contents import section
 from kpikit.report.wording import STATUS
+from kpikit.text import join_words
 
 
 def executive_summary(ctx: ReportContext) -> Fragment:
