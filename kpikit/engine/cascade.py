@@ -33,30 +33,35 @@ NO_PILLAR = "No pillar"
 
 # -- small lookups -------------------------------------------------------------------
 
+def _by_id(table: pd.DataFrame, column: str) -> dict[str, str]:
+    """ID -> the text of ``column`` in a table keyed by its ``id`` column (a required column)."""
+    return {str(i): str(v) for i, v in zip(table["id"], table[column], strict=True)}
+
+
+def _parents(table: pd.DataFrame) -> dict[str, str | None]:
+    """ID -> parent ID of a tree stored as ``id``/``parent_id`` (None at the top)."""
+    return {str(i): optional_text(p) for i, p in zip(table["id"], table["parent_id"], strict=True)}
+
+
 def objective_parents(eng: Engagement) -> dict[str, str | None]:
     """objective ID -> parent objective ID (None at the top)."""
-    o = eng.objectives
-    return {str(i): optional_text(p) for i, p in zip(o["id"], o["parent_id"], strict=True)}
+    return _parents(eng.objectives)
 
 
 def objective_units(eng: Engagement) -> dict[str, str]:
-    o = eng.objectives
-    return {str(i): str(u) for i, u in zip(o["id"], o["org_unit_id"], strict=True)}
+    return _by_id(eng.objectives, "org_unit_id")
 
 
 def objective_titles(eng: Engagement) -> dict[str, str]:
-    o = eng.objectives
-    return {str(i): str(t) for i, t in zip(o["id"], o["title"], strict=True)}
+    return _by_id(eng.objectives, "title")
 
 
 def unit_parents(eng: Engagement) -> dict[str, str | None]:
-    u = eng.org_units
-    return {str(i): optional_text(p) for i, p in zip(u["id"], u["parent_id"], strict=True)}
+    return _parents(eng.org_units)
 
 
 def unit_names(eng: Engagement) -> dict[str, str]:
-    u = eng.org_units
-    return {str(i): str(n) for i, n in zip(u["id"], u["name"], strict=True)}
+    return _by_id(eng.org_units, "name")
 
 
 def children_of(parents: dict[str, str | None]) -> dict[str | None, list[str]]:
