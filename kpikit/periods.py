@@ -111,6 +111,43 @@ class Period:
         nxt = date(y, mo + 1, 1)
         return date.fromordinal(nxt.toordinal() - 1)
 
+    def last_month(self, fiscal_year_start: int = 1) -> int:
+        """Months since year 0 of this period's last month when years start in month ``fiscal_year_start``.
+
+        Annual and quarterly periods are fiscal (named by the year in which they end);
+        monthly periods are calendar months.
+
+        >>> str(Period("monthly", Period.parse("2030").last_month(7)))
+        '2030-06'
+        """
+        return self.end_month - (0 if self.freq == "monthly" else fiscal_offset(fiscal_year_start))
+
+    def first_month(self, fiscal_year_start: int = 1) -> int:
+        """Months since year 0 of this period's first month (see :meth:`last_month`).
+
+        >>> str(Period("monthly", Period.parse("2030-Q1").first_month(7)))
+        '2029-07'
+        """
+        return self.last_month(fiscal_year_start) - 12 // PERIODS_PER_YEAR[self.freq] + 1
+
+    def ends_on(self, fiscal_year_start: int = 1) -> date:
+        """The last day of this period under a fiscal year starting in month ``fiscal_year_start``.
+
+        >>> Period.parse("2030").ends_on(7), Period.parse("2030-Q1").ends_on(7), Period.parse("2030").ends_on()
+        (datetime.date(2030, 6, 30), datetime.date(2029, 9, 30), datetime.date(2030, 12, 31))
+        """
+        y, mo = divmod(self.last_month(fiscal_year_start) + 1, 12)  # the first month after the period
+        return date.fromordinal(date(y, mo + 1, 1).toordinal() - 1)
+
+    def starts_on(self, fiscal_year_start: int = 1) -> date:
+        """The first day of this period under a fiscal year starting in month ``fiscal_year_start``.
+
+        >>> Period.parse("2030").starts_on(7), Period.parse("2030-Q4").starts_on(7)
+        (datetime.date(2029, 7, 1), datetime.date(2030, 4, 1))
+        """
+        y, mo = divmod(self.first_month(fiscal_year_start), 12)
+        return date(y, mo + 1, 1)
+
     def shift(self, n: int) -> Period:
         return Period(self.freq, self.ordinal + n)
 
@@ -124,11 +161,19 @@ class Period:
             raise ValueError(f"cannot count from {other} to {self}: different frequencies")
         return self.ordinal - other.ordinal
 
-    def in_frequency(self, freq: Frequency) -> Period:
-        """The latest period of ``freq`` that ends on or before the end of this period."""
+    def in_frequency(self, freq: Frequency, fiscal_year_start: int = 1) -> Period:
+        """The latest period of ``freq`` that ends on or before the end of this period.
+
+        Both ends are read under a fiscal year starting in month ``fiscal_year_start``
+        (1 = calendar years): with 7, ``2026-06`` ends fiscal year ``2026``.
+
+        >>> str(Period.parse("2026-06").in_frequency("annual", 7)), str(Period.parse("2026-06").in_frequency("annual"))
+        ('2026', '2025')
+        """
         months_per = 12 // PERIODS_PER_YEAR[freq]
-        # period k of freq ends at month (k+1)*months_per - 1; need that <= self.end_month
-        k = (self.end_month + 1) // months_per - 1
+        shift = 0 if freq == "monthly" else fiscal_offset(fiscal_year_start)
+        # period k of freq ends at month (k+1)*months_per - 1 - shift; need that <= this period's last month
+        k = (self.last_month(fiscal_year_start) + 1 + shift) // months_per - 1
         return Period(freq, k)
 
     def __str__(self) -> str:
@@ -137,6 +182,20 @@ class Period:
         n = PERIODS_PER_YEAR[self.freq]
         y, i = divmod(self.ordinal, n)
         return f"{y:04d}-Q{i + 1}" if self.freq == "quarterly" else f"{y:04d}-{i + 1:02d}"
+
+
+def fiscal_offset(fiscal_year_start: int) -> int:
+    """How many months a fiscal year ends before the calendar year of the same name (0 to 11).
+
+    A fiscal year is named by the year in which it ends: with ``fiscal_year_start`` 7,
+    ``2030`` runs from July 2029 to June 2030, six months before December 2030.
+
+    >>> fiscal_offset(1), fiscal_offset(7), fiscal_offset(2), fiscal_offset(12)
+    (0, 6, 11, 1)
+    """
+    if not 1 <= fiscal_year_start <= 12:
+        raise ValueError(f"fiscal_year_start {fiscal_year_start} is not a month (1 to 12)")
+    return (13 - fiscal_year_start) % 12
 
 
 def period_range(start: Period, end: Period) -> list[Period]:
