@@ -143,3 +143,17 @@ class ChartTooLargeError(KpikitError):
     :mod:`kpikit.charts.render` catches it and draws the chart's data as a table with
     this message as the note, so a user sees the reason, never the error.
     """
+
+
+class FolderFileError(KpikitError):
+    """A file named by (or read from) the engagement folder breaks the folder-file rule (``data/paths.py``).
+
+    ``reason`` is the sentence after the file's name; ``missing`` tells a caller for which
+    an absent file is allowed (the logo) from every other failure.
+    """
+
+    def __init__(self, name: str, reason: str, missing: bool = False) -> None:
+        self.name = name
+        self.reason = reason
+        self.missing = missing
+        super().__init__(f"{name}: {reason}")

@@ -15,6 +15,7 @@ Period(freq='quarterly', ordinal=8104)
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, get_args
@@ -27,9 +28,9 @@ PERIODS_PER_YEAR: dict[str, int] = {"annual": 1, "quarterly": 4, "monthly": 12}
 FORMS: dict[Frequency, str] = {"annual": "YYYY", "quarterly": "YYYY-Qn", "monthly": "YYYY-MM"}
 """How a period of each frequency is written, as help and error messages show it."""
 FORM_PATTERNS: dict[Frequency, str] = {
-    "annual": r"\d{4}",
-    "quarterly": r"\d{4}-Q[1-4]",
-    "monthly": r"\d{4}-(?:0[1-9]|1[0-2])",
+    "annual": r"[0-9]{4}",
+    "quarterly": r"[0-9]{4}-Q[1-4]",
+    "monthly": r"[0-9]{4}-(?:0[1-9]|1[0-2])",
 }
 """Each frequency's form as a pattern string (for ``str.fullmatch``): what checks that a period fits a metric."""
 
@@ -53,10 +54,29 @@ FORMS_TEXT = forms_phrase()
 NOT_A_PERIOD = f"is not a period ({FORMS_TEXT})"
 """The words after a rejected value in every "not a period" message (files, editors, command line)."""
 
-PERIOD_RE = re.compile(r"^(\d{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?$")
-"""The contract's three period forms (anchored; the groups give the quarter or month to :meth:`Period.parse`)."""
+PERIOD_RE = re.compile(r"([0-9]{4})(?:-Q([1-4])|-(0[1-9]|1[0-2]))?", re.ASCII)
+"""The contract's three period forms, for ``fullmatch`` (the groups give the quarter or month to :meth:`Period.parse`).
+
+Digits are ASCII 0-9 only: ``２０２６`` or ``٢٠٢٦`` would otherwise parse as 2026 and
+duplicate an existing period under another spelling."""
 PERIOD_PATTERN = "(?:" + "|".join(FORM_PATTERNS.values()) + ")"
 """Any of the three forms as a pattern string, for vectorised pandas checks."""
+
+
+def foreign_digit_hint(text: str) -> str:
+    """A hint for a value written with digits other than ASCII 0-9 (full-width, Arabic-Indic...), else ``''``.
+
+    The files' numbers and periods use the digits 0-9 only; a value typed with other
+    digits is an input error with this hint, never read as another value or as no data.
+
+    >>> foreign_digit_hint("２０２６-Q1"), foreign_digit_hint("2026-Q1")
+    (": it is written with the digit '２' (FULLWIDTH DIGIT TWO); type the digits 0-9", '')
+    """
+    for ch in text:
+        if ch.isdigit() and not ("0" <= ch <= "9"):
+            name = unicodedata.name(ch, "a digit other than 0-9")
+            return f": it is written with the digit '{ch}' ({name}); type the digits 0-9"
+    return ""
 
 
 def frequency_of(text: str) -> Frequency | None:
@@ -65,7 +85,7 @@ def frequency_of(text: str) -> Frequency | None:
     >>> frequency_of("2026-Q3"), frequency_of("2026-09"), frequency_of("2026"), frequency_of("2026-13")
     ('quarterly', 'monthly', 'annual', None)
     """
-    m = PERIOD_RE.match(text)
+    m = PERIOD_RE.fullmatch(text)
     if not m:
         return None
     if m.group(2):
@@ -84,9 +104,9 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        m = PERIOD_RE.match(str(text).strip())
+        m = PERIOD_RE.fullmatch(str(text).strip())
         if not m:
-            raise ValueError(f"'{text}' {NOT_A_PERIOD}")
+            raise ValueError(f"'{text}' {NOT_A_PERIOD}{foreign_digit_hint(str(text))}")
         year = int(m.group(1))
         if m.group(2):
             return cls("quarterly", year * 4 + int(m.group(2)) - 1)

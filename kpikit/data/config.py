@@ -8,15 +8,19 @@ Python path.
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from kpikit.data import limits
+from kpikit.data.paths import check_inside, read_inside, written_problem
 from kpikit.data.schema import CONFIG_FILE
-from kpikit.errors import Problem
-from kpikit.periods import NOT_A_PERIOD, PERIOD_RE, Frequency
+from kpikit.errors import FolderFileError, Problem
+from kpikit.periods import NOT_A_PERIOD, PERIOD_RE, Frequency, foreign_digit_hint
 
 DEFAULT_CRITERIA: dict[str, float] = {
     "relevance": 3,
@@ -26,6 +30,14 @@ DEFAULT_CRITERIA: dict[str, float] = {
     "cost_to_collect": 1,
 }
 ID_PATTERN = r"[A-Za-z0-9._-]{1,64}"
+SAME_CRITERION = "name the same criterion"
+"""Words of the message for criteria names that differ only by case (``Relevance`` and ``relevance``)."""
+PATH_SETTINGS: dict[tuple[str, ...], limits.FileKind] = {("report", "logo"): limits.LOGO}
+"""Settings that name a file of the engagement folder, and its kind: each obeys ``data/paths.RULE``."""
+NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_NOT_RESOLVED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+_INF_NAN = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 class _Model(BaseModel):
@@ -54,13 +66,19 @@ class Scoring(_Model):
     @classmethod
     def _criteria(cls, v: dict[str, float]) -> dict[str, float]:
         out: dict[str, float] = {}
+        written: dict[str, str] = {}
         for name, weight in v.items():
             key = str(name).strip().lower()
+            shown = limits.quote(str(name))
             if not key or key in ("objective_id", "metric_id"):
-                raise ValueError(f"'{name}' cannot be a criterion name (objective_id and metric_id are taken)")
+                raise ValueError(f"{shown} cannot be a criterion name (objective_id and metric_id are taken)")
+            if key in written:
+                raise ValueError(f"{limits.quote(written[key])} and {shown} {SAME_CRITERION}: names are compared "
+                                 "ignoring upper/lower case, so give each criterion once")
             if weight <= 0:
-                raise ValueError(f"'{name}' has weight {weight:g}; every weight must be > 0")
+                raise ValueError(f"{shown} has weight {weight:g}; every weight must be > 0")
             out[key] = float(weight)
+            written[key] = str(name)
         return out
 
     @field_validator("scale")
@@ -83,6 +101,9 @@ class ReportSettings(_Model):
     page_size: Literal["A4", "Letter"] = "A4"
 
 
+_MONTH_HINT = "give the month fiscal years start in, 1 to 12 (7 = July)"
+
+
 class EngagementConfig(_Model):
     """The contents of engagement.yaml."""
 
@@ -92,6 +113,8 @@ class EngagementConfig(_Model):
     pillars: list[Pillar] = Field(min_length=1)
     current_period: str | None = None
     review_cadence: Frequency = "quarterly"
+    fiscal_year_start: int = 1
+    """The month (1-12) fiscal years start in; annual and quarterly periods are fiscal (contract: Fiscal years)."""
     scoring: Scoring = Field(default_factory=Scoring)
     status: StatusSettings = Field(default_factory=StatusSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
@@ -99,8 +122,8 @@ class EngagementConfig(_Model):
     @field_validator("current_period")
     @classmethod
     def _period(cls, v: str | None) -> str | None:
-        if v is not None and not PERIOD_RE.match(v):
-            raise ValueError(f"'{v}' {NOT_A_PERIOD}")
+        if v is not None and not PERIOD_RE.fullmatch(v):
+            raise ValueError(f"{limits.quote(v)} {NOT_A_PERIOD}{foreign_digit_hint(v)}")
         return v
 
     @field_validator("pillars")
@@ -109,7 +132,7 @@ class EngagementConfig(_Model):
         seen: set[str] = set()
         for p in v:
             if p.id in seen:
-                raise ValueError(f"id '{p.id}' is used by two pillars; IDs must be unique")
+                raise ValueError(f"id {limits.quote(p.id)} is used by two pillars; IDs must be unique")
             seen.add(p.id)
         return v
 
@@ -118,34 +141,235 @@ class EngagementConfig(_Model):
     def _lower(cls, v: Any) -> Any:
         return v.strip().lower() if isinstance(v, str) else v
 
+    @field_validator("fiscal_year_start", mode="before")
+    @classmethod
+    def _month_number(cls, v: Any) -> Any:
+        if isinstance(v, bool):  # YAML reads `yes`/`no` as booleans, which int() would take as 1 and 0
+            raise ValueError(f"must be a month number, not {str(v).lower()}: {_MONTH_HINT}")
+        text = v.strip() if isinstance(v, str) else ""
+        if text and not (text.isascii() and text.lstrip("+-").isdigit()):  # July, 7.5, ７
+            raise ValueError(f"{limits.quote(text)} is not a month number: {_MONTH_HINT}{foreign_digit_hint(text)}")
+        return v
 
-def parse_config(text: str, file: str = CONFIG_FILE) -> tuple[EngagementConfig | None, list[Problem]]:
-    """Parse engagement.yaml text; return the config or every problem with its line."""
+    @field_validator("fiscal_year_start")
+    @classmethod
+    def _month(cls, v: int) -> int:
+        if not 1 <= v <= 12:
+            raise ValueError(f"{v} is not a month: {_MONTH_HINT}")
+        return v
+
+
+def read_config_file(folder: Path) -> tuple[bytes | None, list[Problem]]:
+    """engagement.yaml's bytes, read by the folder-file rule (``data/paths.py``); ``(None, [])`` when it is absent.
+
+    A named pipe, a device, a link out of the folder or a file above ``limits.CONFIG`` is
+    one problem (and is never read: a pipe would hang the reader).
+    """
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        return read_inside(folder, CONFIG_FILE, limits.CONFIG), []
+    except FolderFileError as exc:
+        return None, ([] if exc.missing else [Problem(CONFIG_FILE, None, exc.reason)])
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, bounded, and keeping numbers and dates as written.
+
+    Composition stops at ``limits.MAX_YAML_NODES`` values or ``MAX_YAML_DEPTH`` levels (so
+    a file of a million keys or ten thousand ``[`` fails at once, not after a recursion
+    error). Plain scalars that YAML 1.1 reads as numbers stay text (``.inf`` and ``.nan``
+    excepted, so they are named as not finite): pydantic parses each setting by its declared
+    type, so ``007`` stays ``'007'`` in an ID, ``1.10`` is not ``1.1``, ``1:30`` is not read
+    as the base-60 number 90 and ``0x10`` is not 16. A date that is not in the calendar
+    (``2026-02-30``) is a message instead of a crash.
+    """
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 (PyYAML's own class-level table, replaced not mutated)
+        first: [(tag, rx) for tag, rx in resolvers if tag not in _NOT_RESOLVED]
+        + ([("tag:yaml.org,2002:float", _INF_NAN)] if first in ("-", "+", ".") else [])
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.composed = 0
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        self.composed += 1
+        self.depth += 1
+        try:
+            if self.composed > limits.MAX_YAML_NODES:
+                raise _TooBig(self.peek_event().start_mark.line + 1,  # type: ignore[no-untyped-call]
+                              f"has more than {limits.MAX_YAML_NODES:,} values, the most it may have")
+            if self.depth > limits.MAX_YAML_DEPTH:
+                raise _TooBig(self.peek_event().start_mark.line + 1,  # type: ignore[no-untyped-call]
+                              f"is nested more than {limits.MAX_YAML_DEPTH} levels deep, the most it may be")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, TypeError) as exc:  # e.g. !!timestamp 2026-02-30, !!int of 5,000 digits
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{limits.quote(getattr(node, 'value', ''))} cannot be read: {limits.shorten(str(exc))}",
+                node.start_mark,
+            ) from None
+
+
+class _TooBig(Exception):
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def parse_config(
+    text: str, file: str = CONFIG_FILE, folder: Path | None = None
+) -> tuple[EngagementConfig | None, list[Problem]]:
+    """Parse engagement.yaml text; return the config or every problem with its line.
+
+    ``folder`` is the engagement folder: when given, settings that name a file
+    (:data:`PATH_SETTINGS`) are checked against it with the folder-file rule.
+    """
+    hint = "check the indentation, and quote a value that contains ': ' or starts with [, {, *, & or #"
+    if len(text) > limits.CONFIG.max_bytes:
+        return None, [Problem(file, None, f"is {limits.size_text(len(text))}; it may be at most "
+                                          f"{limits.size_text(limits.CONFIG.max_bytes)} (see docs/reliability.md)")]
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        problems = _node_problems(node, file)
+        data = loader.construct_document(node) if node is not None else None
+    except _TooBig as exc:
+        return None, [Problem(file, exc.line, f"{exc.message} (see docs/reliability.md): is it really engagement.yaml?")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        hint = "check the indentation, and quote a value that contains ': ' or starts with [, {, *, & or #"
-        return None, [Problem(file, line, f"is not valid YAML: {problem} ({hint})")]
+        what = limits.shorten(str(getattr(exc, "problem", None) or exc), limits.MAX_MESSAGE_CHARS // 2)
+        return None, [Problem(file, line, f"is not valid YAML: {what} ({hint})")]
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         kind = _kind(data)
         return None, [Problem(file, node.start_mark.line + 1 if node is not None else None,
                               f"must be a mapping of settings (client:, mission:, pillars: ...), but it is {kind}")]
+    problems.extend(_path_problems(data, node, file, folder))
+    config: EngagementConfig | None = None
     try:
-        return EngagementConfig.model_validate(data), []
+        config = EngagementConfig.model_validate(data)
     except ValidationError as exc:
-        problems: list[Problem] = []
+        clash_reported = any(SAME_CRITERION in p.message for p in problems)
         for err in exc.errors():
             loc = tuple(err["loc"])
             if loc[:2] == ("scoring", "scale"):
                 loc = loc[:2]  # a short or long scale is one problem with the whole list
             problem = Problem(file, _line_of(node, loc), describe_error(err, loc))
+            if clash_reported and SAME_CRITERION in problem.message:
+                continue  # already named with both lines
             if problem not in problems:
                 problems.append(problem)
+    if problems:
         return None, sorted(problems, key=lambda p: p.line or 0)
+    return config, []
+
+
+def _node_problems(root: yaml.Node | None, file: str) -> list[Problem]:
+    """What the YAML parser lets through: aliases that expand too far or refer to themselves, keys given twice,
+    criteria names that differ only by case, and numbers too small to tell apart from 0."""
+    problems: list[Problem] = []
+    if root is None:
+        return problems
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+
+    def size(n: yaml.Node, depth: int) -> int:
+        """Values in ``n`` with every alias expanded (memoised, so an alias bomb costs its node count)."""
+        if id(n) in sizes:
+            return sizes[id(n)]
+        if id(n) in on_path:
+            raise _TooBig(n.start_mark.line + 1, "has an alias (*name) that refers to itself, so it never ends")
+        if depth > limits.MAX_YAML_DEPTH:
+            raise _TooBig(n.start_mark.line + 1, f"is nested (through aliases, *name) more than "
+                          f"{limits.MAX_YAML_DEPTH} levels deep, the most it may be")
+        on_path.add(id(n))
+        total = 1
+        if isinstance(n, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in n.value)
+        elif isinstance(n, yaml.SequenceNode):
+            total += sum(size(item, depth + 1) for item in n.value)
+        on_path.discard(id(n))
+        if total > limits.MAX_YAML_NODES:
+            raise _TooBig(n.start_mark.line + 1, f"expands (through aliases, *name) to more than "
+                          f"{limits.MAX_YAML_NODES:,} values, the most it may have")
+        sizes[id(n)] = total
+        return total
+
+    size(root, 1)
+    walked: set[int] = set()
+
+    def walk(n: yaml.Node, path: tuple[Any, ...]) -> None:
+        if id(n) in walked:
+            return
+        walked.add(id(n))
+        if isinstance(n, yaml.MappingNode):
+            first: dict[str, int] = {}
+            folded: dict[str, tuple[str, int]] = {}
+            for k, v in n.value:
+                key = str(k.value) if isinstance(k, yaml.ScalarNode) else None
+                if key is not None and k.tag != _MERGE:
+                    line = k.start_mark.line + 1
+                    where = _where((*path, key))
+                    if key in first:
+                        problems.append(Problem(file, line, f"{limits.shorten(where)} is given twice (lines {first[key]} "
+                                                            f"and {line}); the kit will not guess which one you meant: "
+                                                            "delete one"))
+                    else:
+                        first[key] = line
+                    low = key.strip().lower()
+                    if path == ("scoring", "criteria") and low in folded and folded[low][0] != key:
+                        problems.append(Problem(
+                            file, line, f"scoring.criteria {limits.quote(key)} and {limits.quote(folded[low][0])} "
+                            f"(line {folded[low][1]}) {SAME_CRITERION}: names are compared ignoring upper/lower case, "
+                            "so give each criterion once",
+                        ))
+                    folded.setdefault(low, (key, line))
+                walk(v, (*path, key if key is not None else "?"))
+        elif isinstance(n, yaml.SequenceNode):
+            for i, item in enumerate(n.value):
+                walk(item, (*path, i))
+        elif isinstance(n, yaml.ScalarNode) and path[:1] in (("scoring",), ("status",)):
+            text = str(n.value).strip()
+            if NUMBER_TEXT.fullmatch(text) and re.search("[1-9]", re.split("[eE]", text)[0]) and float(text) == 0:
+                problems.append(Problem(file, n.start_mark.line + 1,
+                                        f"{_where(path)} {limits.quote(text)} is too small to tell apart from 0: "
+                                        "write 0 or a larger number"))
+
+    walk(root, ())
+    return problems
+
+
+def _path_problems(data: dict[Any, Any], node: yaml.Node | None, file: str, folder: Path | None) -> list[Problem]:
+    """Each setting that names a file, checked with the folder-file rule (``data/paths.py``)."""
+    out: list[Problem] = []
+    for loc, kind in PATH_SETTINGS.items():
+        value: Any = data
+        for part in loc:
+            value = value.get(part) if isinstance(value, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            continue
+        name = value.strip()
+        where = f"{_where(loc)} {limits.quote(name)}"
+        reason = written_problem(name)
+        if reason is None and folder is not None:
+            try:
+                check_inside(folder, name, kind)
+            except FolderFileError as exc:
+                reason = None if exc.missing else exc.reason  # a missing logo: the cover has none (the contract)
+        if reason is not None:
+            out.append(Problem(file, _line_of(node, loc), f"{where} {reason}"))
+    return out
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -174,12 +398,15 @@ def _kind(value: Any) -> str:
     if value is None:
         return "empty"
     if isinstance(value, str):
-        return f"text '{value}'"
-    return f"{value!r}"
+        return _shown(value) if NUMBER_TEXT.fullmatch(value.strip()) else f"text {limits.quote(value)}"
+    return limits.quote(value)
 
 
 def _shown(value: Any) -> str:
-    return f"'{value}'" if isinstance(value, str) else repr(value)
+    """A value in a message: numbers bare (``0``), text quoted (``'abc'``), anything cut short."""
+    if isinstance(value, str) and NUMBER_TEXT.fullmatch(value.strip()):
+        return limits.shorten(value.strip())
+    return limits.quote(value)
 
 
 def describe_error(err: Any, loc: tuple[Any, ...] | None = None) -> str:
@@ -192,7 +419,8 @@ def describe_error(err: Any, loc: tuple[Any, ...] | None = None) -> str:
     where = _where(tuple(err["loc"]) if loc is None else loc)
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
     if where == "scoring.scale":
-        shown = f" {value!r}" if isinstance(value, list | tuple) else ""
+        shown = f" [{', '.join(_shown(x) for x in value[:6])}{', ...' if len(value) > 6 else ''}]" \
+            if isinstance(value, list | tuple) else ""
         return f"scoring.scale{shown} must be two numbers [low, high] with low < high, like [1, 5]"
     if kind == "missing":
         return f"{where} is required but missing"
@@ -203,7 +431,7 @@ def describe_error(err: Any, loc: tuple[Any, ...] | None = None) -> str:
     if kind == "finite_number":
         return f"{where} {_shown(value)} is not a finite number"
     if kind == "string_pattern_mismatch":
-        return f"{where} '{value}' is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')"
+        return f"{where} {limits.quote(value)} is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')"
     if kind == "string_too_short":
         return f"{where} is empty (required)"
     if kind == "too_short":
@@ -213,9 +441,9 @@ def describe_error(err: Any, loc: tuple[Any, ...] | None = None) -> str:
         choices = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
         return f"{where} {_shown(value)} is not one of {choices}"
     if kind in ("float_parsing", "float_type"):
-        return f"{where} {_shown(value)} is not a number"
-    if kind in ("int_parsing", "int_from_float", "int_type"):
-        return f"{where} {_shown(value)} is not a whole number"
+        return f"{where} {_shown(value)} is not a number{_digits(value)}"
+    if kind in ("int_parsing", "int_from_float", "int_type", "int_parsing_size"):
+        return f"{where} {_shown(value)} is not a whole number{_digits(value)}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         rel = {"greater_than_equal": ">=", "greater_than": ">", "less_than_equal": "<=", "less_than": "<"}[kind]
         bound = ctx.get({"greater_than_equal": "ge", "greater_than": "gt", "less_than_equal": "le", "less_than": "lt"}[kind])
@@ -229,9 +457,13 @@ def describe_error(err: Any, loc: tuple[Any, ...] | None = None) -> str:
         return f"{where} must be a mapping (indented 'key: value' lines), not {_kind(value)}"
     if kind == "value_error":
         return f"{where} {str(err['msg']).removeprefix('Value error, ')}"
-    msg = str(err["msg"]).replace("Input should be", "should be")
+    msg = limits.shorten(str(err["msg"]).replace("Input should be", "should be"), limits.MAX_MESSAGE_CHARS // 2)
     shown = f" (got {_shown(value)})" if isinstance(value, str | int | float) else ""
     return f"{where}: {msg}{shown}"
+
+
+def _digits(value: Any) -> str:
+    return foreign_digit_hint(value) if isinstance(value, str) else ""
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

@@ -22,7 +22,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kpikit.errors import Problem
+from kpikit.data import limits
+from kpikit.data.paths import read_inside
+from kpikit.data.schema import TABLES
+from kpikit.errors import FolderFileError, Problem
+
+COMMENT_KINDS = frozenset({"id", "ref", "number", "period", "date", "enum"})
+"""Kinds of column whose values can never start with ``#``: only a file whose first column is one of
+these has comment rows (see :func:`comments_allowed`)."""
 
 
 @dataclass
@@ -55,11 +62,31 @@ def sha256_file(path: Path) -> str | None:
         return None
 
 
+def comments_allowed(file: str, first_column: str) -> bool:
+    """Whether rows of ``file`` whose first cell starts with ``#`` are comments.
+
+    Only when the file's first column holds values that can never start with ``#`` (an
+    ID, a reference, a number, a period, a date or a choice): then such a row cannot be a
+    valid data row, so skipping it loses nothing the kit could have read, and the
+    scaffold's example rows (``# M-1,Customer retention,...``) stay comments. When the
+    first column is text (a name, a note, an unknown column), every row is data: a note
+    ``#1 confirmed by CFO`` placed first is kept.
+
+    >>> comments_allowed("metrics.csv", "id"), comments_allowed("actuals.csv", "note")
+    (True, False)
+    """
+    spec = next((t for t in TABLES if t.file == file), None)
+    if spec is None or first_column not in spec.column_names:
+        return False
+    return spec.column(first_column).kind in COMMENT_KINDS
+
+
 def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
     """Parse CSV bytes (UTF-8, optional BOM, any line ending, RFC 4180 quoting).
 
-    Rows whose first cell starts with ``#`` are comments (the scaffold's examples);
-    blank lines are skipped. Short rows are padded with empty cells. Header columns
+    Rows whose first cell starts with ``#`` are comments (the scaffold's examples) only
+    when the first column cannot hold a ``#`` (:func:`comments_allowed`), so no data row
+    is ever skipped; blank lines are skipped. Short rows are padded with empty cells. Header columns
     without a name are dropped when every cell under them is empty (spreadsheets
     export such stray columns); otherwise they are an error. A file whose quoting is
     broken gives one problem and no table: nothing after the break can be trusted.
@@ -82,6 +109,7 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
     lines: list[int] = []
     skipped_ids: list[str] = []
     id_at: int | None = None
+    comments = False
     prev_end = 0
     while True:
         start = prev_end + 1
@@ -103,6 +131,7 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
                     problems.append(Problem(file, start, f"column '{name}' appears twice in the header"))
                 seen.setdefault(name, i)
             id_at = seen.get("id")
+            comments = comments_allowed(file, header[0])
             if len(header) == 1:
                 sep = next((s for s in (";", "\t", "|") if s in header[0]), None)
                 if sep is not None:
@@ -111,8 +140,14 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
                         file, start, f"is separated by {shown}, not by commas: save it as 'CSV UTF-8 (comma delimited)'"
                     )]
             continue
-        if record[0].lstrip().startswith("#"):
+        if comments and record[0].lstrip().startswith("#"):
             continue
+        if len(rows) >= limits.MAX_CSV_ROWS:
+            problems.append(Problem(
+                file, start, f"has more than {limits.MAX_CSV_ROWS:,} data rows, the most one file may have "
+                "(see docs/reliability.md): split the data or keep fewer periods",
+            ))
+            break
         if len(record) > len(header):
             extra = record[len(header) :]
             if any(c.strip() for c in extra):
@@ -129,6 +164,8 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
                 continue
             record = record[: len(header)]
         cells = [c.strip() for c in record]
+        if max(map(len, cells), default=0) > limits.MAX_CELL_CHARS:
+            _long_cells(cells, header, file, start, problems)
         if len(cells) < len(header):
             cells.extend([""] * (len(header) - len(cells)))
         rows.append(cells)
@@ -152,6 +189,18 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
     return RawTable(file, header, rows, lines, written, skipped_ids), problems
 
 
+def _long_cells(cells: list[str], header: list[str], file: str, line: int, problems: list[Problem]) -> None:
+    """Report every cell of a row above ``limits.MAX_CELL_CHARS`` and cut it (so no message carries it whole)."""
+    for j, c in enumerate(cells):
+        if len(c) > limits.MAX_CELL_CHARS:
+            name = header[j] or f"column {j + 1}"
+            problems.append(Problem(
+                file, line, f"{name}: the value is {len(c):,} characters long; a cell may have at most "
+                f"{limits.MAX_CELL_CHARS:,} (it starts {limits.quote(c[:40])})", header[j] or None,
+            ))
+            cells[j] = limits.shorten(c)
+
+
 def _csv_error(message: str) -> str:
     """Python's csv module's complaint, in words a spreadsheet user can act on."""
     if "unexpected end of data" in message:
@@ -159,14 +208,24 @@ def _csv_error(message: str) -> str:
     if "expected after" in message:
         return ("a closing double quote must be followed by a comma or the end of the line "
                 '(inside a quoted value, write a double quote as "")')
+    if "field larger than field limit" in message:
+        return (f"a value that starts on this line is longer than a cell may be ({limits.MAX_CELL_CHARS:,} characters): "
+                "is a closing double quote missing?")
     if "NUL" in message:
         return "contains a NUL byte: is this a spreadsheet or other binary file saved as .csv?"
-    return f"is not valid CSV: {message}"
+    return f"is not valid CSV: {limits.shorten(message)}"
 
 
 def read_csv_file(path: Path) -> tuple[RawTable | None, bytes, list[Problem]]:
-    """Read and parse one CSV file; the bytes are returned for fingerprinting."""
-    data = path.read_bytes()
+    """Read and parse one CSV file of an engagement folder; the bytes are returned for fingerprinting.
+
+    The file obeys the folder-file rule (``data/paths.py``: inside the folder after following
+    links, a regular file, at most ``limits.CSV`` bytes); a file that breaks it is one problem.
+    """
+    try:
+        data = read_inside(path.parent, path.name, limits.CSV)
+    except FolderFileError as exc:
+        return None, b"", [Problem(path.name, None, exc.reason)]
     table, problems = parse_csv(data, path.name)
     return table, data, problems
 

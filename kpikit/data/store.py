@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpikit.data.config import EngagementConfig
+from kpikit.data.config import EngagementConfig, read_config_file
 from kpikit.data.csvio import (
     RawTable,
     atomic_write,
@@ -294,9 +294,9 @@ def read_engagement(folder: str | os.PathLike[str]) -> RawEngagement:
     problems: list[Problem] = []
     fingerprints: dict[str, str] = {}
     config_text: str | None = None
-    cfg = path / CONFIG_FILE
-    if cfg.exists():
-        data = cfg.read_bytes()
+    data, cfg_problems = read_config_file(path)  # the folder-file rule: no pipe, device or link out
+    problems.extend(cfg_problems)
+    if data is not None:
         fingerprints[CONFIG_FILE] = sha256_bytes(data)
         try:
             config_text = data.decode("utf-8-sig")

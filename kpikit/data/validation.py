@@ -14,19 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from kpikit.data import limits
 from kpikit.data.cells import TEXT_DTYPE, empty_text_column, text_column
 from kpikit.data.config import ID_PATTERN, EngagementConfig, parse_config
 from kpikit.data.csvio import RawTable, format_column, frame_cells
 from kpikit.data.schema import CONFIG_FILE, SPECS, TABLES, Column, TableSpec, spec_for_scores
 from kpikit.errors import EngagementError, Problem
-from kpikit.periods import FORM_PATTERNS, FORMS, NOT_A_PERIOD, PERIOD_PATTERN
+from kpikit.periods import FORM_PATTERNS, FORMS, NOT_A_PERIOD, PERIOD_PATTERN, foreign_digit_hint
 
-NUMBER_PATTERN = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
-DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
+NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+"""A number as the files write it: ASCII digits only (``\\d`` would let ``١٢`` through, to be read as no data)."""
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 MAX_PROBLEMS_PER_RULE = 200
 ROW_KEYS: dict[str, tuple[str, ...]] = {
     "kpis": ("objective_id", "metric_id"),
@@ -103,7 +106,7 @@ def _typed_frame(raw: RawTable, spec: TableSpec, problems: list[Problem]) -> pd.
     criteria = set(spec.column_names) - set(SPECS[spec.name].column_names)
     for name in missing:
         what = f"column '{name}': {CONFIG_FILE} lists it as a scoring criterion" if name in criteria else f"required column '{name}'"
-        col.one(None, name, f"missing {what} (header has: {', '.join(header)})")
+        col.one(None, name, f"missing {what} (header has: {limits.shorten(', '.join(header), 200)})")
     data = pd.DataFrame(raw.rows, columns=header, dtype=object) if raw.rows else pd.DataFrame(
         {h: pd.Series([], dtype=object) for h in header}
     )
@@ -136,10 +139,20 @@ def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
     if c.nonempty and empty.any():
         col.rows(empty, c.name, lambda _i: f"{c.name} is empty (required)")
     strs = s.astype("str")
+
+    def shown(i: int) -> str:
+        return limits.quote(str(s.iat[i]))
+
+    def hint(i: int) -> str:
+        return foreign_digit_hint(str(s.iat[i]))
+
     if c.kind == "number":
         bad = ~empty & ~strs.str.fullmatch(NUMBER_PATTERN).to_numpy(dtype=bool)
-        col.rows(bad, c.name, lambda i: f"{c.name} '{s.iat[i]}' is not a number (plain decimal like 1234.5, no % or thousands separators)")
+        col.rows(bad, c.name, lambda i: f"{c.name} {shown(i)} is not a number "
+                 f"(plain decimal like 1234.5, no % or thousands separators){hint(i)}")
         nums = pd.to_numeric(strs.where(~(bad | empty), None), errors="coerce").astype("float64")
+        _unrepresentable(nums, strs, bad | empty, c.name, col)
+        nums = nums.where(np.isfinite(nums.to_numpy()) | nums.isna(), np.nan)
         if c.min is None and c.max is None:
             return nums
         below = pd.Series(False, index=nums.index)
@@ -152,13 +165,13 @@ def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
             expected = f"{'>' if c.min_exclusive else '>='} {c.min:g}"
         else:
             expected = f"<= {c.max:g}"
-        col.rows((below | above).to_numpy(), c.name, lambda i: f"{c.name} {s.iat[i]} is out of range: it must be {expected}")
+        col.rows((below | above).to_numpy(), c.name, lambda i: f"{c.name} {limits.shorten(str(s.iat[i]))} is out of range: it must be {expected}")
         return nums
     if c.kind == "enum":
         canon = {ch.lower(): ch for ch in c.choices}
         lowered = strs.str.lower()
         bad = ~empty & ~lowered.isin(list(canon)).to_numpy()
-        col.rows(bad, c.name, lambda i: f"{c.name} '{s.iat[i]}' is not one of {', '.join(c.choices)}")
+        col.rows(bad, c.name, lambda i: f"{c.name} {shown(i)} is not one of {', '.join(c.choices)}")
         return text_column(lowered.map(canon).where(~(bad | empty), np.nan))
     pattern = {"id": ID_PATTERN, "ref": ID_PATTERN, "period": PERIOD_PATTERN, "date": DATE_PATTERN}.get(c.kind)
     if pattern is not None:
@@ -166,15 +179,29 @@ def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
         if c.kind == "date":
             parsed = pd.to_datetime(strs.where(~(bad | empty), None), format="%Y-%m-%d", errors="coerce")
             impossible = ~bad & ~empty & parsed.isna().to_numpy()
-            col.rows(impossible, c.name, lambda i: f"{c.name} '{s.iat[i]}' is not a date in the calendar (YYYY-MM-DD)")
+            col.rows(impossible, c.name, lambda i: f"{c.name} {shown(i)} is not a date in the calendar (YYYY-MM-DD)")
         what = {
             "id": "is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')",
             "ref": "is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')",
             "period": NOT_A_PERIOD,
             "date": "is not a date (YYYY-MM-DD)",
         }[c.kind]
-        col.rows(bad, c.name, lambda i: f"{c.name} '{s.iat[i]}' {what}")
+        col.rows(bad, c.name, lambda i: f"{c.name} {shown(i)} {what}{hint(i) if c.kind in ('period', 'date') else ''}")
     return _text(s)
+
+
+def _unrepresentable(nums: pd.Series, strs: pd.Series, skip: np.ndarray, name: str, col: _Collector) -> None:
+    """Numbers a float cannot hold: ``1e309`` (read as infinity) and ``1e-400`` (read as 0) are input errors."""
+    a = nums.to_numpy()
+    huge = np.isinf(a) & ~skip
+    col.rows(huge, name, lambda i: f"{name} {limits.quote(str(strs.iat[i]))} is too large to be a number "
+             "(the largest is about 1.8e308)")
+    zero = (a == 0) & ~skip
+    if zero.any():
+        mantissa = strs.str.split("[eE]", n=1, regex=True).str[0]
+        tiny = zero & mantissa.str.contains("[1-9]", regex=True).fillna(False).to_numpy(dtype=bool)
+        col.rows(tiny, name, lambda i: f"{name} {limits.quote(str(strs.iat[i]))} is too small to tell apart from 0: "
+                 "write 0 or a larger number")
 
 
 def validate(raw: RawEngagement) -> Validated:
@@ -185,7 +212,7 @@ def validate(raw: RawEngagement) -> Validated:
         if not any(p.file == CONFIG_FILE for p in raw.problems):
             problems.append(Problem(CONFIG_FILE, None, "is missing: every engagement needs one (client, mission, pillars)"))
     else:
-        config, cfg_problems = parse_config(raw.config_text)
+        config, cfg_problems = parse_config(raw.config_text, folder=Path(raw.folder))
         problems.extend(cfg_problems)
     for spec in TABLES:
         if spec.required_file and spec.name not in raw.tables and not any(p.file == spec.file for p in raw.problems):
@@ -218,7 +245,7 @@ def validate(raw: RawEngagement) -> Validated:
     skipped = {name: set(t.skipped_ids) for name, t in raw.tables.items() if t.skipped_ids}
     _check_references(frames, lines, config, problems, frozenset(unusable), skipped)
     if problems:
-        raise EngagementError(raw.folder, problems)
+        raise EngagementError(raw.folder, limits.bound_problems(problems))
     assert config is not None
     return Validated(
         folder=raw.folder,
