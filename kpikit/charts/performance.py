@@ -233,9 +233,9 @@ def window(traj: pd.DataFrame, anchors: Mapping[str, Any]) -> tuple[pd.DataFrame
     A review period typed as ``2206-Q3`` or actuals spanning centuries make a trajectory
     of thousands of periods: unreadable, and once Vega drew an axis that long it
     overflowed its stack. The window keeps the actuals (the latest :data:`MAX_PERIODS`
-    of them when they alone are longer), then widens to take in the review, target and
-    baseline periods (``anchors``: name -> period), in that order, while it fits; any
-    anchor left out is named in the note.
+    of them when they alone are longer; with no actuals, the baseline or target period),
+    then widens to take in the review, target and baseline periods (``anchors``: name ->
+    period), in that order, while it fits; any anchor left out is named in the note.
     """
     n = len(traj)
     if n <= MAX_PERIODS:
@@ -246,10 +246,10 @@ def window(traj: pd.DataFrame, anchors: Mapping[str, Any]) -> tuple[pd.DataFrame
     marks = {k: where[str(v)] for k, v in anchors.items() if isinstance(v, str) and str(v) in where}
     if len(known):
         lo, hi = int(known[0]), int(known[-1])
-    else:
-        lo = hi = marks.get("review", n - 1)
+    else:  # no actuals yet: the KPI's own plan (baseline, target) before the review period
+        lo = hi = next((marks[k] for k in ("baseline", "target", "review") if k in marks), n - 1)
     lo = max(lo, hi - MAX_PERIODS + 1)
-    for i in marks.values():
+    for i in (marks[k] for k in ("review", "target", "baseline") if k in marks):
         if max(hi, i) - min(lo, i) + 1 <= MAX_PERIODS:
             lo, hi = min(lo, i), max(hi, i)
     cut = [f"{k} period {anchors[k]}" for k, i in marks.items() if not lo <= i <= hi]

@@ -133,10 +133,15 @@ def check(spec: Mapping[str, Any]) -> None:
 def _datasets(spec: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Every inline dataset of a spec by name (named datasets and ``data.values``)."""
     out: dict[str, list[Any]] = {str(k): v for k, v in (spec.get("datasets") or {}).items() if isinstance(v, list)}
-    for i, data in enumerate(_walk_key(spec, "data")):
+    for data in _walk_key(spec, "data"):
         if isinstance(data, Mapping) and isinstance(data.get("values"), list):
-            out[f"values-{i}"] = data["values"]
+            out[_inline_name(data["values"])] = data["values"]
     return out
+
+
+def _inline_name(values: list[Any]) -> str:
+    """The name :func:`_datasets` and :func:`_layers` both give an unnamed ``data.values`` list."""
+    return f"values-{id(values)}"
 
 
 def _walk_key(node: Any, key: str) -> Iterator[Any]:
@@ -298,6 +303,8 @@ def _layers(node: Any, data_name: str | None) -> Iterator[tuple[str | None, Any]
     data = node.get("data")
     if isinstance(data, Mapping) and "name" in data:
         data_name = str(data["name"])
+    elif isinstance(data, Mapping) and isinstance(data.get("values"), list):
+        data_name = _inline_name(data["values"])
     enc = node.get("encoding")
     if isinstance(enc, Mapping) and "tooltip" in enc:
         yield data_name, enc["tooltip"]

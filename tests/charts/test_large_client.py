@@ -70,7 +70,7 @@ def test_every_report_chart_draws_at_benchmark_size(large: Engagement) -> None:
     assert counts["metric_selection"] == 1
     assert counts["targets_benchmarks"] == 40  # the report charts at most 40 KPIs
     assert counts["kpi_scorecard"] >= 2 * N_OBJECTIVES  # a sparkline per KPI
-    assert elapsed < 90, f"the report's charts took {elapsed:.0f} s"
+    assert elapsed < 240, f"the report's charts took {elapsed:.0f} s"  # about 35 s alone on 2 cores
 
 
 def test_heatmap_of_1500_metrics_shows_every_pairing_readably(large: Engagement) -> None:
