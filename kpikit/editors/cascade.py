@@ -16,12 +16,11 @@ import os
 from typing import Any
 
 import ipywidgets as widgets
-import pandas as pd
 
 from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
-from kpikit.editors.base import Change, EditorBox, editor_or_summary, id_options, with_tables
-from kpikit.editors.objectives import NONE, objective_changes
+from kpikit.editors.base import editor_or_summary, id_options, with_tables
+from kpikit.editors.objectives import NONE, ObjectiveForm, keep_current
 from kpikit.engine import cascade, smart
 from kpikit.engine.findings import Finding, sort_findings
 
@@ -36,42 +35,29 @@ def cascade_gaps(eng: Engagement) -> list[Finding]:
     return sort_findings([f for f in found if f.code in GAP_CODES])
 
 
-class CascadeLinker(EditorBox):
+class CascadeLinker(ObjectiveForm):
     """Parent, unit and pillar of one objective at a time, and the gaps they leave."""
 
     heading = "Cascade linker"
 
     def build(self) -> None:
         eng = self.eng
-        self.work: pd.DataFrame = eng.objectives.copy().reset_index(drop=True)
-        self._loading = False
+        self.start_form(id_options(zip(eng.objectives["id"], eng.objectives["title"], strict=True)))
         self.unit_names = {str(u): cell_text(n) for u, n in zip(eng.org_units["id"], eng.org_units["name"], strict=True)}
         wide = widgets.Layout(width="80%")
-        self.picker = widgets.Dropdown(description="Objective", layout=wide,
-                                       options=id_options(zip(self.work["id"], self.work["title"], strict=True)))
         self.parent_box = widgets.Dropdown(description="Parent", layout=wide)
         self.unit_box = widgets.Dropdown(description="Unit", layout=wide)
-        self.pillar_box = widgets.Dropdown(description="Pillar", layout=wide,
-                                           options=[("(none)", NONE)] + [(f"{p.id} — {p.name}", p.id) for p in eng.config.pillars])
         self.gaps = widgets.HTML()
         self.gaps.add_class("kpikit-gaps")
-        self.picker.observe(lambda _c: self.load_form(), names="value")
         for name, box in (("parent_id", self.parent_box), ("org_unit_id", self.unit_box), ("pillar_id", self.pillar_box)):
             box.observe(lambda change, name=name: self.link_changed(name, change["new"]), names="value")
         self.body.children = [self.picker, self.parent_box, self.unit_box, self.pillar_box,
                               widgets.HTML("<b>Alignment gaps</b>"), self.gaps]
         self.load_form()
 
-    def view(self) -> Engagement:
-        return with_tables(self.eng, objectives=self.work)
-
-    def index(self) -> int | None:
-        hits = [i for i, o in enumerate(self.work["id"]) if o == self.picker.value]
-        return hits[0] if hits else None
-
     def load_form(self) -> None:
         """Fill the dropdowns for the chosen objective with the choices the engine allows."""
-        i = self.index()
+        i = self.current_index()
         if i is None:
             self.refresh_gaps()
             return
@@ -85,9 +71,7 @@ class CascadeLinker(EditorBox):
             units = [(f"{u} — {self.unit_names.get(u, '')}", u) for u in cascade.valid_units(view, oid)]
             now = {f: cell_text(self.work.at[i, f]) for f in ("parent_id", "org_unit_id", "pillar_id")}
             for box, opts, key in ((self.parent_box, parents, "parent_id"), (self.unit_box, units, "org_unit_id")):
-                if now[key] not in [v for _l, v in opts]:  # keep showing a link the engine would not offer
-                    opts = [*opts, (f"{now[key]} (not a valid choice)", now[key])]
-                box.options = opts
+                box.options = keep_current(opts, now[key])
                 box.value = now[key]
             self.pillar_box.value = now["pillar_id"] if now["pillar_id"] in [v for _l, v in self.pillar_box.options] else NONE
         finally:
@@ -95,9 +79,7 @@ class CascadeLinker(EditorBox):
         self.refresh_gaps()
 
     def link_changed(self, name: str, value: object) -> None:
-        if self._loading:
-            return
-        i = self.index()
+        i = self.edited_row()
         if i is None:
             return
         self.work.at[i, name] = str(value) if value else math.nan
@@ -115,10 +97,6 @@ class CascadeLinker(EditorBox):
             return
         items = "".join(f"<li><b>{html.escape(f.code)}</b> {html.escape(f.item_id)}: {html.escape(f.message)}</li>" for f in gaps)
         self.gaps.value = f"<ul>{items}</ul>"
-
-    def apply(self, draft: Engagement) -> list[Change]:
-        draft.tables["objectives"] = self.work.copy()
-        return objective_changes(self.eng.objectives, self.work)
 
 
 def _summary(eng: Engagement) -> list[str]:

@@ -29,17 +29,54 @@ NONE = ""
 """Dropdown value for 'no parent' / 'no pillar' (stored as a missing cell)."""
 
 
-class ObjectivesEditor(EditorBox):
+def keep_current(options: list[tuple[str, str]], value: str) -> list[tuple[str, str]]:
+    """``options`` plus ``value`` marked "not a valid choice" when the engine would not offer it (the link stays visible)."""
+    return options if value in [v for _l, v in options] else [*options, (f"{value} (not a valid choice)", value)]
+
+
+class ObjectiveForm(EditorBox):
+    """What the objectives editor and the cascade linker share: one objective at a time from a working copy."""
+
+    def start_form(self, options: list[tuple[str, str]] | None = None) -> None:
+        """The working copy of objectives.csv, the objective picker and the pillar dropdown."""
+        self.work: pd.DataFrame = self.eng.objectives.copy().reset_index(drop=True)
+        self._loading = False
+        wide = widgets.Layout(width="80%")
+        self.picker = widgets.Dropdown(description="Objective", layout=wide, options=options or [])
+        self.picker.observe(lambda _c: self.load_form(), names="value")
+        self.pillar_box = widgets.Dropdown(description="Pillar", layout=wide,
+                                           options=[("(none)", NONE), *((f"{p.id} — {p.name}", p.id) for p in self.eng.config.pillars)])
+
+    def load_form(self) -> None:
+        """Show the chosen objective's fields."""
+        raise NotImplementedError
+
+    def current_index(self) -> int | None:
+        """The working-copy row of the objective the picker shows, or None."""
+        hits = [i for i, o in enumerate(self.work["id"]) if o == self.picker.value]
+        return hits[0] if hits else None
+
+    def edited_row(self) -> int | None:
+        """The row a field change edits: None while the form itself is filling the boxes, or with no objective."""
+        return None if self._loading else self.current_index()
+
+    def view(self) -> Engagement:
+        """The engagement with the edited objectives (for the engine's live checks; never saved)."""
+        return with_tables(self.eng, objectives=self.work)
+
+    def apply(self, draft: Engagement) -> list[Change]:
+        draft.tables["objectives"] = self.work.copy()
+        return objective_changes(self.eng.objectives, self.work)
+
+
+class ObjectivesEditor(ObjectiveForm):
     """A form over one objective at a time, with the list of objectives to pick from."""
 
     heading = "Objectives"
 
     def build(self) -> None:
         eng = self.eng
-        self.work: pd.DataFrame = eng.objectives.copy().reset_index(drop=True)
-        self._loading = False
-        self.picker = widgets.Dropdown(description="Objective", layout=widgets.Layout(width="80%"))
-        self.picker.observe(lambda _c: self.load_form(), names="value")
+        self.start_form()
         self.new_button = widgets.Button(description="New objective", icon="plus")
         self.new_button.on_click(lambda _b: self.add_objective())
         self.remove_button = widgets.Button(description="Remove", icon="trash", button_style="danger",
@@ -55,8 +92,6 @@ class ObjectivesEditor(EditorBox):
         self.unit_box = widgets.Dropdown(description="Unit", options=[(f"{u} — {cell_text(n)}", str(u)) for u, n in unit_names.items()],
                                          layout=wide)
         self.parent_box = widgets.Dropdown(description="Parent", layout=wide)
-        self.pillar_box = widgets.Dropdown(description="Pillar", layout=wide,
-                                           options=[("(none)", NONE)] + [(f"{p.id} — {p.name}", p.id) for p in eng.config.pillars])
         self.owner_box = widgets.Text(description="Owner")
         self.due_box = widgets.Text(description="Due", placeholder="YYYY-MM-DD")
         self.description_box = widgets.Textarea(description="Description", layout=widgets.Layout(width="80%", height="70px"))
@@ -85,11 +120,6 @@ class ObjectivesEditor(EditorBox):
         self.picker.value = select
         self.load_form()
 
-    def current_index(self) -> int | None:
-        oid = self.picker.value
-        hits = [i for i, o in enumerate(self.work["id"]) if o == oid]
-        return hits[0] if hits else None
-
     def load_form(self) -> None:
         if self._loading:
             return
@@ -106,8 +136,8 @@ class ObjectivesEditor(EditorBox):
             self.parent_box.options = self.parent_options(i)
             for name, box in self.boxes.items():
                 value = cell_text(self.work.at[i, name])
-                if isinstance(box, widgets.Dropdown) and value not in [v for _l, v in box.options]:
-                    box.options = [*box.options, (f"{value} (not a valid choice)", value)]
+                if isinstance(box, widgets.Dropdown) and len(kept := keep_current(list(box.options), value)) > len(box.options):
+                    box.options = kept
                 box.value = value
         finally:
             self._loading = False
@@ -118,15 +148,13 @@ class ObjectivesEditor(EditorBox):
         oid = str(self.work.at[i, "id"])
         titles = dict(zip(self.work["id"], self.work["title"], strict=True))
         try:
-            allowed = cascade.valid_parents(with_tables(self.eng, objectives=self.work), oid)
+            allowed = cascade.valid_parents(self.view(), oid)
         except (KeyError, ValueError):
             allowed = []
         return [("(none)", NONE), *id_options(((p, titles.get(p)) for p in allowed), 50)]
 
     def field_changed(self, name: str, value: object) -> None:
-        if self._loading:
-            return
-        i = self.current_index()
+        i = self.edited_row()
         if i is None:
             return
         cell = str(value).strip() if name != "description" else str(value)
@@ -192,11 +220,6 @@ class ObjectivesEditor(EditorBox):
         self.work = self.work.drop(index=i).reset_index(drop=True)
         self.mark_dirty()
         self.refresh_picker(str(self.work.at[0, "id"]) if len(self.work) else None)
-
-    # -- saving -------------------------------------------------------------------------
-    def apply(self, draft: Engagement) -> list[Change]:
-        draft.tables["objectives"] = self.work.copy()
-        return objective_changes(self.eng.objectives, self.work)
 
 
 def objective_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]:
