@@ -11,6 +11,7 @@ same way.
 from __future__ import annotations
 
 import math
+import re
 
 PERIOD_WORDS: dict[str, str] = {"monthly": "month", "quarterly": "quarter", "annual": "year"}
 """The word for one period of each frequency (``kpikit.periods.FREQUENCIES``)."""
@@ -83,4 +84,20 @@ def join_words(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-__all__ = ["PERIOD_WORDS", "fmt", "join_words", "period_word", "plural", "short"]
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: object) -> tuple[tuple[int, int | str], ...]:
+    """A sort key that orders IDs as people count: ``M1, M2, M10``, not ``M1, M10, M2``.
+
+    Runs of digits compare as numbers, the rest case-insensitively; every ID sorted for
+    display goes through this one key (``sorted(ids, key=natural_key)``).
+
+    >>> sorted(["M10", "M2", "m1", "O1/M10", "O1/M9"], key=natural_key)
+    ['m1', 'M2', 'M10', 'O1/M9', 'O1/M10']
+    """
+    parts = _DIGITS.split("" if text is None else str(text))
+    return tuple((0, int(p)) if i % 2 else (1, p.casefold()) for i, p in enumerate(parts) if p or i == 0)
+
+
+__all__ = ["PERIOD_WORDS", "fmt", "join_words", "natural_key", "period_word", "plural", "short"]
