@@ -12,6 +12,7 @@ well under a second; problems are only materialised for the rows that fail.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,14 @@ from kpikit.data.config import ID_PATTERN, EngagementConfig, parse_config
 from kpikit.data.csvio import RawTable, format_column, frame_cells
 from kpikit.data.schema import CONFIG_FILE, SPECS, TABLES, Column, TableSpec, spec_for_scores
 from kpikit.errors import EngagementError, Problem
-from kpikit.periods import FORM_PATTERNS, FORMS, NOT_A_PERIOD, PERIOD_PATTERN, foreign_digit_hint
+from kpikit.periods import (
+    FORM_PATTERNS,
+    FORMS,
+    NOT_A_PERIOD,
+    PERIOD_PATTERN,
+    Period,
+    foreign_digit_hint,
+)
 
 NUMBER_PATTERN = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 """A number as the files write it: ASCII digits only (``\\d`` would let ``١٢`` through, to be read as no data)."""
@@ -33,6 +41,7 @@ DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 MAX_PROBLEMS_PER_RULE = 200
 ROW_KEYS: dict[str, tuple[str, ...]] = {
     "kpis": ("objective_id", "metric_id"),
+    "milestones": ("objective_id", "metric_id", "period"),
     "metric_scores": ("objective_id", "metric_id"),
     "actuals": ("metric_id", "period"),
     "stakeholders": ("id",),
@@ -150,9 +159,18 @@ def _convert(s: pd.Series, c: Column, col: _Collector) -> pd.Series:
         bad = ~empty & ~strs.str.fullmatch(NUMBER_PATTERN).to_numpy(dtype=bool)
         col.rows(bad, c.name, lambda i: f"{c.name} {shown(i)} is not a number "
                  f"(plain decimal like 1234.5, no % or thousands separators){hint(i)}")
-        nums = pd.to_numeric(strs.where(~(bad | empty), None), errors="coerce").astype("float64")
+        # Python's float() rounds correctly; pandas' fast parser is off by one unit in the last place for
+        # some spellings ('+1.0E30' gave 9.999999999999999e+29): the number must be the one written.
+        ok = ~(bad | empty)
+        values = np.full(len(strs), np.nan)
+        if ok.any():
+            values[ok] = [float(t) for t in strs.to_numpy()[ok]]
+        nums = pd.Series(values, index=s.index, dtype="float64")
         _unrepresentable(nums, strs, bad | empty, c.name, col)
         nums = nums.where(np.isfinite(nums.to_numpy()) | nums.isna(), np.nan)
+        if c.whole:
+            part = (nums.notna() & (nums != np.floor(nums))).to_numpy()
+            col.rows(part, c.name, lambda i: f"{c.name} {shown(i)} is not a whole number (1, 2, 3, ...)")
         if c.min is None and c.max is None:
             return nums
         below = pd.Series(False, index=nums.index)
@@ -378,6 +396,8 @@ def _check_references(
     for column in ("target_period", "baseline_period"):
         _fits_frequency(kpis, column, freq, C("kpis"))
 
+    _check_milestones(f, lines, freq, C("milestones"), unusable)
+
     # --- people -----------------------------------------------------------------------
     unknown("stakeholders", "org_unit_id", unit_ids, "org unit", "org_units")
     unknown("raci", "item_id", obj_ids | metric_ids, "objective or metric", "objectives", "metrics")
@@ -388,6 +408,47 @@ def _check_references(
     unknown("actuals", "metric_id", metric_ids, "metric", "metrics")
     _fits_frequency(f["actuals"], "period", freq, C("actuals"))
     _duplicates(f["actuals"], ["metric_id", "period"], C("actuals"), lines["actuals"], "actual")
+
+
+_BETWEEN = "a milestone is an interim target, between the baseline period and the target period"
+
+
+def _check_milestones(
+    f: dict[str, pd.DataFrame], lines: dict[str, list[int]], freq: pd.Series, col: _Collector,
+    unusable: frozenset[str],
+) -> None:
+    """milestones.csv: each row names a row of kpis.csv, in the metric's frequency, strictly between
+    the KPI's baseline period and its target period, at most once per KPI and period."""
+    ms, kpis = f["milestones"], f["kpis"]
+    if not len(ms):
+        return
+    _fits_frequency(ms, "period", freq, col)
+    _duplicates(ms, ["objective_id", "metric_id", "period"], col, lines["milestones"], "milestone")
+    if unusable.intersection({"kpis", "objectives", "metrics"}):
+        return
+    first = ~kpis.duplicated(["objective_id", "metric_id"], keep="first")
+    row_of = {(o, m): i for i, (o, m, keep) in enumerate(zip(kpis["objective_id"], kpis["metric_id"], first,
+                                                             strict=True)) if keep}
+    pairs = list(zip(ms["objective_id"].tolist(), ms["metric_id"].tolist(), strict=True))
+    hit = [row_of.get(pair) if all(isinstance(x, str) for x in pair) else -1 for pair in pairs]
+    missing = np.array([h is None for h in hit], dtype=bool)
+    col.rows(missing, None, lambda i: f"KPI {pairs[i][0]}/{pairs[i][1]} is not a row of kpis.csv: a milestone "
+             "is an interim target of a selected KPI, so select it there first")
+    kpi_lines = lines["kpis"]
+    fits = ms["metric_id"].map(freq)
+    for i, (h, period, mid) in enumerate(zip(hit, ms["period"].tolist(), ms["metric_id"].tolist(), strict=True)):
+        if h is None or h < 0 or not isinstance(period, str):
+            continue
+        form = FORM_PATTERNS.get(str(fits.iat[i]))  # type: ignore[call-overload]
+        if form is None or not re.fullmatch(form, period):
+            continue  # a malformed period or one of the wrong frequency was reported above
+        kpi = f"KPI {pairs[i][0]}/{mid} (kpis.csv:{kpi_lines[h]})"
+        at = Period.parse(period)
+        target_p, base_p = kpis["target_period"].iat[h], kpis["baseline_period"].iat[h]
+        if isinstance(base_p, str) and re.fullmatch(form, base_p) and at <= Period.parse(base_p):
+            col.one(i, "period", f"period {period} is not after the baseline_period {base_p} of {kpi}: {_BETWEEN}")
+        if isinstance(target_p, str) and re.fullmatch(form, target_p) and at >= Period.parse(target_p):
+            col.one(i, "period", f"period {period} is not before the target_period {target_p} of {kpi}: {_BETWEEN}")
 
 
 def _fits_frequency(df: pd.DataFrame, column: str, freq: pd.Series, col: _Collector) -> None:
