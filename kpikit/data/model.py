@@ -104,6 +104,11 @@ class Engagement:
         return self.tables["kpis"]
 
     @property
+    def milestones(self) -> pd.DataFrame:
+        """Interim targets (``objective_id, metric_id, period, target``); empty when milestones.csv is absent."""
+        return self.tables["milestones"]
+
+    @property
     def stakeholders(self) -> pd.DataFrame:
         return self.tables["stakeholders"]
 
@@ -138,8 +143,8 @@ class Engagement:
     def review_period(self, override: str | None = None) -> Period | None:
         """The review period: ``override``, else ``current_period``, else the latest actual.
 
-        The latest actual across frequencies is the one that ends last (the coarser
-        one on a tie: 2026-Q3 rather than 2026-09).
+        The latest actual across frequencies is the one that ends last under the
+        engagement's fiscal year (the coarser one on a tie: 2026-Q3 rather than 2026-09).
         """
         text = override or self.config.current_period
         if text:
@@ -148,7 +153,8 @@ class Engagement:
             return None
         periods = {Period.parse(p) for p in self.actuals["period"].dropna().unique()}
         order = {"annual": 2, "quarterly": 1, "monthly": 0}
-        return max(periods, key=lambda p: (p.end_month, order[p.freq]))
+        start = self.config.fiscal_year_start
+        return max(periods, key=lambda p: (p.last_month(start), order[p.freq]))
 
     def copy(self) -> Engagement:
         """A deep copy (tables, settings and store record) that can be edited and saved independently."""

@@ -24,7 +24,8 @@ class Column:
     ``required`` means the column must be in the header; ``nonempty`` that every row
     must fill it. ``choices`` (for ``enum``) are matched case-insensitively and stored
     in their canonical spelling. ``min``/``max`` bound numbers (``min_exclusive`` for
-    strictly-greater rules such as ``weight > 0``).
+    strictly-greater rules such as ``weight > 0``); ``whole`` asks for a whole number
+    (``measured_every``).
     """
 
     name: str
@@ -36,6 +37,7 @@ class Column:
     max: float | None = None
     min_exclusive: bool = False
     help: str = ""
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ METRICS = TableSpec(
         Column("data_source", "text", help="the system or report it comes from"),
         Column("owner", "text", help="who produces the number"),
         Column("type", "enum", choices=METRIC_TYPES, help="leading or lagging"),
+        Column("measured_every", "number", min=1, whole=True,
+               help="measured once every n periods of its frequency (a survey every two years: annual, 2); default 1"),
     ),
     "Candidate metrics: the KPI library.",
 )
@@ -141,6 +145,19 @@ KPIS = TableSpec(
         Column("weight", "number", min=0, min_exclusive=True, help="weight in the objective's score (> 0, default 1)"),
     ),
     "Selected KPIs with baselines, targets and benchmarks.",
+)
+MILESTONES = TableSpec(
+    "milestones",
+    "milestones.csv",
+    False,
+    (
+        Column("objective_id", "ref", True, True, help="the objective of the KPI (a row of kpis.csv)"),
+        Column("metric_id", "ref", True, True, help="the metric of the KPI"),
+        Column("period", "period", True, True,
+               help="in the metric's frequency, after the baseline period and before the target period"),
+        Column("target", "number", True, True, help="the value the plan sets for that period"),
+    ),
+    "Interim targets of selected KPIs, by period (a plan with a target for each year); expected values follow them.",
 )
 STAKEHOLDERS = TableSpec(
     "stakeholders",
@@ -200,6 +217,7 @@ TABLES: tuple[TableSpec, ...] = (
     METRICS,
     METRIC_SCORES,
     KPIS,
+    MILESTONES,
     STAKEHOLDERS,
     RACI,
     ACTUALS,
