@@ -145,6 +145,21 @@ class ChartTooLargeError(KpikitError):
     """
 
 
+class CannotWriteError(KpikitError):
+    """The file system refused a write (read-only, full, no permission, a file where a folder must be).
+
+    Its own exit status (5, ``kpikit.cli.EXIT_CANNOT_WRITE``): nothing is wrong with the
+    input, the place to write is; whatever was half made has been removed.
+    """
+
+    exit_code = 5
+
+    def __init__(self, what: str, path: str | None = None) -> None:
+        self.what = what
+        self.path = path
+        super().__init__(f"{path}: {what}" if path else what)
+
+
 class FolderFileError(KpikitError):
     """A file named by (or read from) the engagement folder breaks the folder-file rule (``data/paths.py``).
 

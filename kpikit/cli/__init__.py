@@ -3,7 +3,16 @@
 Each subcommand lives in its own module with two functions, ``register(subparsers)``
 and ``run(args) -> int``; this module only wires them together and turns every
 :class:`~kpikit.errors.KpikitError` into a clean message and an exit status, so no
-traceback ever reaches a user.
+traceback ever reaches a user. Everything printed goes through
+:mod:`kpikit.cli.terminal`, which neutralises terminal control characters.
+
+Exit status, for every command (docs/reliability.md lists them with their tests):
+0 done; 1 input errors in the engagement's files; 2 a bad option or a refused request
+(an output folder that is in use, not empty or inside the engagement folder); 3 a run
+failed (notebook, report, or a write in the run folder: ``manifest.json`` says which);
+4 a data source failed (refresh); 5 the file system refused a write (read-only, full,
+no permission, a file where a folder must be) and nothing half-made was left;
+130 interrupted by Ctrl-C (143 by SIGTERM, 129 by SIGHUP).
 """
 
 from __future__ import annotations
@@ -14,12 +23,17 @@ import os
 import sys
 from collections.abc import Sequence
 
+from kpikit.cli.terminal import guarded
 from kpikit.errors import EngagementError, KpikitError
 
 SUBCOMMANDS = ("new", "validate", "lab", "excel", "run")
 """Modules of ``kpikit.cli`` that provide a subcommand, in ``--help`` order."""
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+EXIT_SOURCE, EXIT_CANNOT_WRITE = 4, 5
+EXIT_INTERRUPTED = 130
+SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143, "SIGHUP": 129}
+"""128 + the signal's number, as shells report a process stopped by it."""
 
 
 def period_arg(text: str) -> str:
@@ -63,6 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with guarded():
+        return _main(argv)
+
+
+def os_error_line(exc: OSError) -> str:
+    """An OSError as one line for a user: ``/x/y: Read-only file system``."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -72,12 +97,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = getattr(exc, "exit_code", EXIT_INPUT)
     except KeyboardInterrupt:
         print("kpikit: interrupted", file=sys.stderr)
-        code = 130
+        code = EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (`kpikit validate DIR --findings | head`): stop quietly, as Unix tools do;
         # stdout goes to devnull so the interpreter's final flush does not raise again
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 141  # 128 + SIGPIPE
+    except OSError as exc:  # the last net: a file-system refusal is a message, never a traceback
+        print(f"kpikit: the file system refused: {os_error_line(exc)}", file=sys.stderr)
+        code = EXIT_CANNOT_WRITE
     return code
 
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from kpikit.cli import EXIT_FAILED, EXIT_OK, print_input_errors
 from kpikit.data.store import load_engagement
 from kpikit.editors.base import UNATTENDED_ENV
-from kpikit.errors import EngagementError
+from kpikit.errors import CannotWriteError, EngagementError
 
 if TYPE_CHECKING:  # imported in run(): workspace imports nbformat, slow (jsonschema), which no other command needs
     from kpikit.kit.workspace import Workbook
@@ -78,9 +78,15 @@ def run(args: argparse.Namespace) -> int:
     skip_slow_optional_imports()  # this process is kpikit's own (see kpikit.run.slow_imports)
     from kpikit.kit.workspace import prepare_workbook  # slow: nbformat
 
-    wb = prepare_workbook(args.dir, replace=args.refresh)
-    if wb.conflicts and _ask_replace(wb):
-        wb = prepare_workbook(args.dir, replace=True)
+    try:
+        wb = prepare_workbook(args.dir, replace=args.refresh)
+        if wb.conflicts and _ask_replace(wb):
+            wb = prepare_workbook(args.dir, replace=True)
+    except OSError as exc:  # a read-only or full engagement folder: the editors could not save either
+        raise CannotWriteError(
+            f"cannot write the working copies in .kpikit/workbook/ ({exc.strerror or exc}); "
+            "kpikit lab needs a writable engagement folder: its editors save there", args.dir
+        ) from exc
     for nb in wb.notebooks:
         if nb.action != "unchanged":
             print(f"  {nb.action:<9} {nb.path}")

@@ -1,18 +1,25 @@
 """``kpikit run DIR`` and ``kpikit run --all ROOT``: execute the notebooks, write the deliverables.
 
 Exit status (run-and-report.md): 0 done; 1 input errors (every ``FILE:LINE``
-problem printed, nothing written); 2 a bad option; 3 a notebook (or the report)
-failed: the run folder keeps what was written and its manifest says where it failed.
+problem printed, nothing written); 2 a bad option or a refused output folder (not
+empty, inside the engagement folder, or taken by another run: nothing written);
+3 a notebook, the report or a write in the run folder (a full disk) failed: the run
+folder keeps what was written and its manifest says where it failed; 5 the run folder
+cannot be created (a read-only engagement folder without ``--out``: nothing written);
+130 Ctrl-C, 143 SIGTERM, 129 SIGHUP: ``manifest.json`` says ``interrupted``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kpikit.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_input_errors
+from kpikit.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIGNAL_EXIT, print_input_errors
 from kpikit.errors import EngagementError
 
 
@@ -76,7 +83,15 @@ def _run_one(args: argparse.Namespace, formats: frozenset[str]) -> int:
     say = _progress(args.quiet)
     if say:
         say(f"{plan.eng.client}: {len(plan.notebooks)} notebooks, period {plan.period or '(none)'}")
-    result = execute_plan(plan, progress=say)
+    try:
+        with _signals_interrupt():
+            result = execute_plan(plan, progress=say)
+    except KeyboardInterrupt as exc:
+        name = getattr(exc, "signal_name", "SIGINT")
+        out_dir = getattr(exc, "out_dir", None)
+        where = f"; partial outputs and manifest.json (interrupted) in {out_dir}" if out_dir else ""
+        print(f"kpikit run: interrupted by {name}{where}", file=sys.stderr)
+        return SIGNAL_EXIT.get(name, 130)
     if result.ok:
         if say:
             say(f"{plan.eng.client}: succeeded in {result.seconds:.1f}s")
@@ -88,6 +103,34 @@ def _run_one(args: argparse.Namespace, formats: frozenset[str]) -> int:
     print(f"kpikit run: FAILED {result.failure.describe()}", file=sys.stderr)
     print(f"kpikit run: partial outputs and manifest.json in {result.out_dir}", file=sys.stderr)
     return EXIT_FAILED
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP stop the run the same way: the manifest says ``interrupted``.
+
+    Ctrl-C raises :class:`~kpikit.run.runner.Interrupted` like any KeyboardInterrupt; so
+    do a ``kill`` (SIGTERM) and a closed terminal (SIGHUP), which would otherwise end the
+    process with the manifest stuck at ``running``. A second signal during the clean-up
+    stops at once. Handlers can only be set in the main thread; elsewhere nothing changes.
+    """
+    from kpikit.run.runner import Interrupted
+
+    def handler(signum: int, _frame: object) -> None:
+        raise Interrupted(signal.Signals(signum).name)
+
+    wanted = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
+    previous = {}
+    with contextlib.suppress(ValueError):  # not the main thread
+        for s in wanted:
+            if s == signal.SIGINT and signal.getsignal(s) is signal.SIG_IGN:
+                continue  # started in the background with Ctrl-C ignored: keep it so
+            previous[s] = signal.signal(s, handler)
+    try:
+        yield
+    finally:
+        for s, old in previous.items():
+            signal.signal(s, old)
 
 
 def _run_all(args: argparse.Namespace, formats: frozenset[str]) -> int:

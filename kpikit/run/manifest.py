@@ -4,9 +4,15 @@ A deliverable is only trustworthy if one can say what produced it: which input
 files (SHA-256 of each), which period and parameters, which package versions, when,
 and whether it succeeded; when it failed, which notebook, cell and error. The
 runner rewrites the manifest (atomically) after every step, so even a run that was
-killed leaves a manifest saying how far it got (``outcome: "running"``).
+killed leaves a manifest saying how far it got (``outcome: "running"``); one stopped
+by Ctrl-C or SIGTERM says ``"interrupted"``, one that failed ``"failed"``, each with a
+:class:`Failure` naming the step and the reason.
 
->>> m = Manifest(client="Acme", engagement="/x", period="2026-Q3", started="2026-11-27T05:00:00+00:00")
+Paths in it are relative to the run folder (``engagement: "../.."``) or bare folder
+names: a manifest travels with the deliverables and names neither this machine nor
+its user (:mod:`kpikit.run.outputs`).
+
+>>> m = Manifest(client="Acme", engagement="../..", period="2026-Q3", started="2026-11-27T05:00:00+00:00")
 >>> m.to_dict()["outcome"]
 'running'
 """
@@ -29,7 +35,7 @@ MANIFEST_VERSION = 1
 PACKAGES = ("kpikit", "pandas", "papermill", "nbclient", "nbconvert", "ipykernel", "altair", "vl-convert-python", "weasyprint")
 """Packages whose versions decide what a run produces."""
 
-Outcome = Literal["running", "succeeded", "failed"]
+Outcome = Literal["running", "succeeded", "failed", "interrupted"]
 
 
 def utc_now() -> str:
@@ -60,7 +66,8 @@ class NotebookRecord:
 
 @dataclass
 class Failure:
-    """Where a run failed. ``step`` is ``"notebook"``, ``"report"`` or ``"kernel"``.
+    """Where a run failed. ``step``: ``"tables"``, ``"kernel"``, ``"notebook"``, ``"report"``,
+    ``"write"`` (the disk refused: full, read-only) or ``"interrupted"`` (Ctrl-C, SIGTERM).
 
     ``cell_index`` is 0-based in the executed notebook (the one under
     ``notebooks/``); ``execution_count`` is the ``In [n]`` shown next to that cell.

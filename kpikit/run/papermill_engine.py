@@ -64,6 +64,7 @@ class WarmKernelEngine(Engine):  # type: ignore[misc]
         *,
         session: KernelSession,
         cwd_in_kernel: str,
+        recorded_input_path: str | None = None,
         recorded_output_path: str | None = None,
         log_output: bool = False,
         start_timeout: float = 60,
@@ -71,6 +72,8 @@ class WarmKernelEngine(Engine):  # type: ignore[misc]
         **_ignored: Any,
     ) -> Any:
         session.current_nb = nb_man.nb
+        if recorded_input_path is not None:
+            nb_man.nb.metadata.papermill["input_path"] = recorded_input_path
         if recorded_output_path is not None:
             nb_man.nb.metadata.papermill["output_path"] = recorded_output_path
         client = WarmKernelClient(

@@ -23,15 +23,20 @@ for the report (the same ones :func:`~kpikit.report.build.build_report` imports)
 A failing notebook stops the run: what was written stays, ``manifest.json`` says
 ``failed`` with the notebook, cell and error, and there is no report. Earlier runs
 are never touched: every run gets a new folder. Input files are only read.
+
+The run folder's own rules (:mod:`kpikit.run.outputs`): never inside the engagement
+folder except ``runs/``; owned by one run (an exclusive ``manifest.json``); a full disk,
+a read-only folder or Ctrl-C/SIGTERM ends with ``manifest.json`` saying ``failed`` or
+``interrupted`` and why, and no staging left; paths recorded relative to the run folder.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import logging
 import os
 import shutil
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -40,15 +45,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kpikit.data.csvio import atomic_write, frame_to_csv_bytes
 from kpikit.data.model import Engagement
 from kpikit.data.store import load_engagement
-from kpikit.errors import KernelStartError, RunSetupError
+from kpikit.errors import CannotWriteError, KernelStartError, RunSetupError
 from kpikit.kit.resources import notebooks_dir as default_notebooks_dir
 from kpikit.report.build import FORMATS
+from kpikit.report.csvout import write_csv
 from kpikit.run.manifest import Failure, Manifest, NotebookRecord, package_versions, utc_now
 from kpikit.run.notebooks import imported_modules, read_declared_parameters
-from kpikit.run.session import KERNEL_ENV, KernelSession
+from kpikit.run.outputs import (
+    PathScrubber,
+    abandon,
+    check_out_location,
+    claim,
+    engagement_label,
+    make_folder,
+    os_reason,
+    relative_to_run,
+    release_space,
+    reserve_space,
+    sweep,
+    write_with_reserve,
+)
+from kpikit.run.session import KERNEL_ENV, KERNEL_NAME, KernelSession
 
 DEFAULT_FORMATS = frozenset(FORMATS)
 RUNS_DIR = "runs"
@@ -139,15 +158,25 @@ def prepare_run(
     # Absolute from here on: the kernel runs each notebook with the run folder as its
     # working directory, so a relative path (``kpikit run clients/acme``) would break.
     out_path = Path(out).resolve() if out is not None else None
+    if out_path is not None:
+        check_out_location(out_path, eng.path, RUNS_DIR)
     if out_path is not None and out_path.exists() and (not out_path.is_dir() or any(out_path.iterdir())):
         raise RunSetupError("the output folder exists and is not empty; a run never overwrites another", str(out_path))
     return RunPlan(eng, str(review) if review else None, fmts, nbs, out_path)
 
 
 def new_run_folder(eng: Engagement) -> Path:
-    """``DIR/runs/<UTC timestamp>/``, created; a suffix keeps two runs in one second apart."""
+    """``DIR/runs/<UTC timestamp>/``, created; a suffix keeps two runs in one second apart.
+
+    Raises :class:`~kpikit.errors.CannotWriteError` when the engagement folder is read-only
+    (or full): the message says to give ``--out`` on a writable disk.
+    """
     root = eng.path.resolve() / RUNS_DIR
-    root.mkdir(parents=True, exist_ok=True)
+    hint = "; give --out FOLDER on a writable disk (a run only reads the engagement)"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CannotWriteError(f"cannot create the runs folder: {os_reason(exc)}{hint}", str(root)) from exc
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for n in range(1, 1000):
         candidate = root / (stamp if n == 1 else f"{stamp}-{n}")
@@ -156,11 +185,17 @@ def new_run_folder(eng: Engagement) -> Path:
             return candidate
         except FileExistsError:
             continue
+        except OSError as exc:
+            raise CannotWriteError(f"cannot create the run folder: {os_reason(exc)}{hint}", str(candidate)) from exc
     raise RunSetupError("cannot create a new run folder", str(root))  # pragma: no cover
 
 
 def write_tables(eng: Engagement, period: str | None, out: Path) -> list[Path]:
-    """``findings.csv``, ``scorecard.csv``, ``objective_scores.csv`` from the engine, atomically."""
+    """``findings.csv``, ``scorecard.csv``, ``objective_scores.csv`` from the engine, atomically.
+
+    Written by :func:`kpikit.report.csvout.write_csv`: a formula-looking ID or title
+    (``-1-1``, ``=HYPERLINK(...)``) is escaped so that a spreadsheet shows it as text.
+    """
     from kpikit.engine import all_findings
     from kpikit.engine.findings import findings_frame
     from kpikit.engine.review import objective_scores, scorecard
@@ -170,19 +205,20 @@ def write_tables(eng: Engagement, period: str | None, out: Path) -> list[Path]:
         "scorecard.csv": scorecard(eng, period),
         "objective_scores.csv": objective_scores(eng, period),
     }
-    written = []
-    for name, df in tables.items():
-        atomic_write(out / name, frame_to_csv_bytes(df))
-        written.append(out / name)
-    return written
+    return [write_csv(out / name, df) for name, df in tables.items()]
 
 
 def notebook_parameters(plan: RunPlan, out: Path) -> dict[str, Any]:
-    """The typed values injected into each notebook's ``parameters`` cell (if it declares them)."""
+    """The typed values injected into each notebook's ``parameters`` cell (if it declares them).
+
+    Paths are relative to the run folder, the notebooks' working folder (``client_dir``
+    is ``../..`` for a run in ``DIR/runs/``): the executed notebooks and the manifest
+    name no folder of this machine.
+    """
     return {
-        "client_dir": str(plan.eng.path.resolve()),
+        "client_dir": relative_to_run(plan.eng.path.resolve(), out.resolve()),
         "period": plan.period,
-        "output_dir": str(out.resolve()),
+        "output_dir": ".",
         "static_charts": True,
     }
 
@@ -209,42 +245,78 @@ def run_engagement(
     )
 
 
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by a signal (``kpikit run`` turns SIGTERM and SIGHUP into this, like Ctrl-C)."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
 def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: KernelSession | None = None) -> RunResult:
-    """Carry out a :class:`RunPlan`; the output folder is created here and only here."""
+    """Carry out a :class:`RunPlan`; the output folder is created (and claimed) here and only here.
+
+    Raises :class:`~kpikit.errors.RunSetupError` when another run owns the output folder
+    and :class:`~kpikit.errors.CannotWriteError` when it cannot be written at all (both
+    before anything is written); re-raises ``KeyboardInterrupt`` after recording it in
+    the manifest (the exception's ``out_dir`` names the run folder).
+    """
     t0 = time.perf_counter()
     eng = plan.eng
     say = progress or (lambda _line: None)
-    out = plan.out if plan.out is not None else new_run_folder(eng)
-    out.mkdir(parents=True, exist_ok=True)
+    if plan.out is None:
+        out, created = new_run_folder(eng), True
+    else:
+        out = plan.out
+        created = make_folder(out)
+    claim(out, created=created)
+    scrub = PathScrubber(out, eng.path)
     nb_out = out / "notebooks"
     params = notebook_parameters(plan, out)
+    source = plan.notebooks[0].parent.resolve()
     manifest = Manifest(
         client=eng.client,
-        engagement=str(eng.path.resolve()),
+        engagement=engagement_label(eng.path, out),
         period=plan.period,
         started=utc_now(),
         parameters=params,
         formats=sorted(plan.formats),
         inputs=dict(sorted(eng.fingerprints.items())),
         packages=package_versions(),
-        notebooks_source=str(plan.notebooks[0].parent.resolve()),
-        kernel={"name": "python3", "python": sys.executable},
+        notebooks_source="kit" if source == default_notebooks_dir().resolve() else source.name,
+        kernel={"name": KERNEL_NAME},
     )
-    manifest.write(out)
+    try:
+        reserve_space(out)
+        manifest.write(out)
+    except OSError as exc:  # a full or read-only disk before anything ran: leave nothing
+        abandon(out, created)
+        raise CannotWriteError(f"cannot write the run folder: {os_reason(exc, scrub)}", str(out)) from exc
 
     own = session is None
     ks = session if session is not None else KernelSession(KERNEL_ENV)
     result = RunResult(eng.client, out, "failed", 0.0)
+    job: ReportJob | None = None
+    current: str | None = None  # the notebook running, for a write failure or an interruption
 
     def finish(outcome: str, failure: Failure | None = None) -> RunResult:
-        manifest.outcome = "succeeded" if outcome == "succeeded" else "failed"
+        if job is not None and outcome != "succeeded":
+            job.discard()
+        manifest.outcome = "succeeded" if outcome == "succeeded" else "interrupted" if outcome == "interrupted" else "failed"
         manifest.failure = failure
         manifest.finished = utc_now()
         manifest.seconds = round(time.perf_counter() - t0, 3)
-        manifest.outputs = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and not p.name.startswith("."))
+        sweep(out)
+        for nb in sorted(nb_out.glob("*.ipynb")):  # after the report was built from them (its own leak check)
+            with contextlib.suppress(OSError):  # a full disk: the notebook stays as papermill wrote it
+                scrub.file(nb)
+        release_space(out)
+        manifest.outputs = sorted(
+            p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")
+        )
         if "manifest.json" not in manifest.outputs:
             manifest.outputs.append("manifest.json")
-        manifest.write(out)
+        write_with_reserve(lambda: manifest.write(out), out)
         result.outcome, result.failure, result.seconds = outcome, failure, manifest.seconds
         return result
 
@@ -255,43 +327,44 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
             tables_error: BaseException | None = None
             try:
                 write_tables(eng, plan.period, out)
-            except Exception as exc:  # an engine bug must still leave a manifest
+            except Exception as exc:  # an engine bug (or a full disk) must still leave a manifest
                 tables_error = exc
             ks.start()
             manifest.kernel["start_seconds"] = round(time.perf_counter() - t, 3)
+            if isinstance(tables_error, OSError):
+                return finish("failed", Failure("write", type(tables_error).__name__, os_reason(tables_error, scrub)))
             if tables_error is not None:
-                return finish("failed", Failure("tables", type(tables_error).__name__, str(tables_error)))
+                return finish("failed", Failure("tables", type(tables_error).__name__, _one_line(scrub(str(tables_error)))))
             t = time.perf_counter()
             ks.warm_up(imported_modules(plan.notebooks))
             preload = _preload(["kpikit.report.build", "nbconvert", *(["weasyprint"] if "pdf" in plan.formats else [])])
             ks.wait_warm()
             manifest.kernel["warm_up_seconds"] = round(time.perf_counter() - t, 3)
         except Exception as exc:  # no kernel (after retrying) or one that died warming up
-            return finish("failed", Failure("kernel", type(exc).__name__, _one_line(str(exc))))
+            return finish("failed", Failure("kernel", type(exc).__name__, _one_line(scrub(str(exc)))))
         say(f"kernel ready {manifest.kernel['start_seconds'] + manifest.kernel['warm_up_seconds']:.1f}s")
         manifest.write(out)
 
         report_nb = report_notebook(plan.notebooks)
         order = execution_order(plan.notebooks, report_nb)
-        job: ReportJob | None = None
         n = len(order)
         early = order != list(plan.notebooks)  # the report notebook moved to the front
         for i, src in enumerate(order, 1):
+            current = src.name
             t = time.perf_counter()
-            failure = _run_one(ks, src, nb_out / src.name, params, out)
+            failure = _run_one(ks, src, nb_out / src.name, params, out, scrub)
             secs = round(time.perf_counter() - t, 3)
             manifest.notebooks.append(NotebookRecord(src.name, secs, "failed" if failure else "succeeded"))
             note = f" ({EARLY_REPORT_NOTE})" if early and src == report_nb else ""
             say(f"[{i}/{n}] {src.name} {secs:.1f}s{note}" + (" FAILED" if failure else ""))
             if failure is not None:
-                if job is not None:
-                    job.discard()
                 return finish("failed", failure)
             manifest.write(out)
             if src == report_nb:  # build the report while the kernel runs the remaining notebooks
                 preload.join()
                 job = ReportJob(nb_out / src.name, out, eng, plan.formats)
                 job.start()
+        current = None
 
         assert job is not None
         t = time.perf_counter()
@@ -299,17 +372,41 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
             result.reports = job.finish()
         except Exception as exc:
             say(f"report FAILED {job.seconds:.1f}s")
-            return finish("failed", Failure("report", type(exc).__name__, _one_line(str(exc)), notebook=report_nb.name))
+            step = "write" if isinstance(exc, OSError) else "report"
+            reason = os_reason(exc, scrub) if isinstance(exc, OSError) else _one_line(scrub(str(exc)))
+            return finish("failed", Failure(step, type(exc).__name__, reason, notebook=report_nb.name))
         waited = time.perf_counter() - t
         say(f"report {', '.join(p.name for p in result.reports)} {job.seconds:.1f}s ({waited:.1f}s after the last notebook)")
         manifest.report_seconds = round(job.seconds, 3)
         return finish("succeeded")
-    except KeyboardInterrupt:
-        finish("failed", Failure("interrupted", "KeyboardInterrupt", "the run was interrupted"))
+    except OSError as exc:  # the disk refused a manifest or notebook write: full, read-only, gone
+        return finish("failed", Failure("write", type(exc).__name__, os_reason(exc, scrub), notebook=current))
+    except KeyboardInterrupt as exc:
+        _quiet_asyncio_after_interrupt()
+        name = exc.signal_name if isinstance(exc, Interrupted) else "SIGINT"
+        if job is not None and job.is_alive():
+            say("interrupted: waiting for the report build to stop (Ctrl-C again to quit at once)")
+        where = f" during {current}" if current else ""
+        finish("interrupted", Failure("interrupted", name, f"the run was interrupted by {name}{where}", notebook=current))
+        exc.out_dir = out  # type: ignore[attr-defined]
         raise
     finally:
         if own:
             ks.shutdown()
+
+
+class _DropOrphanTaskErrors(logging.Filter):
+    """After Ctrl-C, nbclient's cell task is left holding DeadKernelError; asyncio logs it with a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(("Task exception was never retrieved", "Future exception was never retrieved"))
+
+
+_ORPHAN_FILTER = _DropOrphanTaskErrors()
+
+
+def _quiet_asyncio_after_interrupt() -> None:
+    logging.getLogger("asyncio").addFilter(_ORPHAN_FILTER)  # idempotent: the same filter object
 
 
 def execution_order(notebooks: Sequence[Path], report_nb: Path) -> list[Path]:
@@ -400,18 +497,22 @@ def _preload(modules: list[str]) -> threading.Thread:
     return thread
 
 
-def _run_one(ks: KernelSession, src: Path, dest: Path, params: dict[str, Any], cwd: Path) -> Failure | None:
+def _run_one(
+    ks: KernelSession, src: Path, dest: Path, params: dict[str, Any], cwd: Path, scrub: PathScrubber
+) -> Failure | None:
     """Run one notebook; a failure comes back as a :class:`Failure`, never as a traceback."""
     from papermill.exceptions import PapermillExecutionError
 
     try:
         ks.run_notebook(src, dest, params, cwd=cwd)
     except PapermillExecutionError as exc:
-        return Failure("notebook", str(exc.ename), _one_line(str(exc.evalue)), src.name, _cell_index(dest, exc), exc.exec_count)
+        return Failure("notebook", str(exc.ename), _one_line(scrub(str(exc.evalue))), src.name, _cell_index(dest, exc), exc.exec_count)
     except KernelStartError as exc:
-        return Failure("kernel", "KernelStartError", str(exc), src.name)
+        return Failure("kernel", "KernelStartError", scrub(str(exc)), src.name)
+    except OSError as exc:  # writing the executed notebook: a full or read-only disk
+        return Failure("write", type(exc).__name__, os_reason(exc, scrub), src.name)
     except Exception as exc:  # dead kernel, cell timeout, unreadable notebook
-        return Failure("notebook", type(exc).__name__, _one_line(str(exc)), src.name, _running_cell(ks))
+        return Failure("notebook", type(exc).__name__, _one_line(scrub(str(exc))), src.name, _running_cell(ks))
     return None
 
 

@@ -26,6 +26,7 @@ kernel is that real module; this one sends it one-line calls.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import random
@@ -329,7 +330,9 @@ class KernelSession:
                 progress_bar=False,
                 session=self,
                 cwd_in_kernel=str(cwd),
-                recorded_output_path=str(output),
+                # the run folder's notebooks say where they are relative to it, nothing of this machine
+                recorded_input_path=source.name,
+                recorded_output_path=Path(os.path.relpath(output, cwd)).as_posix(),
                 execution_timeout=self.cell_timeout,
             )
         except Exception as exc:
@@ -338,13 +341,30 @@ class KernelSession:
                 if self.current_nb is not None and not partial.exists():
                     with contextlib.suppress(Exception):
                         nbformat.write(self.current_nb, str(partial))  # type: ignore[no-untyped-call]
-            if partial.exists():
-                os.replace(partial, output)
+            _keep_if_complete(partial, output)
             raise
         finally:
             quiet.setLevel(level)
         os.replace(partial, output)
         return nb
+
+
+def _keep_if_complete(partial: Path, output: Path) -> None:
+    """Move the partial notebook into place only if it is a whole notebook (JSON that parses).
+
+    A disk that filled up while papermill wrote it leaves a truncated file: that is
+    removed rather than shown to the analyst as the executed notebook.
+    """
+    if not partial.exists():
+        return
+    try:
+        json.loads(partial.read_bytes())
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            partial.unlink()
+        return
+    with contextlib.suppress(OSError):
+        os.replace(partial, output)
 
 
 def _is_cell_error(exc: BaseException) -> bool:

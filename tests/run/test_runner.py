@@ -103,7 +103,7 @@ def test_run_writes_every_output_and_leaves_inputs_alone(make_client: Any) -> No
     assert [n["notebook"] for n in m["notebooks"]] == ["01_objectives.ipynb", "02_review.ipynb", "03_report.ipynb"]
     assert all(n["seconds"] > 0 for n in m["notebooks"])
     assert m["parameters"]["period"] == "2026-Q3"
-    assert m["parameters"]["client_dir"] == str(client.resolve())
+    assert m["parameters"]["client_dir"] == "../.."  # relative to the run folder: names no folder of this machine
     assert m["started"] <= m["finished"]
     assert set(m["outputs"]) >= CONTRACT_FILES
 
@@ -246,7 +246,8 @@ def test_shared_kernel_gives_the_same_outputs_as_a_fresh_kernel(
     assert result.ok
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    params = {**read_manifest(result.out_dir)["parameters"], "output_dir": str(fresh)}
+    recorded = read_manifest(result.out_dir)["parameters"]  # paths relative to the run folder
+    params = {**recorded, "client_dir": str((result.out_dir / recorded["client_dir"]).resolve()), "output_dir": str(fresh)}
     for key, value in KERNEL_ENV.items():
         monkeypatch.setenv(key, value)
     for src in sorted(SMALL.glob("*.ipynb")):
@@ -341,7 +342,7 @@ def test_kernel_start_is_retried_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_failed_report_leaves_no_report(make_client: Any, tmp_path: Path) -> None:
     """The report notebook prints a local folder: build_report refuses, the run fails cleanly."""
-    leaky = break_notebook(SMALL, tmp_path / "nbs", "03_report.ipynb", "display(HTML('<p>data read from ' + client_dir + '</p>'))")
+    leaky = break_notebook(SMALL, tmp_path / "nbs", "03_report.ipynb", "import os\ndisplay(HTML('<p>data read from ' + os.path.abspath(client_dir) + '</p>'))")
     result = run_engagement(make_client(), notebooks=leaky)
     f = result.failure
     assert f is not None
@@ -411,6 +412,7 @@ def test_kit_notebooks_on_the_shared_kernel_match_a_fresh_kernel(
     src = notebooks_dir() / name
     declared = declared_parameters(nbformat.read(str(src), as_version=4))
     params = {k: v for k, v in read_manifest(demo_run)["parameters"].items() if k in declared}
+    params["client_dir"] = str((demo_run / params["client_dir"]).resolve())  # recorded relative to the run folder
     papermill.execute_notebook(str(src), str(tmp_path / name), parameters=params, kernel_name="python3",
                                progress_bar=False, cwd=str(tmp_path))
     assert outputs_of(demo_run / "notebooks" / name) == outputs_of(tmp_path / name)
