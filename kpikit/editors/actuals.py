@@ -22,9 +22,8 @@ from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, parse_number
 from kpikit.errors import EngagementError, Problem
-from kpikit.periods import FORMS
+from kpikit.periods import FORMS, FREQUENCIES
 
-"""Period placeholder per metric frequency (the contract's forms)."""
 RECENT = 8
 """How many of the metric's latest values are shown next to the form."""
 
@@ -114,8 +113,8 @@ class ActualsEntry(EditorBox):
 
     def show_recent(self) -> None:
         mid = self.metric_box.value
-        freq = dict(zip(self.eng.metrics["id"], self.eng.metrics["frequency"], strict=True)).get(mid)
-        self.period_box.placeholder = FORMS.get(cell_text(freq), "in the metric's frequency")  # type: ignore[call-overload]
+        freq = cell_text(dict(zip(self.eng.metrics["id"], self.eng.metrics["frequency"], strict=True)).get(mid))
+        self.period_box.placeholder = FORMS[freq] if freq in FREQUENCIES else "in the metric's frequency"
         mine = self.work[self.work["metric_id"] == mid].tail(RECENT)
         rows = "".join(f"<tr><td>{html.escape(cell_text(p))}</td><td>{html.escape(_fmt(v))}</td><td>{html.escape(cell_text(n))}</td></tr>"
                        for p, v, n in zip(mine["period"], mine["value"], mine["note"], strict=True))
