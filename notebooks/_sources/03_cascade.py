@@ -24,12 +24,9 @@ period: str | None = None  # review period (YYYY, YYYY-Qn or YYYY-MM); None = cu
 static_charts: bool = False  # True in unattended runs: charts as inline SVG
 
 # %%
-import kpikit
-from kpikit.charts import render
+from kpikit.run.step import open_step
 
-render.setup(static_charts)
-eng = kpikit.load_engagement(client_dir)
-print(f"{eng.client}: review period {eng.review_period(period)}")
+eng = open_step(client_dir, period, static_charts)
 
 # %%
 from kpikit.engine import cascade

@@ -15,13 +15,10 @@ static_charts: bool = False  # True in unattended runs: charts as inline SVG
 output_dir: str = ""  # the run folder (set by kpikit run)
 
 # %%
-import kpikit
-from kpikit.charts import render
 from kpikit.report import sections as report
+from kpikit.run.step import open_step
 
-render.setup(static_charts)
-eng = kpikit.load_engagement(client_dir)
-ctx = report.context(eng, period)
+ctx = report.context(open_step(client_dir, period, static_charts, announce=False), period)
 
 # %%
 report.cover(ctx)

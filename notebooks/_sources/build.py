@@ -12,7 +12,8 @@ Conventions every notebook follows (the runner and ``kpikit lab`` rely on them):
 * cell 1: markdown guide for the consultant (tag ``guide``: never in the client report);
 * cell 2: the ``parameters`` cell (papermill injects ``client_dir``, ``period``,
   ``static_charts`` and, for 07, ``output_dir``);
-* cell 3: setup: :func:`kpikit.charts.render.setup` chooses interactive or static charts;
+* cell 3: setup, one call: :func:`kpikit.run.step.open_step` chooses interactive or static
+  charts (:func:`kpikit.charts.render.setup`) and loads the client folder;
 * then a few cells that call ``kpikit`` and display; one ``editor`` cell in 01-06.
 """
 

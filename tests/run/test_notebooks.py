@@ -82,7 +82,9 @@ def test_notebook_shape_guide_parameters_setup_editor(name: str) -> None:
     if name == "07_report":
         assert 'output_dir: str = ""' in params.source
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert any("render.setup(static_charts)" in c.source for c in code), "charts must go through kpikit.charts.render"
+    setup = code[1].source
+    assert "open_step(client_dir, period, static_charts" in setup, "cell 3 sets up through kpikit.run.step.open_step"
+    assert len(setup.strip().splitlines()) <= 4, "the setup cell is an import and one call, not a repeated block"
     editor_cells = [c for c in code if "editor" in tags(c)]
     if name in EDITORS:
         assert len(editor_cells) == 1
