@@ -77,7 +77,8 @@ def _pillar_shapes(eng: Engagement) -> alt.Scale:
 
 # -- cascade ---------------------------------------------------------------------------
 
-def cascade_tree(eng: Engagement, pillar_id: str | None = None) -> alt.LayerChart:
+def cascade_tree(eng: Engagement, pillar_id: str | None = None,
+                 objective_ids: Iterable[str] | None = None) -> alt.LayerChart:
     """The objective forest as an indented outline, coloured (and shaped) by inherited pillar.
 
     Each objective has its own row (depth-first, by ID); a link runs down from the
@@ -85,11 +86,15 @@ def cascade_tree(eng: Engagement, pillar_id: str | None = None) -> alt.LayerChar
     cross text. Links whose parent sits in a unit that is not the child's or above it
     (``CASCADE_WRONG_UNIT``) are dashed in vermillion. Height grows with the number of
     objectives (:data:`ROW_PX` each). ``pillar_id`` draws only the objectives serving
-    that pillar (one chart per pillar keeps a very large cascade printable).
+    that pillar, ``objective_ids`` only those objectives (in layout order): one chart per
+    pillar, or per page of a pillar, keeps a very large cascade printable.
     """
     nodes = cascade.layout(eng)
-    if pillar_id is not None:
-        nodes = nodes[nodes["pillar_id"] == pillar_id].reset_index(drop=True)
+    if pillar_id is not None or objective_ids is not None:
+        keep = nodes["pillar_id"] == pillar_id if pillar_id is not None else pd.Series(True, index=nodes.index)
+        if objective_ids is not None:
+            keep &= nodes["objective_id"].isin(set(objective_ids))
+        nodes = nodes[keep].reset_index(drop=True)
         nodes["row"] = nodes["y"] = pd.Series(range(len(nodes)), dtype="float64")
     links = cascade.edges(eng, nodes)
     units = cascade.unit_names(eng)
