@@ -281,30 +281,32 @@ def _node_problems(root: yaml.Node | None, file: str) -> list[Problem]:
     problems: list[Problem] = []
     if root is None:
         return problems
-    sizes: dict[int, int] = {}
+    sizes: dict[int, tuple[int, int]] = {}
     on_path: set[int] = set()
 
-    def size(n: yaml.Node, depth: int) -> int:
-        """Values in ``n`` with every alias expanded (memoised, so an alias bomb costs its node count)."""
+    def size(n: yaml.Node, depth: int) -> tuple[int, int]:
+        """Values in ``n`` and its height, every alias expanded (memoised: an alias bomb costs its node count)."""
         if id(n) in sizes:
-            return sizes[id(n)]
-        if id(n) in on_path:
+            total, height = sizes[id(n)]
+        elif id(n) in on_path:
             raise _TooBig(n.start_mark.line + 1, "has an alias (*name) that refers to itself, so it never ends")
-        if depth > limits.MAX_YAML_DEPTH:
-            raise _TooBig(n.start_mark.line + 1, f"is nested (through aliases, *name) more than "
-                          f"{limits.MAX_YAML_DEPTH} levels deep, the most it may be")
-        on_path.add(id(n))
-        total = 1
-        if isinstance(n, yaml.MappingNode):
-            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in n.value)
-        elif isinstance(n, yaml.SequenceNode):
-            total += sum(size(item, depth + 1) for item in n.value)
-        on_path.discard(id(n))
+        else:
+            on_path.add(id(n))
+            children = [c for kv in n.value for c in kv] if isinstance(n, yaml.MappingNode) else \
+                list(n.value) if isinstance(n, yaml.SequenceNode) else []
+            total, height = 1, 1
+            for child in children:
+                t, h = size(child, depth + 1)
+                total, height = total + t, max(height, h + 1)
+            on_path.discard(id(n))
+            sizes[id(n)] = (total, height)
         if total > limits.MAX_YAML_NODES:
             raise _TooBig(n.start_mark.line + 1, f"expands (through aliases, *name) to more than "
                           f"{limits.MAX_YAML_NODES:,} values, the most it may have")
-        sizes[id(n)] = total
-        return total
+        if depth + height - 1 > limits.MAX_YAML_DEPTH:
+            raise _TooBig(n.start_mark.line + 1, f"is nested (through aliases, *name) more than "
+                          f"{limits.MAX_YAML_DEPTH} levels deep, the most it may be")
+        return total, height
 
     size(root, 1)
     walked: set[int] = set()

@@ -130,6 +130,11 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
                 if name and name in seen:
                     problems.append(Problem(file, start, f"column '{name}' appears twice in the header"))
                 seen.setdefault(name, i)
+            if len(header) > limits.MAX_CSV_COLUMNS:
+                return None, [Problem(
+                    file, start, f"has {len(header):,} columns in its header, more than the {limits.MAX_CSV_COLUMNS} "
+                    "a table may have (see docs/reliability.md): is this the right file?",
+                )]
             id_at = seen.get("id")
             comments = comments_allowed(file, header[0])
             if len(header) == 1:
@@ -142,12 +147,11 @@ def parse_csv(data: bytes, file: str) -> tuple[RawTable | None, list[Problem]]:
             continue
         if comments and record[0].lstrip().startswith("#"):
             continue
-        if len(rows) >= limits.MAX_CSV_ROWS:
-            problems.append(Problem(
+        if len(rows) >= limits.MAX_CSV_ROWS:  # one problem and no table, as for a file that cannot be read
+            return None, [*problems, Problem(
                 file, start, f"has more than {limits.MAX_CSV_ROWS:,} data rows, the most one file may have "
                 "(see docs/reliability.md): split the data or keep fewer periods",
-            ))
-            break
+            )]
         if len(record) > len(header):
             extra = record[len(header) :]
             if any(c.strip() for c in extra):
