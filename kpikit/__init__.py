@@ -1,4 +1,4 @@
-"""kpikit: a workbook kit for KPI-alignment engagements.
+"""kpikit: a notebook kit for KPI-alignment engagements.
 
 The package is the product; the notebooks and the ``kpikit`` command line are thin
 faces over this API.

@@ -69,6 +69,10 @@ class FolderNotEmptyError(KpikitError):
     """``kpikit new`` was pointed at a folder that already holds files."""
 
 
+class WorkspaceError(KpikitError):
+    """The kit's step notebooks cannot be found or read, so no working copies can be made (``kpikit lab``)."""
+
+
 class StaleFileError(KpikitError):
     """A file changed on disk since it was loaded; saving would overwrite someone's edit."""
 

@@ -24,7 +24,7 @@ from kpikit.editors.base import UNATTENDED_ENV
 from kpikit.errors import CannotWriteError, EngagementError
 
 if TYPE_CHECKING:  # imported in run(): workspace imports nbformat, slow (jsonschema), which no other command needs
-    from kpikit.kit.workspace import Workbook
+    from kpikit.kit.workspace import Workspace
 
 
 def register(sub: Any) -> None:
@@ -42,9 +42,9 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def lab_command(workbook: Path, port: int | None, no_browser: bool, first: str | None = None) -> list[str]:
-    """The JupyterLab command line for a workbook folder (``--allow-root`` only as root)."""
-    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={workbook}"]
+def lab_command(workspace: Path, port: int | None, no_browser: bool, first: str | None = None) -> list[str]:
+    """The JupyterLab command line for a client's workspace folder (``--allow-root`` only as root)."""
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={workspace}"]
     if port is not None:
         cmd += ["--port", str(port)]
     if no_browser:
@@ -56,8 +56,8 @@ def lab_command(workbook: Path, port: int | None, no_browser: bool, first: str |
     return cmd
 
 
-def _ask_replace(wb: Workbook) -> bool:
-    names = ", ".join(n.name for n in wb.conflicts)
+def _ask_replace(ws: Workspace) -> bool:
+    names = ", ".join(n.name for n in ws.conflicts)
     if not sys.stdin.isatty():
         return False
     answer = input(f"The kit's version of {names} changed, and you edited your copy. "
@@ -76,27 +76,27 @@ def run(args: argparse.Namespace) -> int:
     from kpikit.run.slow_imports import skip_slow_optional_imports
 
     skip_slow_optional_imports()  # this process is kpikit's own (see kpikit.run.slow_imports)
-    from kpikit.kit.workspace import prepare_workbook  # slow: nbformat
+    from kpikit.kit.workspace import prepare_workspace  # slow: nbformat
 
     try:
-        wb = prepare_workbook(args.dir, replace=args.refresh)
-        if wb.conflicts and _ask_replace(wb):
-            wb = prepare_workbook(args.dir, replace=True)
+        ws = prepare_workspace(args.dir, replace=args.refresh)
+        if ws.conflicts and _ask_replace(ws):
+            ws = prepare_workspace(args.dir, replace=True)
     except OSError as exc:  # a read-only or full engagement folder: the editors could not save either
         raise CannotWriteError(
             f"cannot write the working copies in .kpikit/workbook/ ({exc.strerror or exc}); "
             "kpikit lab needs a writable engagement folder: its editors save there", args.dir
         ) from exc
-    for nb in wb.notebooks:
+    for nb in ws.notebooks:
         if nb.action != "unchanged":
             print(f"  {nb.action:<9} {nb.path}")
-    for nb in wb.conflicts:
+    for nb in ws.conflicts:
         print(f"  kept your edited {nb.name}: the kit's version changed; `kpikit lab --refresh` replaces it",
               file=sys.stderr)
     env = {k: v for k, v in os.environ.items() if k != UNATTENDED_ENV}
-    first = wb.notebooks[0].name if wb.notebooks else None
-    cmd = lab_command(wb.folder, args.port, args.no_browser, first)
-    print(f"JupyterLab on {wb.folder} (Ctrl-C to stop)")
+    first = ws.notebooks[0].name if ws.notebooks else None
+    cmd = lab_command(ws.folder, args.port, args.no_browser, first)
+    print(f"JupyterLab on {ws.folder} (Ctrl-C to stop)")
     try:
         proc = start_lab(cmd, env)
     except OSError as exc:

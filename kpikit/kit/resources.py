@@ -1,4 +1,4 @@
-"""Where the kit's own files are: the workbook notebooks and the templates.
+"""Where the kit's own files are: the step notebooks and the templates.
 
 ``notebooks/`` and ``templates/`` live at the top of the repository (consultants open
 ``notebooks/`` in JupyterLab), outside the package. A built wheel carries them as

@@ -46,7 +46,7 @@ def folder_readme(client: str) -> str:
     out = [
         f"# {client}: engagement folder",
         "",
-        "Edit these files in JupyterLab (the workbook notebooks' editors), a spreadsheet or a text "
+        "Edit these files in JupyterLab (the step notebooks' editors), a spreadsheet or a text "
         "editor, then run `kpikit validate .`. CSV files are UTF-8 with a header row; lines starting "
         "with `#` are examples and are ignored. Dates are `YYYY-MM-DD`; periods are "
         f"{forms_phrase('`{form}`')} (the metric's frequency). Optional files may be absent: the step "

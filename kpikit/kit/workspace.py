@@ -1,7 +1,8 @@
-"""Working copies of the workbook notebooks for one client, for ``kpikit lab``.
+"""A client's workspace: working copies of the step notebooks, for ``kpikit lab``.
 
 The kit's notebooks (``notebooks/*.ipynb``) are never opened for editing: a consultant
-works in ``DIR/.kpikit/workbook/``, on copies parameterized with papermill (an
+works in ``DIR/.kpikit/workbook/`` (the folder keeps its first name, so existing copies
+stay where consultants left them), on copies parameterized with papermill (an
 ``injected-parameters`` cell after the ``parameters`` cell sets ``client_dir`` to the
 folder's absolute path), so every editor cell saves to that client's files.
 
@@ -16,7 +17,7 @@ count: running cells is not editing them). On refresh a copy is
 * **kept** when both changed (``conflict``), unless the caller says ``replace=True``:
   then the consultant's copy is first moved to ``.kpikit/workbook/replaced/<stamp>/``.
 
->>> result = prepare_workbook("clients/demo-harbor")       # doctest: +SKIP
+>>> result = prepare_workspace("clients/demo-harbor")       # doctest: +SKIP
 >>> [(s.name, s.action) for s in result.notebooks]          # doctest: +SKIP
 [('01_objectives.ipynb', 'created'), ...]
 """
@@ -35,21 +36,18 @@ from typing import Any, Literal
 import nbformat
 
 from kpikit.data.csvio import atomic_write
-from kpikit.errors import KpikitError
+from kpikit.errors import WorkspaceError
 from kpikit.kit.resources import notebooks_dir
 
-WORKBOOK_DIR = Path(".kpikit") / "workbook"
+WORKSPACE_DIR = Path(".kpikit") / "workbook"
+"""Where the working copies live in a client folder (named before "workspace" was; kept for existing copies)."""
 MANIFEST = ".kpikit-workbook.json"
 Action = Literal["created", "unchanged", "updated", "conflict", "replaced"]
 
 
-class WorkbookError(KpikitError):
-    """The kit's notebooks cannot be found or read."""
-
-
 @dataclass(frozen=True)
 class NotebookCopy:
-    """What :func:`prepare_workbook` did with one notebook."""
+    """What :func:`prepare_workspace` did with one notebook."""
 
     name: str
     path: Path
@@ -57,8 +55,8 @@ class NotebookCopy:
 
 
 @dataclass(frozen=True)
-class Workbook:
-    """The working copies of one client's notebooks."""
+class Workspace:
+    """The working copies of one client's step notebooks."""
 
     folder: Path
     notebooks: list[NotebookCopy]
@@ -69,9 +67,9 @@ class Workbook:
         return [n for n in self.notebooks if n.action == "conflict"]
 
 
-def workbook_dir(client_dir: str | os.PathLike[str]) -> Path:
+def workspace_dir(client_dir: str | os.PathLike[str]) -> Path:
     """Where the working copies of a client's notebooks live."""
-    return Path(client_dir).resolve() / WORKBOOK_DIR
+    return Path(client_dir).resolve() / WORKSPACE_DIR
 
 
 def source_fingerprint(nb: Any) -> str:
@@ -92,7 +90,7 @@ def parameterized(source: Path, client_dir: Path) -> Any:
     try:
         nb = _read_nb(source)
     except (OSError, ValueError) as exc:
-        raise WorkbookError(f"{source}: cannot read the notebook: {exc}") from exc
+        raise WorkspaceError(f"{source}: cannot read the notebook: {exc}") from exc
     nb.metadata.setdefault("kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"})
     nb.metadata.setdefault("papermill", {})
     untagged = [c for c in nb.cells if "tags" not in c.metadata]
@@ -107,12 +105,12 @@ def parameterized(source: Path, client_dir: Path) -> Any:
     return nb
 
 
-def prepare_workbook(
+def prepare_workspace(
     client_dir: str | os.PathLike[str],
     source_dir: str | os.PathLike[str] | None = None,
     *,
     replace: bool = False,
-) -> Workbook:
+) -> Workspace:
     """Create or refresh the working copies for ``client_dir`` (see the module doc for the rules).
 
     ``source_dir`` defaults to the kit's ``notebooks/``. The kit notebooks are only read.
@@ -121,8 +119,8 @@ def prepare_workbook(
     src = Path(source_dir) if source_dir is not None else notebooks_dir()
     sources = sorted(src.glob("*.ipynb")) if src.is_dir() else []
     if not sources:
-        raise WorkbookError(f"{src}: no workbook notebooks (*.ipynb) found")
-    dest = client / WORKBOOK_DIR
+        raise WorkspaceError(f"{src}: no step notebooks (*.ipynb) found")
+    dest = client / WORKSPACE_DIR
     dest.mkdir(parents=True, exist_ok=True)
     manifest_path = dest / MANIFEST
     manifest: dict[str, dict[str, str]] = _read_manifest(manifest_path)
@@ -156,7 +154,7 @@ def prepare_workbook(
         manifest[s.name] = {"kit": kit_fp, "written": source_fingerprint(nb)}
         out.append(NotebookCopy(s.name, target, action))
     atomic_write(manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-    return Workbook(dest, out)
+    return Workspace(dest, out)
 
 
 def _read_nb(path: Path) -> Any:

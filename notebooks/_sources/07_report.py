@@ -3,7 +3,7 @@
 #
 # Assembles the deliverable from the steps above. Each cell below is one section of the report, in the order the client reads it. `kpikit run` exports this notebook's outputs (no code, no prompts) to `report.html` and `report.pdf`.
 #
-# **What good looks like:** the executive summary reads well to someone who has not seen the workbook; every concern names the KPI and the number; no section says a step is outstanding on the day of the board meeting.
+# **What good looks like:** the executive summary reads well to someone who has not seen the notebooks; every concern names the KPI and the number; no section says a step is outstanding on the day of the board meeting.
 #
 # **Before you send it:** read the PDF end to end, check the cover (client, period, confidentiality), and make sure the decision log explains every exception.
 

@@ -1,4 +1,4 @@
-"""Write the workbook notebooks ``notebooks/01..07*.ipynb`` from their sources here, without outputs.
+"""Write the step notebooks ``notebooks/01..07*.ipynb`` from their sources here, without outputs.
 
 Why sources: a notebook's JSON is hard to review, cannot be linted or type-checked, and is
 easy to commit with outputs. Each notebook is written here as a jupytext percent-format

@@ -31,7 +31,7 @@ def kit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
-def test_lab_prepares_workbook_and_runs_jupyter_there(tmp_path: Path, kit_home: Path,
+def test_lab_prepares_the_workspace_and_runs_jupyter_there(tmp_path: Path, kit_home: Path,
                                                       monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     client = tmp_path / "client"
     shutil.copytree(FIXTURE, client)
@@ -54,13 +54,13 @@ def test_lab_prepares_workbook_and_runs_jupyter_there(tmp_path: Path, kit_home: 
     monkeypatch.setenv("KPIKIT_UNATTENDED", "1")
     assert main(["lab", str(client), "--port", "8899", "--no-browser"]) == 0
     (cmd, env), = calls
-    workbook = client.resolve() / ".kpikit" / "workbook"
-    assert f"--ServerApp.root_dir={workbook}" in cmd
+    workspace = client.resolve() / ".kpikit" / "workbook"
+    assert f"--ServerApp.root_dir={workspace}" in cmd
     assert cmd[cmd.index("--port") + 1] == "8899"
     assert "--no-browser" in cmd
     assert "--LabApp.default_url=/lab/tree/01_objectives.ipynb" in cmd
     assert "KPIKIT_UNATTENDED" not in env  # editors must be live in the lab
-    assert (workbook / "01_objectives.ipynb").exists()
+    assert (workspace / "01_objectives.ipynb").exists()
     assert "created" in capsys.readouterr().out
 
 

@@ -1,13 +1,13 @@
 """The editors in a real JupyterLab, driven by Chromium: what a consultant actually does.
 
 Starts JupyterLab (token and port chosen here) on the working copy that
-:func:`kpikit.kit.workspace.prepare_workbook` makes for a temp copy of the demo client,
+:func:`kpikit.kit.workspace.prepare_workspace` makes for a temp copy of the demo client,
 runs the scoring notebook, moves a slider, presses Save and checks the file on disk;
 then types a vague objective title and checks the SMART reason appears while nothing
 is written. Screenshots go to ``test-artifacts/``.
 
 The kit's notebooks are used when they carry editor cells; until then the test writes
-minimal notebooks (parameters cell + one editor call) and prepares the workbook from
+minimal notebooks (parameters cell + one editor call) and prepares the workspace from
 those, through the same code path.
 """
 
@@ -35,7 +35,7 @@ from playwright.sync_api import expect
 from support import ROOT
 
 from kpikit.kit.resources import notebooks_dir
-from kpikit.kit.workspace import prepare_workbook
+from kpikit.kit.workspace import prepare_workspace
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -91,7 +91,7 @@ def _minimal_notebooks(folder: Path) -> dict[str, str]:
 class Lab:
     url: str
     client: Path
-    workbook: Path
+    workspace: Path
     notebooks: dict[str, str]
 
 
@@ -111,7 +111,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     else:
         source = base / "kit-notebooks"
         names = _minimal_notebooks(source)
-    wb = prepare_workbook(client, source)
+    wb = prepare_workspace(client, source)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "KPIKIT_UNATTENDED"}
     env["JUPYTER_CONFIG_DIR"] = str(base / "jupyter-config")  # no user settings leak in
@@ -273,7 +273,7 @@ def test_vague_title_shows_reason_and_writes_nothing(lab: Lab, browser: Any) -> 
 
 
 def test_working_copy_has_client_dir_and_kit_notebooks_untouched(lab: Lab) -> None:
-    nb = json.loads((lab.workbook / lab.notebooks["scoring_grid"]).read_text())
+    nb = json.loads((lab.workspace / lab.notebooks["scoring_grid"]).read_text())
     injected = [c for c in nb["cells"] if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(injected) == 1
     assert repr(str(lab.client.resolve()))[1:-1] in "".join(injected[0]["source"])

@@ -11,7 +11,8 @@ import nbformat
 import pytest
 from support import FIXTURES
 
-from kpikit.kit.workspace import WorkbookError, prepare_workbook, workbook_dir
+from kpikit.errors import WorkspaceError
+from kpikit.kit.workspace import prepare_workspace, workspace_dir
 
 FIXTURE = FIXTURES / "editors_small"
 
@@ -51,8 +52,8 @@ def _edit_kit(kit: Path, text: str) -> None:
 def test_copy_injects_client_dir_after_parameters_and_leaves_kit_alone(setup: tuple[Path, Path]) -> None:
     client, kit = setup
     kit_sha = _sha(kit / "02_metrics.ipynb")
-    wb = prepare_workbook(client, kit)
-    assert wb.folder == workbook_dir(client) == client.resolve() / ".kpikit" / "workbook"
+    wb = prepare_workspace(client, kit)
+    assert wb.folder == workspace_dir(client) == client.resolve() / ".kpikit" / "workbook"
     assert [(n.name, n.action) for n in wb.notebooks] == [("02_metrics.ipynb", "created")]
     nb = nbformat.read(wb.folder / "02_metrics.ipynb", as_version=4)
     tags = [c.metadata.get("tags", []) for c in nb.cells]
@@ -66,16 +67,16 @@ def test_copy_injects_client_dir_after_parameters_and_leaves_kit_alone(setup: tu
 
 def test_refresh_rules(setup: tuple[Path, Path]) -> None:
     client, kit = setup
-    prepare_workbook(client, kit)
-    copy = workbook_dir(client) / "02_metrics.ipynb"
-    assert prepare_workbook(client, kit).notebooks[0].action == "unchanged"
+    prepare_workspace(client, kit)
+    copy = workspace_dir(client) / "02_metrics.ipynb"
+    assert prepare_workspace(client, kit).notebooks[0].action == "unchanged"
 
     # Running cells (outputs) is not editing: a new kit version replaces the copy.
     nb = nbformat.read(copy, as_version=4)
     nb.cells[3].outputs = [nbformat.v4.new_output("stream", text="ran")]
     nbformat.write(nb, copy)
     _edit_kit(kit, "# Step 2, revised")
-    assert prepare_workbook(client, kit).notebooks[0].action == "updated"
+    assert prepare_workspace(client, kit).notebooks[0].action == "updated"
     assert nbformat.read(copy, as_version=4).cells[0].source == "# Step 2, revised"
 
     # An edited copy is kept when the kit changes again ...
@@ -84,13 +85,13 @@ def test_refresh_rules(setup: tuple[Path, Path]) -> None:
     nbformat.write(nb, copy)
     mine = copy.read_bytes()
     _edit_kit(kit, "# Step 2, third version")
-    wb = prepare_workbook(client, kit)
+    wb = prepare_workspace(client, kit)
     assert [n.action for n in wb.conflicts] == ["conflict"]
     assert copy.read_bytes() == mine
     # ... and replaced only when asked, with the consultant's version kept aside.
-    wb = prepare_workbook(client, kit, replace=True)
+    wb = prepare_workspace(client, kit, replace=True)
     assert wb.notebooks[0].action == "replaced"
-    kept = list((workbook_dir(client) / "replaced").glob("*/02_metrics.ipynb"))
+    kept = list((workspace_dir(client) / "replaced").glob("*/02_metrics.ipynb"))
     assert len(kept) == 1
     assert kept[0].read_bytes() == mine
     assert "my_analysis" not in copy.read_text()
@@ -98,20 +99,20 @@ def test_refresh_rules(setup: tuple[Path, Path]) -> None:
 
 def test_unknown_copy_is_treated_as_the_consultants(setup: tuple[Path, Path]) -> None:
     client, kit = setup
-    prepare_workbook(client, kit)
-    manifest = workbook_dir(client) / ".kpikit-workbook.json"
+    prepare_workspace(client, kit)
+    manifest = workspace_dir(client) / ".kpikit-workbook.json"
     manifest.unlink()
-    copy = workbook_dir(client) / "02_metrics.ipynb"
+    copy = workspace_dir(client) / "02_metrics.ipynb"
     before = copy.read_bytes()
-    assert prepare_workbook(client, kit).notebooks[0].action == "conflict"
+    assert prepare_workspace(client, kit).notebooks[0].action == "conflict"
     assert copy.read_bytes() == before
     assert json.loads(manifest.read_text()) == {}
 
 
 def test_no_notebooks_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "kit").mkdir()
-    with pytest.raises(WorkbookError, match="no workbook notebooks"):
-        prepare_workbook(tmp_path, tmp_path / "kit")
+    with pytest.raises(WorkspaceError, match="no step notebooks"):
+        prepare_workspace(tmp_path, tmp_path / "kit")
 
 
 @pytest.mark.slow
@@ -120,7 +121,7 @@ def test_working_copy_runs_unattended_without_writing(setup: tuple[Path, Path], 
     import papermill
 
     client, kit = setup
-    wb = prepare_workbook(client, kit)
+    wb = prepare_workspace(client, kit)
     before = {p.name: _sha(p) for p in client.iterdir() if p.is_file()}
     out = tmp_path / "out.ipynb"
     monkeypatch.setenv("KPIKIT_UNATTENDED", "1")  # what the runner sets; the kernel inherits it
@@ -143,7 +144,7 @@ def test_real_kit_notebooks_get_client_dir_after_their_parameters_cell(tmp_path:
     before = {p.name: _sha(p) for p in sources}
     client = tmp_path / "client"
     shutil.copytree(FIXTURE, client)
-    wb = prepare_workbook(client)
+    wb = prepare_workspace(client)
     assert [n.name for n in wb.notebooks] == [p.name for p in sources]
     for n in wb.notebooks:
         nb = nbformat.read(n.path, as_version=4)

@@ -1,4 +1,4 @@
-"""The workbook notebooks: committed clean, shaped for the runner, and runnable unattended.
+"""The step notebooks: committed clean, shaped for the runner, and runnable unattended.
 
 Real tools only: the demo client's notebooks come from the session's one real
 ``kpikit run`` (``demo_run``); the minimal client (required files only) is run by
