@@ -92,7 +92,7 @@ def claim(out: Path, *, created: bool) -> None:
         ) from None
     except OSError as exc:
         _drop_folder(out, created)
-        raise CannotWriteError(f"cannot write the run folder: {os_reason(exc)}", str(out)) from exc
+        raise CannotWriteError(f"cannot write the run folder: {exc.strerror or exc}", str(out)) from exc
     os.close(fd)
     others = sorted(p.name for p in out.iterdir() if p.name != MANIFEST_FILE)
     if others:
@@ -113,7 +113,7 @@ def make_folder(out: Path) -> bool:
             raise CannotWriteError("exists and is not a folder", str(out)) from None
         return False
     except OSError as exc:
-        raise CannotWriteError(f"cannot create the run folder: {os_reason(exc)}", str(out)) from exc
+        raise CannotWriteError(f"cannot create the run folder: {exc.strerror or exc}", str(out)) from exc
 
 
 def _drop_folder(out: Path, created: bool) -> None:

@@ -176,7 +176,7 @@ def new_run_folder(eng: Engagement) -> Path:
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CannotWriteError(f"cannot create the runs folder: {os_reason(exc)}{hint}", str(root)) from exc
+        raise CannotWriteError(f"cannot create the runs folder: {exc.strerror or exc}{hint}", str(root)) from exc
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for n in range(1, 1000):
         candidate = root / (stamp if n == 1 else f"{stamp}-{n}")
@@ -186,7 +186,7 @@ def new_run_folder(eng: Engagement) -> Path:
         except FileExistsError:
             continue
         except OSError as exc:
-            raise CannotWriteError(f"cannot create the run folder: {os_reason(exc)}{hint}", str(candidate)) from exc
+            raise CannotWriteError(f"cannot create the run folder: {exc.strerror or exc}{hint}", str(candidate)) from exc
     raise RunSetupError("cannot create a new run folder", str(root))  # pragma: no cover
 
 
@@ -291,7 +291,7 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
         manifest.write(out)
     except OSError as exc:  # a full or read-only disk before anything ran: leave nothing
         abandon(out, created)
-        raise CannotWriteError(f"cannot write the run folder: {os_reason(exc, scrub)}", str(out)) from exc
+        raise CannotWriteError(f"cannot write the run folder: {exc.strerror or exc}", str(out)) from exc
 
     own = session is None
     ks = session if session is not None else KernelSession(KERNEL_ENV)

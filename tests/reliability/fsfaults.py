@@ -57,9 +57,13 @@ def read_only_view(src: Path, view: Path) -> Iterator[Path]:
         _umount(view)
 
 
-def tree(folder: Path) -> dict[str, bytes | None]:
-    """Every path under ``folder`` (hidden ones too) with its bytes; None for folders."""
-    return {
-        str(p.relative_to(folder)): (None if p.is_dir() else p.read_bytes())
-        for p in sorted(folder.rglob("*"))
-    }
+def tree(folder: Path) -> dict[str, bytes | str | None]:
+    """Every path under ``folder`` (hidden ones too) with its bytes; None for folders, "-> target" for links."""
+    out: dict[str, bytes | str | None] = {}
+    for p in sorted(folder.rglob("*")):
+        key = str(p.relative_to(folder))
+        if p.is_symlink():
+            out[key] = f"-> {os.readlink(p)}"
+        else:
+            out[key] = None if p.is_dir() else p.read_bytes()
+    return out

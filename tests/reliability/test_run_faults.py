@@ -109,7 +109,7 @@ def test_read_only_engagement_folder_run_lab_and_validate(tmp_path: Path, capsys
         capsys.readouterr()
 
         # run without --out: it cannot make runs/ there, says so in one line, writes nothing
-        assert run_cli(["run", str(ro), "--notebooks", str(SMALL), "--format", "html"]) == 5
+        assert run_cli(["run", str(ro), "--notebooks", str(SMALL), "--format", "html", "--quiet"]) == 5
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1
         assert "Read-only file system" in err
