@@ -59,10 +59,14 @@ def metric(
     source: str = "EHR",
     direction: str = "up",
     frequency: str = "quarterly",
+    every: int | str | None = None,
 ) -> dict[str, str]:
-    """One metrics.csv row."""
-    return {"id": mid, "name": name or f"Metric {mid}", "unit": unit, "direction": direction,
-            "frequency": frequency, "data_source": source}
+    """One metrics.csv row (``every``: its ``measured_every``; None leaves the column out)."""
+    row = {"id": mid, "name": name or f"Metric {mid}", "unit": unit, "direction": direction,
+           "frequency": frequency, "data_source": source}
+    if every is not None:
+        row["measured_every"] = str(every)
+    return row
 
 
 def score(oid: str, mid: str, *values: float, criteria: Sequence[str] | None = None) -> dict[str, Any]:
@@ -111,12 +115,17 @@ def build(
     stakeholders: Sequence[Row] | None = None,
     raci: Sequence[Row] | None = None,
     actuals: Sequence[Row] | None = None,
+    milestones: Sequence[Row] | None = None,
+    settings: Mapping[str, Any] | None = None,
     criteria: Mapping[str, float] | None = None,
     threshold: float = 3.5,
     max_kpis: int = 3,
     folder: str = "memory",
 ) -> Engagement:
-    """A validated engagement from row dicts; ``None`` = that optional file is absent."""
+    """A validated engagement from row dicts; ``None`` = that optional file is absent.
+
+    ``settings`` are extra (or replaced) engagement.yaml settings, e.g. ``{"fiscal_year_start": 7}``.
+    """
     config: dict[str, Any] = {
         "client": "Test Client",
         "mission": "Test mission",
@@ -127,6 +136,7 @@ def build(
             "select_threshold": threshold,
             "max_kpis_per_objective": max_kpis,
         },
+        **(settings or {}),
     }
     tables = {
         "org_units": _table("org_units", units if units is not None else DEFAULT_UNITS),
@@ -134,7 +144,7 @@ def build(
         "metrics": _table("metrics", metrics),
     }
     optional = {"metric_scores": scores, "kpis": kpis, "stakeholders": stakeholders,
-                "raci": raci, "actuals": actuals}
+                "raci": raci, "actuals": actuals, "milestones": milestones}
     for name, rows in optional.items():
         if rows is not None:
             tables[name] = _table(name, rows)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 KPI_COLUMNS = [
     "objective_id", "metric_id", "name", "unit", "direction", "frequency", "data_source",
     "target", "target_period", "baseline", "baseline_period", "stretch", "benchmark",
-    "benchmark_source", "weight", "sign", "target_ord", "baseline_ord",
+    "benchmark_source", "weight", "sign", "target_ord", "baseline_ord", "measured_every", "milestones",
 ]
 """The columns of :func:`selected_kpis`, in order."""
 
@@ -52,7 +52,9 @@ def selected_kpis(eng: Engagement) -> pd.DataFrame:
 
     Adds ``sign`` (+1 for up, -1 for down: multiply a difference by it to read
     "better"), ``target_ord`` and ``baseline_ord`` (periods counted in the metric's
-    frequency) and fills ``weight`` with its default 1.
+    frequency), ``measured_every`` (the metric's cadence n, default 1) and ``milestones``
+    (the KPI's interim targets as a tuple of ``(ordinal, target)`` in period order, empty
+    without any), and fills ``weight`` with its default 1.
     """
     k = eng.kpis
     m = eng.metrics.set_index("id")
@@ -70,7 +72,27 @@ def selected_kpis(eng: Engagement) -> pd.DataFrame:
     out["sign"] = np.where(out["direction"] == "down", -1.0, 1.0)
     out["target_ord"] = period_ordinals(k["target_period"])
     out["baseline_ord"] = period_ordinals(k["baseline_period"])
+    every = k["metric_id"].map(m["measured_every"]).to_numpy(dtype="float64") if len(m) else np.ones(len(k))
+    out["measured_every"] = np.where(np.isnan(every), 1.0, every)
+    points = np.empty(len(out), dtype=object)  # one tuple per cell (a list of tuples would become a 2-D array)
+    for i, kpi_points in enumerate(_milestones_of(eng, out)):
+        points[i] = kpi_points
+    out["milestones"] = pd.Series(points, index=out.index, dtype=object)
     return out.reset_index(drop=True)
+
+
+def _milestones_of(eng: Engagement, kt: pd.DataFrame) -> list[tuple[tuple[float, float], ...]]:
+    """Each KPI's milestones as ``((ordinal, target), ...)`` in period order (validated: one per period)."""
+    ms = eng.milestones
+    if ms.empty:
+        return [()] * len(kt)
+    ords = period_ordinals(ms["period"])
+    by_kpi: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for o, mid, at, target in zip(ms["objective_id"], ms["metric_id"], ords.tolist(),
+                                  ms["target"].to_numpy(dtype="float64").tolist(), strict=True):
+        by_kpi.setdefault((str(o), str(mid)), []).append((float(at), float(target)))
+    return [tuple(sorted(by_kpi.get((str(o), str(mid)), ())))
+            for o, mid in zip(kt["objective_id"], kt["metric_id"], strict=True)]
 
 
 def actuals_frame(eng: Engagement) -> pd.DataFrame:
@@ -93,6 +115,30 @@ def actuals_frame(eng: Engagement) -> pd.DataFrame:
     return out
 
 
+def reviewed_ords(kt: pd.DataFrame, acts: pd.DataFrame, p: np.ndarray) -> np.ndarray:
+    """The period each KPI is reviewed in for its own period p (contract: measured every n periods).
+
+    A KPI whose metric is measured every n periods is reviewed in the latest period q <= p
+    that has an actual, when q is at most n - 1 periods before p; otherwise (and always with
+    n = 1) in p itself, where a missing actual is no-data.
+    """
+    every = kt["measured_every"].to_numpy(dtype="float64") if "measured_every" in kt else np.ones(len(kt))
+    q = p.astype("float64").copy()
+    wide = (every > 1) & ~np.isnan(p)
+    if acts.empty or not wide.any():
+        return q
+    codes = metric_codes(acts, kt["metric_id"])
+    keys = acts["key"].to_numpy()
+    ords, acode = acts["ord"].to_numpy(dtype="float64"), acts["code"].to_numpy()
+    want = codes * ORD_SPAN + np.where(wide, p, 0).astype("int64")
+    pos = np.searchsorted(keys, want, side="right") - 1
+    for i in np.flatnonzero(wide & (codes >= 0)):
+        j = int(pos[i])
+        if j >= 0 and acode[j] == codes[i] and p[i] - ords[j] <= every[i] - 1:
+            q[i] = ords[j]
+    return q
+
+
 def metric_codes(acts: pd.DataFrame, metric_ids: pd.Series) -> np.ndarray:
     """The ``code`` of each metric ID in (a slice of) :func:`actuals_frame`; -1 for a metric without actuals."""
     code = acts["code"].to_numpy()
@@ -105,7 +151,8 @@ def metric_codes(acts: pd.DataFrame, metric_ids: pd.Series) -> np.ndarray:
 
 def kpi_periods(eng: Engagement, kt: pd.DataFrame, period: str | Period | None = None) -> np.ndarray:
     """Each KPI's own period p for review period R: the ordinal, in its metric's frequency, of the
-    latest period that ends on or before the end of R (NaN with no review period).
+    latest period that ends on or before the end of R (NaN with no review period). Both ends are
+    read under the engagement's ``fiscal_year_start`` (annual and quarterly periods are fiscal).
 
     ``kt`` is :func:`selected_kpis` (or any table with its ``frequency`` column);
     ``period`` is R as text or a :class:`~kpikit.periods.Period` (default: ``eng.review_period()``).
@@ -113,8 +160,10 @@ def kpi_periods(eng: Engagement, kt: pd.DataFrame, period: str | Period | None =
     r = period if isinstance(period, Period) else eng.review_period(period)
     if r is None:
         return np.full(len(kt), np.nan)
-    by_freq = {f: float(r.in_frequency(f).ordinal) for f in FREQUENCIES}
+    start = eng.config.fiscal_year_start
+    by_freq = {f: float(r.in_frequency(f, start).ordinal) for f in FREQUENCIES}
     return kt["frequency"].map(by_freq).to_numpy(dtype="float64", na_value=np.nan)
 
 
-__all__ = ["KPI_COLUMNS", "ORD_SPAN", "actuals_frame", "kpi_periods", "metric_codes", "period_ordinals", "selected_kpis"]
+__all__ = ["KPI_COLUMNS", "ORD_SPAN", "actuals_frame", "kpi_periods", "metric_codes", "period_ordinals",
+           "reviewed_ords", "selected_kpis"]

@@ -5,7 +5,11 @@ roll-up") exactly; this module is the one place that computes them, for the
 scorecard, the notebooks, the report and ``kpikit validate`` alike.
 
 - A KPI is reviewed in its own period p: the latest period of its metric's frequency
-  that ends on or before the end of the review period R (:func:`kpikit.engine.frames.kpi_periods`).
+  that ends on or before the end of the review period R, fiscal years read as
+  ``fiscal_year_start`` says (:func:`kpikit.engine.frames.kpi_periods`); a metric measured
+  every n periods in its latest period with an actual within n - 1 periods before p
+  (:func:`kpikit.engine.frames.reviewed_ords`).
+- expected follows the KPI's points: baseline, milestones, target (:func:`expected_values`).
 - expected, gap, tolerance, status and attainment: :func:`scorecard`.
 - Objective scores roll up KPIs and child objectives: :func:`objective_scores`;
   pillars and org units: :func:`rollup`.
@@ -32,7 +36,14 @@ import pandas as pd
 from kpikit.data.cells import empty_text_column, text_column
 from kpikit.engine import cascade
 from kpikit.engine.findings import Finding
-from kpikit.engine.frames import ORD_SPAN, actuals_frame, kpi_periods, metric_codes, selected_kpis
+from kpikit.engine.frames import (
+    ORD_SPAN,
+    actuals_frame,
+    kpi_periods,
+    metric_codes,
+    reviewed_ords,
+    selected_kpis,
+)
 from kpikit.periods import FREQUENCIES, PERIODS_PER_YEAR, Frequency, Period
 from kpikit.text import fmt, period_word, plural
 
@@ -61,12 +72,16 @@ NO_PILLAR_NAME = "No pillar (unaligned)"
 
 METHOD = (
     "Status. Each KPI is reviewed in its own period: the latest period of its metric's frequency "
-    "that ends on or before the end of the review period. Expected value: the target for a KPI "
-    "without a baseline; otherwise the straight line from the baseline to the target, counted in "
-    "periods of the metric's frequency, held at the baseline before the baseline period and at the "
-    "target after the target period. Gap: actual minus expected when higher is better, expected minus "
-    "actual when lower is better. Tolerance: amber_tolerance times |target - baseline| (times |target| "
-    "without a baseline). Green when the gap is 0 or better, amber when it is short by no more than the "
+    "that ends on or before the end of the review period (years and quarters are fiscal ones when "
+    "engagement.yaml sets fiscal_year_start: with 7, the year 2030 runs from July 2029 to June 2030). "
+    "A metric measured once every n periods (measured_every) is reviewed on its latest actual "
+    "within the last n periods of its own period, and has no data only when there is none. "
+    "Expected value: the target for a KPI without a baseline or milestones; otherwise the straight "
+    "line through its points in period order (the baseline, each interim target of milestones.csv, "
+    "the target), counted in periods of the metric's frequency, held at the first point's value "
+    "before it and at the target after the target period. Gap: actual minus expected when higher is "
+    "better, expected minus actual when lower is better. Tolerance: amber_tolerance times "
+    "|target - baseline| (times |target| without a baseline; milestones do not change it). Green when the gap is 0 or better, amber when it is short by no more than the "
     "tolerance, red beyond it, no-data without an actual (values within one part in a billion count as "
     "equal, so an actual typed exactly on the line is green). Attainment: with a baseline different from "
     "the target, (actual - baseline) / (target - baseline); otherwise 1 when the target is met, else "
@@ -102,7 +117,7 @@ def previous_review_period(eng: Engagement, period: str | Period | None = None) 
     months = 12 // PERIODS_PER_YEAR[r.freq]
     if step % months == 0:
         return r.shift(-(step // months))
-    return Period("monthly", r.end_month - step)
+    return Period("monthly", r.last_month(eng.config.fiscal_year_start) - step)
 
 
 def _period_text(freq: pd.Series, ords: np.ndarray) -> pd.Series:
@@ -130,8 +145,25 @@ def _lookup(acts: pd.DataFrame, metric_ids: pd.Series, ords: np.ndarray) -> np.n
     return out
 
 
+def plan_points(row: Mapping[Hashable, Any]) -> list[tuple[str, float, float]]:
+    """One KPI's points in period order: ``(what, ordinal, value)`` for the baseline (when there is
+    one), each milestone and the target; the expected value runs through them."""
+    out: list[tuple[str, float, float]] = []
+    if not math.isnan(float(row["baseline"])):
+        out.append(("baseline", float(row["baseline_ord"]), float(row["baseline"])))
+    out.extend(("milestone", float(o), float(v)) for o, v in (row.get("milestones") or ()))
+    out.append(("target", float(row["target_ord"]), float(row["target"])))
+    return out
+
+
 def expected_values(kt: pd.DataFrame, p: np.ndarray) -> np.ndarray:
-    """Expected value of each KPI in period ordinal p (contract: trajectory or threshold)."""
+    """Expected value of each KPI in period ordinal p (contract: through the KPI's points, or threshold).
+
+    Without milestones: the line from the baseline to the target (held before and after it), or
+    the target alone. With milestones (``kt["milestones"]``, see :func:`~kpikit.engine.frames.selected_kpis`):
+    the straight line between successive points (baseline, milestones, target), held at the first
+    point's value before it and at the target after the target period.
+    """
     t = kt["target"].to_numpy(dtype="float64")
     b = kt["baseline"].to_numpy(dtype="float64")
     to = kt["target_ord"].to_numpy(dtype="float64")
@@ -140,7 +172,18 @@ def expected_values(kt: pd.DataFrame, p: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(span > 0, (p - bo) / np.where(span > 0, span, 1.0), np.where(p >= to, 1.0, 0.0))
     line = np.where(frac >= 1, t, np.where(frac <= 0, b, b + frac * (t - b)))
-    return np.where(np.isnan(b), t, line)
+    out = np.where(np.isnan(b), t, line)
+    if "milestones" not in kt:
+        return out
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for i, ms in enumerate(kt["milestones"].tolist()):
+        if ms:  # rows of one KPI (a trajectory repeats it) share one interpolation
+            groups.setdefault((b[i], bo[i], t[i], to[i], ms), []).append(i)
+    for (b_i, bo_i, t_i, to_i, ms), rows in groups.items():
+        pts = plan_points({"baseline": b_i, "baseline_ord": bo_i, "target": t_i, "target_ord": to_i, "milestones": ms})
+        at = np.array(rows)
+        out[at] = np.interp(p[at], [x for _, x, _ in pts], [v for _, _, v in pts])  # holds at both ends
+    return out
 
 
 def evaluate(kt: pd.DataFrame, acts: pd.DataFrame, p: np.ndarray, amber_tolerance: float) -> pd.DataFrame:
@@ -172,9 +215,14 @@ def evaluate(kt: pd.DataFrame, acts: pd.DataFrame, p: np.ndarray, amber_toleranc
 
 
 def _base(eng: Engagement, period: str | Period | None) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The KPI table, the sorted actuals and the period each KPI is reviewed in.
+
+    That period is the KPI's own period p, or for a metric measured every n periods the
+    latest period with an actual within n - 1 periods before p (:func:`~kpikit.engine.frames.reviewed_ords`).
+    """
     kt = selected_kpis(eng)
     acts = actuals_frame(eng)
-    return kt, acts, kpi_periods(eng, kt, period)
+    return kt, acts, reviewed_ords(kt, acts, kpi_periods(eng, kt, period))
 
 
 def scorecard(eng: Engagement, period: str | None = None) -> pd.DataFrame:
@@ -311,7 +359,7 @@ def _previous(eng: Engagement, kt: pd.DataFrame, acts: pd.DataFrame, period: str
     if prev_r is None:
         return pd.DataFrame({"previous_period": empty_text_column(kt.index).to_numpy(),
                              "previous_status": empty_text_column(kt.index).to_numpy()})
-    pp = kpi_periods(eng, kt, prev_r)
+    pp = reviewed_ords(kt, acts, kpi_periods(eng, kt, prev_r))
     ev = evaluate(kt, acts, pp, eng.config.status.amber_tolerance)
     return pd.DataFrame({"previous_period": _period_text(kt["frequency"], pp).to_numpy(),
                          "previous_status": text_column(ev["status"]).to_numpy()})
@@ -586,22 +634,52 @@ def _latest_upto(acts: pd.DataFrame, metric_ids: pd.Series, ords: np.ndarray) ->
     return out
 
 
-def _expected_words(r: Mapping[Hashable, Any]) -> str:
+def _expected_words(r: Mapping[Hashable, Any], q: float = math.nan) -> str:
+    """How the expected value was reached, in words: the line it lies on (or the target alone).
+
+    ``r`` is a detail row with the KPI's ``milestones`` (and ``frequency``); ``q`` the period it is
+    reviewed in. With milestones the words name the two points of the plan around q.
+    """
     unit = str(r["unit"])
+    points = plan_points(r) if r.get("milestones") else []
+    if points:
+        freq: Frequency = r["frequency"]
+
+        def point(what: str, at: float, value: float) -> str:
+            return f"{what} {fmt(value, unit)} ({Period(freq, int(at))})"
+
+        later = [i for i, (_, at, _) in enumerate(points) if at > q]
+        if not later:
+            return f"target {fmt(r['target'], unit)} ({r['target_period']})"
+        nxt = later[0]
+        if nxt == 0:
+            return f"expected {fmt(r['expected'], unit)}, the first point of the plan: {point(*points[0])}"
+        return (f"expected {fmt(r['expected'], unit)} on the plan's line from {point(*points[nxt - 1])} "
+                f"to {point(*points[nxt])}")
     if isinstance(r["baseline_period"], str):
         return (f"expected {fmt(r['expected'], unit)} on the line from baseline {fmt(r['baseline'], unit)} "
                 f"({r['baseline_period']}) to target {fmt(r['target'], unit)} ({r['target_period']})")
     return f"target {fmt(r['target'], unit)}"
 
 
+def _missing_for(period: str, freq: str, every: int) -> str:
+    """Which periods lack an actual, in words: ``2026`` or, measured every n periods, the window ending there."""
+    if every <= 1:
+        return period
+    first = Period.parse(period).shift(-(every - 1))
+    return f"{first} to {period} (it is measured every {plural(every, period_word(freq))})"
+
+
 def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
-    """KPI_STALE (no actual in the KPI's period p) and KPI_OFF_TRACK (red in p)."""
+    """KPI_STALE (no actual in the KPI's period p, or within its cadence) and KPI_OFF_TRACK (red where reviewed)."""
     if eng.review_period(period) is None or eng.kpis.empty:
         return []
     base = _base(eng, period)
     d = _detail(eng, period, base)
     last = _latest_by_metric(base[1])
     upto = _latest_upto(base[1], base[0]["metric_id"], base[2])
+    every = base[0]["measured_every"].astype("int64").tolist()
+    kpi_rows = base[0].to_dict("records")
     out: list[Finding] = []
     for n, r in enumerate(d.to_dict("records")):
         item = f"{r['objective_id']}/{r['metric_id']}"
@@ -616,13 +694,15 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
             else:
                 latest = "metric has no actuals at all"
             out.append(Finding("KPI_STALE", item,
-                               f"{label} has no actual for {r['period']}, its period in this review; {latest}. "
+                               f"{label} has no actual for {_missing_for(str(r['period']), str(r['frequency']), every[n])}, "
+                               f"its period in this review; {latest}. "
                                "Its status is no-data until the value is entered in actuals.csv."))
         elif r["status"] == "red":
             better = "higher" if r["direction"] != "down" else "lower"
+            words = _expected_words({**kpi_rows[n], **r}, float(base[2][n]))
             out.append(Finding("KPI_OFF_TRACK", item,
                                f"{label} is red in {r['period']}: actual {fmt(r['actual'], unit)} vs "
-                               f"{_expected_words(r)}, {fmt(-r['gap'], unit, change=True)} short, beyond the "
+                               f"{words}, {fmt(-r['gap'], unit, change=True)} short, beyond the "
                                f"amber tolerance of {fmt(r['tolerance'], unit, change=True)} ({better} is better)."))
     return out
 
@@ -644,8 +724,9 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     if len(kt) and eng.review_period(period) is not None:
         d = _detail(eng, period, base)
         reds = np.ones(len(kt), dtype=bool)
-        for j in range(RED_RUN):
-            reds &= evaluate(kt, acts, p - j, tol)["status"].to_numpy() == "red"
+        every = kt["measured_every"].to_numpy(dtype="float64")
+        for j in range(RED_RUN):  # the last RED_RUN measurements: every n periods for a metric measured so
+            reds &= evaluate(kt, acts, p - j * every, tol)["status"].to_numpy() == "red"
         ev = evaluate(kt, acts, p, tol)
         last = _latest_by_metric(acts)
         upto = _latest_upto(acts, kt["metric_id"], p)
@@ -664,9 +745,11 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
                              "reason": f"The actual {fmt(r['actual'], unit)} in {r['period']} already meets the "
                                        f"target {fmt(r['target'], unit)} set for {r['target_period']}."})
             if reds[n]:
+                run = (plural(RED_RUN, period_word(str(r['frequency']))) if every[n] <= 1
+                       else f"{RED_RUN} measurements (every {plural(int(every[n]), period_word(str(r['frequency'])))})")
                 rows.append({"item_id": item, "kind": "review-target-or-initiative",
                              "suggestion": "Review the target or the initiative behind it.",
-                             "reason": f"Red for {plural(RED_RUN, period_word(str(r['frequency'])))} in a "
+                             "reason": f"Red for {run} in a "
                                        f"row up to {r['period']} (now {fmt(r['actual'], unit)} vs "
                                        f"{fmt(r['expected'], unit)} expected)."})
             if r["status"] == "no-data":
@@ -676,7 +759,7 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
                         else "it has never had an actual")
                 rows.append({"item_id": item, "kind": "fix-data-feed",
                              "suggestion": "Fix the data feed so the value arrives for each review.",
-                             "reason": f"No actual for {r['period']}; {seen}."})
+                             "reason": f"No actual for {_missing_for(str(r['period']), str(r['frequency']), int(every[n]))}; {seen}."})
     used = set(eng.metric_scores["metric_id"].dropna()) | set(eng.kpis["metric_id"].dropna())
     for mid, name in zip(eng.metrics["id"], eng.metrics["name"], strict=True):
         if mid not in used:

@@ -22,7 +22,8 @@ title editor and the report all call them):
   ("not enough history to judge"). No KPI yet: nothing to judge, passes.
 * **Relevant**: the objective reaches a strategic pillar, directly or through its
   parent chain (a child inherits its parent's pillar).
-* **Time-bound**: a ``due`` date, and no KPI target period that ends after it.
+* **Time-bound**: a ``due`` date, and no KPI target period that ends after it (annual and quarterly
+  periods end as the engagement's ``fiscal_year_start`` says: with 7, ``2030`` ends on 2030-06-30).
 
 Findings: one ``OBJECTIVE_NOT_SMART`` per failed criterion, and ``OBJECTIVE_UNALIGNED``
 (error) for an objective with no parent and no pillar. A failure that another, more
@@ -232,7 +233,7 @@ def assess(eng: Engagement, period: str | None = None) -> pd.DataFrame:
             late = []
             for mid, tp in mine:
                 if isinstance(tp, str):
-                    end = Period.parse(tp).end_date
+                    end = Period.parse(tp).ends_on(eng.config.fiscal_year_start)  # fiscal years end early
                     if end > due:
                         late.append(f"{mid} targets {tp} (ends {end.isoformat()})")
             if late:
