@@ -1,30 +1,34 @@
 """The report, the editors and the engine read an empty cell through one test (kpikit.data.cells).
 
-An owner written ``nan`` is a value the client typed; an owner left empty is "not given".
-Before this was one helper the report showed a dash for both, on every pandas version.
+A cell typed ``nan`` (an owner, a unit, an ID) is a value the client wrote; an empty cell
+is "not given". Before this was one helper the report showed a dash for both.
 """
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
+import math
+
+import pandas as pd
 from enginebuild import build, obj
 
+from kpikit.data.cells import is_missing
 from kpikit.engine import cascade
-from kpikit.report.sections import context, objective_cascade
+from kpikit.report.formatting import ident, missing, num, text
 
 
-def _owners(html: str) -> dict[str, str]:
-    soup = BeautifulSoup(html, "html.parser")
-    heads = [th.get_text(strip=True).lower() for th in soup.select("table.data thead th")]
-    col = heads.index("owner")
-    return {tr.select_one("td.id").get_text(strip=True): tr.select("td")[col].get_text(strip=True)
-            for tr in soup.select("table.data tbody tr")}
+def test_the_report_shows_text_nan_as_written_and_an_empty_cell_as_a_dash() -> None:
+    assert [text(v) for v in ("nan", math.nan, None, "", "  ", "Ann Lee")] == ["nan", "—", "—", "—", "—", "Ann Lee"]
+    assert [ident(v) for v in ("nan", math.nan, "")] == ["nan", None, None]
+    assert num(5, math.nan) == "5"
+    assert missing is is_missing
 
 
-def test_an_owner_typed_nan_is_shown_and_an_empty_owner_is_a_dash() -> None:
-    eng = build(objectives=[obj("O1", pillar="P1", owner="nan"), obj("O2", parent="O1", owner=""),
-                            obj("O3", parent="O1", owner="Ann Lee")])
-    assert _owners(objective_cascade(context(eng)).html) == {"O1": "nan", "O2": "—", "O3": "Ann Lee"}
+def test_an_owner_typed_nan_survives_loading_as_text_and_an_empty_one_is_missing() -> None:
+    eng = build(objectives=[obj("O1", pillar="P1", owner="nan"), obj("O2", parent="O1", owner="")])
+    owners = eng.objectives.set_index("id")["owner"]
+    assert owners["O1"] == "nan"
+    assert pd.isna(owners["O2"])
+    assert [text(owners[o]) for o in ("O1", "O2")] == ["nan", "—"]
 
 
 def test_an_empty_parent_is_none_and_a_parent_spelled_nan_is_an_id() -> None:
