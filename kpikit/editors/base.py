@@ -67,6 +67,9 @@ def configured_keep_backups(eng: Engagement) -> int:
     section = extra.get("editors")
     if isinstance(section, dict):
         value = section.get("keep_backups")
+        # engagement.yaml's numbers reach the extras as the text written (data/config keeps 007 as "007")
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+            value = int(value.strip())
         if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
             return value
     return DEFAULT_KEEP_BACKUPS
