@@ -232,9 +232,11 @@ def _add_validation(ws: Worksheet, spec: TableSpec, col: Column, ref: str, lists
         low = "-1E+300" if col.min is None else f"{col.min:g}"
         high = "1E+300" if col.max is None else f"{col.max:g}"
         op = "greaterThan" if col.min_exclusive and col.max is None else "between"
-        dv = DataValidation(type="decimal", operator=op, formula1=low, formula2=None if op == "greaterThan" else high,
+        dv = DataValidation(type="whole" if col.whole else "decimal", operator=op, formula1=low,
+                            formula2=None if op == "greaterThan" else high,
                             allow_blank=True, errorStyle="stop", errorTitle=col.name[:32],
-                            error="A plain number (no %, units or text)" + _bounds(col))
+                            error=("A whole number" if col.whole else "A plain number (no %, units or text)")
+                            + _bounds(col))
     if dv is None:
         return
     dv.showErrorMessage = True
@@ -264,7 +266,7 @@ def allowed_values(spec: TableSpec, col: Column) -> str:
     if col.kind == "id":
         return "unique ID: 1 to 64 letters, digits, '.', '_' or '-'"
     if col.kind == "number":
-        return "a plain number" + _bounds(col)
+        return ("a whole number" if col.whole else "a plain number") + _bounds(col)
     if col.kind == "period":
         return PERIOD_HELP
     if col.kind == "date":

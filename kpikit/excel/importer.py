@@ -457,6 +457,32 @@ def kpi_log_rows(old: pd.DataFrame, new: pd.DataFrame, workbook: str, today: dat
     return [{k: r[k] for k in LOG_COLUMNS} for r in rows]
 
 
+def milestone_log_rows(old: pd.DataFrame, new: pd.DataFrame, workbook: str, today: date) -> list[dict[str, str]]:
+    """One decision-log row per interim target set, changed or removed (a plan's numbers are decisions too)."""
+    spec = SPECS["milestones"]
+
+    def index(df: pd.DataFrame) -> dict[tuple[str, str, str], str]:
+        return {(_canon(r.get("objective_id"), spec.column("objective_id")),
+                 _canon(r.get("metric_id"), spec.column("metric_id")),
+                 _canon(r.get("period"), spec.column("period"))): _canon(r.get("target"), spec.column("target"))
+                for r in df.to_dict("records")}
+
+    o, n = index(old), index(new)
+    rows: list[dict[str, str]] = []
+    for key in sorted(o.keys() | n.keys()):
+        item, period = f"{key[0]}/{key[1]}", key[2]
+        if key not in o:
+            change = f"milestone {period} set to {n[key]}"
+        elif key not in n:
+            change = f"milestone {period} removed (was {o[key]})"
+        elif o[key] != n[key]:
+            change = f"milestone {period} {o[key]} -> {n[key]}"
+        else:
+            continue
+        rows.append(log_row(item, change, f"imported from {workbook}", DECIDED_BY, today))
+    return [{k: r[k] for k in LOG_COLUMNS} for r in rows]
+
+
 # -- the import ---------------------------------------------------------------------------------
 def import_workbook(
     workbook: str | Path, folder: str | Path, *, dry_run: bool = False, today: date | None = None
@@ -523,6 +549,9 @@ def import_workbook(
 
     if "kpis" in frames:
         result.log_rows = kpi_log_rows(before["kpis"], frames["kpis"], path.name, today or date.today())
+    if "milestones" in frames:
+        result.log_rows += milestone_log_rows(before["milestones"], frames["milestones"], path.name,
+                                              today or date.today())
     if result.log_rows:
         frames["changes"] = append_log(frames.get("changes", new.tables["changes"]), result.log_rows)
     if "changes" in sheets and len(before["changes"]):
