@@ -20,7 +20,7 @@ from markupsafe import Markup
 from kpikit.charts import render
 from kpikit.kit.resources import templates_dir
 from kpikit.report.formatting import num, pct, text
-from kpikit.report.wording import SEVERITY_LABEL, STATUS
+from kpikit.report.wording import SEVERITY_LABEL, VIEW_STATUS
 
 P = ParamSpec("P")
 
@@ -93,7 +93,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(STATUS=STATUS, SEVERITY_LABEL=SEVERITY_LABEL)
+    env.globals.update(STATUS=VIEW_STATUS, SEVERITY_LABEL=SEVERITY_LABEL)
     env.filters["num"] = num
     env.filters["text"] = text
     env.filters["pct"] = pct

@@ -18,6 +18,21 @@ STATUS: dict[str, dict[str, str]] = {
 }
 """How each status reads: colour (CSS class), a shape and a word, so it survives greyscale print."""
 
+NOT_MEASURED = {"key": "baseline", "glyph": "◌", "label": "Not yet measured", "word": "not yet measured against plan",
+                "meaning": "only the baseline is recorded: nothing to compare with the plan yet"}
+"""A KPI reviewed in its baseline period: the engine calls it green (actual = baseline = expected), the
+report says what it is, never a success."""
+
+VIEW_STATUS: dict[str, dict[str, str]] = {**STATUS, "baseline": NOT_MEASURED}
+"""The statuses as the report shows them: the engine's four plus "not yet measured"."""
+
+TREND_WORDS = {"improving": "↗ improving", "worsening": "↘ worsening", "flat": "→ flat",
+               "mixed": "↕ mixed"}
+"""Trend words with an arrow; ``mixed`` when the latest movement runs against the slope."""
+
+MAX_NAMED = 3
+"""A recommendation or a summary line names at most this many items, then counts the rest."""
+
 SEVERITY_LABEL = {"error": "Error", "warning": "Warning", "info": "Note"}
 
 ACTIONS: dict[str, str] = {

@@ -88,8 +88,11 @@ def test_summary_does_not_call_a_kpi_without_a_previous_figure_back_on_track_or_
     assert "Measure 3 is back on track (95% in 2026-Q2)." in text
     assert "Measure 2 is back on track" not in text
     assert "Measure 2 is on track (95% in 2026-Q2); the last review (2026-Q1) had no figure for it." in text
-    assert "Status worsened since the last review for Measure 4." in text
+    # off track now, on track before: named once, as off track, with what it was
+    assert "Measure 4 is off track: 10% in 2026-Q2 against 90% expected (objective O1). It was on track at the last review (2026-Q1)." in text
+    assert "Status worsened since the last review for Measure 4" not in text  # not a second time
     assert "Measure 1 is off track" in text  # named as off track, but not as worsened
+    assert "Measure 1 is off track: 10% in 2026-Q2 against 90% expected (objective O1). It was" not in text
 
 
 def test_summary_names_no_success_when_every_kpi_is_off_track() -> None:
@@ -128,8 +131,8 @@ def test_an_id_spelled_nan_is_an_id_not_a_missing_value() -> None:
     page = visible(strategy(ctx).html)
     assert "2 objectives in the cascade serve this pillar" in page
     assert "serve no pillar" not in page
-    soup = BeautifulSoup(objective_cascade(ctx).html, "html.parser")
-    row = next(tr for tr in soup.select("table.data tbody tr") if tr.select_one("td.id").get_text() == "O1")
+    soup = BeautifulSoup(appendix_definitions(ctx).html, "html.parser")  # the objectives in cascade order
+    row = next(tr for tr in soup.select("table.objectives tbody tr") if tr.select_one("td.id").get_text() == "O1")
     assert [td.get_text(strip=True) for td in row.select("td")][3] == "nan"
 
 

@@ -1,4 +1,5 @@
-"""Appendix A: one definition sheet per selected KPI, thresholds included."""
+"""Appendix A: the reference a board does not read but may look up: every KPI's scorecard row, every
+objective, the RACI matrix and the people, and one definition sheet per selected KPI."""
 
 from __future__ import annotations
 
@@ -9,13 +10,24 @@ from kpikit.engine import stakeholders as st
 from kpikit.report.context import ReportContext
 from kpikit.report.formatting import missing, num, text
 from kpikit.report.html import Fragment
+from kpikit.report.sections.cascade import cascade_rows
 from kpikit.report.sections.contents import section
-from kpikit.text import fmt
+from kpikit.report.sections.scorecard import full_scorecard
+from kpikit.report.sections.selection import selection_rows
+from kpikit.report.sections.stakeholders import stakeholder_reference
+from kpikit.report.sections.targets import realism_rows
+from kpikit.text import fmt, natural_key
 
 
 def appendix_definitions(ctx: ReportContext) -> Fragment:
-    """Appendix A: one definition sheet per selected KPI."""
+    """Appendix A: the full scorecard, the objectives in cascade order, RACI and people, one definition sheet per KPI.
+
+    The main body shows what needs attention; this is where every row of the client's
+    tables can be found, in natural ID order.
+    """
     detail = ctx.detail
+    why = {(r["objective_id"], r["metric_id"]): r for r in selection_rows(ctx)}
+    realism = {(k["objective_id"], k["metric_id"]): k for k in realism_rows(ctx)}
     m = ctx.eng.metrics.set_index("id")
     acc = st.accountability(ctx.eng)
     accountable = {str(i): text(n, "") for i, n in zip(acc["item_id"], acc["accountable_names"], strict=True)}
@@ -40,6 +52,13 @@ def appendix_definitions(ctx: ReportContext) -> Fragment:
             src = text(sel["benchmark_source"].iloc[0], "") if len(sel) else ""
             bench = num(r["benchmark"], unit) + (f" ({src})" if src else "")
         direction = "Higher is better" if str(r["direction"]) != "down" else "Lower is better"
+        w, k = why.get((oid, mid), {}), realism.get((oid, mid), {})
+        chosen = str(w.get("why", "—")) + (f" Decision log {w['decision']}" if w.get("decision") else "")
+        verdict = {True: "Realistic", False: "Unrealistic", None: "Not judged"}[k.get("realistic")]
+        if k.get("reason"):
+            verdict += f": {k['reason']}"
+        data = f"{k.get('data_source', '—')}; {k.get('n_actuals', 0)} actual{'' if k.get('n_actuals') == 1 else 's'}"
+        notes = "; ".join(f"{p}: {n}" for p, n in ctx.notes_of(mid)) or "—"
         owner = field("owner")
         acc_name = accountable.get(mid, "")
         sheets.append({
@@ -48,14 +67,17 @@ def appendix_definitions(ctx: ReportContext) -> Fragment:
             "fields": [
                 ("Definition", field("definition")), ("Formula", field("formula")), ("Unit", field("unit")),
                 ("Direction", direction), ("Frequency", field("frequency").capitalize()),
-                ("Type", field("type").capitalize()), ("Data source", field("data_source")),
+                ("Type", field("type").capitalize()), ("Data", data),
                 ("Owner", owner + (f" (accountable: {acc_name})" if acc_name and acc_name != owner else "")),
                 ("Baseline", baseline), ("Target", target), ("Benchmark", bench),
                 ("Weight", f"{float(r['weight']):g}" if not missing(r["weight"]) else "1"),
-                ("Thresholds", _thresholds(r, tol)),
+                ("Thresholds", _thresholds(r, tol)), ("Realism", verdict), ("Why chosen", chosen),
+                ("Notes on actuals", notes),
             ],
         })
-    return section("appendix", sheets=sheets)
+    sheets.sort(key=lambda x: (natural_key(str(x["id"]).split("/")[0]), natural_key(str(x["id"]).split("/", 1)[1])))
+    return section("appendix", sheets=sheets, scorecard=full_scorecard(ctx), objectives=cascade_rows(ctx),
+                   people=stakeholder_reference(ctx))
 
 
 def _thresholds(r: Mapping[Any, Any], amber_tolerance: float) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -13,19 +13,44 @@ from kpikit.report.context import ReportContext
 from kpikit.report.formatting import missing, num, short_unit, text, tnum
 from kpikit.report.html import Fragment, chart
 from kpikit.report.sections.contents import section
+from kpikit.text import natural_key
 
 MAX_KPI_CHARTS = 40
-"""At most this many KPI history charts in the report; beyond it, the KPIs that most need
-attention get one (red, unrealistic target, amber, no data, then the rest, in kpis.csv
-order) and the text says where the others are. A 1,000-KPI client's board pack stays a
-pack, not a 700-page print job; every KPI still has its row and its definition sheet."""
+"""At most this many KPI history charts in the report: those of the KPIs that need attention
+(off track, unrealistic target, at risk, no data, only a baseline), most urgent first. The
+section grows with the KPIs that need attention; an on-track KPI keeps its scorecard row and
+definition sheet (Appendix A) and is charted in the workbook (step 4)."""
 
-CHART_PRIORITY = {"red": 0, "amber": 2, "no-data": 3, "green": 4}
+CHART_PRIORITY = {"red": 0, "amber": 2, "no-data": 3, "baseline": 4}
 
 
 def targets_benchmarks(ctx: ReportContext) -> Fragment:
-    """One chart per KPI (history, trajectory, target, stretch, benchmark, forecast) and the realism verdicts."""
-    detail = ctx.detail
+    """The targets that need another look and one chart per KPI that needs attention, with the notes on its figures."""
+    kpis = realism_rows(ctx)
+    charted: list[dict[str, Any]] = []
+    if ctx.period is not None:
+        urgent = [i for i, k in enumerate(kpis) if k["priority"] is not None]
+        chosen = sorted(urgent, key=lambda i: (kpis[i]["priority"], natural_key(kpis[i]["objective_id"]),
+                                               natural_key(kpis[i]["metric_id"])))[:MAX_KPI_CHARTS]
+        for i in chosen:
+            k = kpis[i]
+            k["fig"] = chart(performance.kpi_history, f"{k['name']} ({k['objective_id']})",
+                             _history_description(k["row"], ctx.notes_of(k["metric_id"])), ctx.eng,
+                             k["objective_id"], k["metric_id"], ctx.period_override)
+            charted.append(k)
+    n_unreal = sum(1 for k in kpis if k["realistic"] is False)
+    n_attention = sum(1 for k in kpis if k["priority"] is not None)
+    return section("targets", kpis=kpis, charted=charted, n_unrealistic=n_unreal,
+                   unrealistic=[k for k in kpis if k["realistic"] is False],
+                   n_uncharted=n_attention - len(charted), n_on_track=len(kpis) - n_attention,
+                   max_charts=MAX_KPI_CHARTS, has_period=ctx.period is not None)
+
+
+def realism_rows(ctx: ReportContext) -> list[dict[str, Any]]:
+    """Per KPI (detail order): baseline, target, stretch, benchmark, the realism verdict and why, and its chart priority.
+
+    ``priority`` is None for a KPI that is on track with a realistic (or unjudged) target.
+    """
     real = targets.realism(ctx.eng, ctx.period_override)
     meas = targets.measurability(ctx.eng)
     verdicts = {(str(r["objective_id"]), str(r["metric_id"])): r for r in real.to_dict("records")}
@@ -33,14 +58,16 @@ def targets_benchmarks(ctx: ReportContext) -> Fragment:
     bench_src = {(str(o), str(m)): b for o, m, b in zip(ctx.selected["objective_id"], ctx.selected["metric_id"],
                                                         ctx.selected["benchmark_source"], strict=True)}
     kpis: list[dict[str, Any]] = []
-    for r in detail.to_dict("records"):
+    for r in ctx.rows:
         oid, mid = str(r["objective_id"]), str(r["metric_id"])
         unit = r["unit"]
         v = verdicts.get((oid, mid), {})
         raw = v.get("realistic")
         realistic = None if raw is None or raw is pd.NA else bool(raw)
         src = sources.get((oid, mid), {})
-        priority = 1 if realistic is False and r["status"] != "red" else CHART_PRIORITY.get(str(r["status"]), 4)
+        view = str(r["view"])
+        priority = (CHART_PRIORITY[view] if view in CHART_PRIORITY and not (view != "red" and realistic is False)
+                    else 1 if realistic is False else None)
         kpis.append({"objective_id": oid, "metric_id": mid, "name": ctx.kpi_label(mid), "fig": None,
                      "row": r, "priority": priority,
                      "unit": "" if short_unit(unit) else text(unit, ""),
@@ -51,23 +78,11 @@ def targets_benchmarks(ctx: ReportContext) -> Fragment:
                      "benchmark_source": text(bench_src.get((oid, mid)), ""),
                      "data_source": text(src.get("data_source"), "none recorded"),
                      "n_actuals": int(src.get("n_actuals", 0))})
-    charted: list[dict[str, Any]] = []
-    if ctx.period is not None:
-        chosen = sorted(range(len(kpis)), key=lambda i: (kpis[i]["priority"], i))[:MAX_KPI_CHARTS]
-        for i in sorted(chosen):
-            k = kpis[i]
-            k["fig"] = chart(performance.kpi_history, f"{k['name']} ({k['objective_id']})",
-                             _history_description(k["row"]), ctx.eng, k["objective_id"], k["metric_id"],
-                             ctx.period_override)
-            charted.append(k)
-    n_unreal = sum(1 for k in kpis if k["realistic"] is False)
-    return section("targets", kpis=kpis, charted=charted, n_unrealistic=n_unreal,
-                   n_uncharted=len(kpis) - len(charted) if ctx.period is not None else 0,
-                   max_charts=MAX_KPI_CHARTS, has_period=ctx.period is not None)
+    return kpis
 
 
-def _history_description(r: Mapping[Any, Any]) -> str:
-    """The text twin of a KPI history chart: target, baseline, actual, stretch, benchmark, forecast."""
+def _history_description(r: Mapping[Any, Any], notes: Sequence[tuple[str, str]] = ()) -> str:
+    """The text twin of a KPI history chart: target, baseline, actual, stretch, benchmark, forecast, the notes."""
     unit = r["unit"]
     parts = [f"Target {num(r['target'], unit)} by {text(r['target_period'])}"]
     if not missing(r["baseline"]):
@@ -82,4 +97,6 @@ def _history_description(r: Mapping[Any, Any]) -> str:
     if not missing(r["forecast"]):
         desc += (f" On the current trend it reaches {num(r['forecast'], unit)} by {text(r['target_period'])}"
                  f" and {'meets' if r['will_meet_target'] else 'misses'} the target.")
+    if notes:
+        desc += " Notes on the figures: " + "; ".join(f"{p}: {n}" for p, n in notes) + "."
     return desc
