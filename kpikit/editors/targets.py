@@ -2,11 +2,14 @@
 
 For the chosen KPI (a row of ``kpis.csv``) the form edits ``baseline``,
 ``baseline_period``, ``target``, ``target_period``, ``stretch``, ``benchmark`` and
-``benchmark_source``. After each change (Enter or leaving the box: a chart takes
-about half a second, too slow to redraw per keystroke) the history chart
-(:func:`kpikit.charts.performance.kpi_history`, as static SVG so it shows offline) and the realism verdict
-(:func:`kpikit.engine.targets.realism`) are redrawn from the edited values. A target,
-baseline, stretch or benchmark change is logged in ``changes.csv`` on Save.
+``benchmark_source``, and the KPI's interim targets (``milestones.csv``: one
+``PERIOD: TARGET`` line each, for a plan with a target for every year). After each change
+(Enter or leaving the box: a chart takes about half a second, too slow to redraw per
+keystroke) the history chart (:func:`kpikit.charts.performance.kpi_history`, as static SVG
+so it shows offline) and the realism verdict (:func:`kpikit.engine.targets.realism`) are
+redrawn from the edited values. A target, baseline, stretch, benchmark or milestone change
+is logged in ``changes.csv`` on Save; the milestones' rules (after the baseline period,
+before the target period) are checked by the same save as every other edit.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import html
 import math
 import os
+import re
 from typing import Any
 
 import ipywidgets as widgets
@@ -21,6 +25,7 @@ import pandas as pd
 
 from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
+from kpikit.data.store import frames_equal
 from kpikit.editors.base import (
     Change,
     EditorBox,
@@ -36,6 +41,9 @@ from kpikit.periods import NOT_A_PERIOD, Period
 NUMBERS = ("baseline", "target", "stretch", "benchmark")
 PERIODS = ("baseline_period", "target_period")
 FIELDS = ("baseline", "baseline_period", "target", "target_period", "stretch", "benchmark", "benchmark_source")
+MILESTONES = "milestones"
+"""The form's key for the milestones box (one ``PERIOD: TARGET`` line per interim target)."""
+_MILESTONE_LINE = re.compile(r"\s*(\S+?)\s*(?:[:=,;]\s*|\s+)(\S+)\s*")
 
 
 class TargetSetter(EditorBox):
@@ -46,6 +54,7 @@ class TargetSetter(EditorBox):
     def build(self) -> None:
         eng = self.eng
         self.work: pd.DataFrame = eng.kpis.copy().reset_index(drop=True)
+        self.ms_work: pd.DataFrame = eng.milestones.copy().reset_index(drop=True)
         self.bad: dict[tuple[int, str], str] = {}
         self._loading = False
         names = {str(m): cell_text(n) for m, n in zip(eng.metrics["id"], eng.metrics["name"], strict=True)}
@@ -63,6 +72,12 @@ class TargetSetter(EditorBox):
             box.add_class(f"kpikit-field-{f}")
             box.observe(lambda change, f=f: self.field_changed(f, change["new"]), names="value")
             self.boxes[f] = box
+        self.milestones_box = widgets.Textarea(
+            description="milestones", placeholder="interim targets, one per line: 2026-Q4: 85",
+            continuous_update=False, layout=widgets.Layout(width="340px", height="110px"),
+            style={"description_width": "120px"})
+        self.milestones_box.add_class("kpikit-field-milestones")
+        self.milestones_box.observe(lambda change: self.milestones_changed(change["new"]), names="value")
         self.field_errors = widgets.HTML()
         self.verdict = widgets.HTML()
         self.verdict.add_class("kpikit-realism")
@@ -70,7 +85,8 @@ class TargetSetter(EditorBox):
         self.chart.add_class("kpikit-chart")
         self.picker.observe(lambda _c: self.load_form(), names="value")
         self.body.children = [self.picker,
-                              widgets.HBox([widgets.VBox([self.boxes[f] for f in FIELDS]), self.chart]),
+                              widgets.HBox([widgets.VBox([*(self.boxes[f] for f in FIELDS), self.milestones_box]),
+                                            self.chart]),
                               self.field_errors, widgets.HTML("<b>Realism</b>"), self.verdict]
         self.load_form()
 
@@ -81,6 +97,8 @@ class TargetSetter(EditorBox):
             for f, box in self.boxes.items():
                 box.disabled = i is None
                 box.value = "" if i is None else _show(self.work.at[i, f])
+            self.milestones_box.disabled = i is None
+            self.milestones_box.value = "" if i is None else milestone_text(self.ms_work, *self._key(int(i)))
         finally:
             self._loading = False
         self.refresh()
@@ -109,6 +127,29 @@ class TargetSetter(EditorBox):
         self.mark_dirty()
         self.refresh()
 
+    def _key(self, i: int) -> tuple[str, str]:
+        return str(self.work.at[i, "objective_id"]), str(self.work.at[i, "metric_id"])
+
+    def milestones_changed(self, value: str) -> None:
+        """Replace the chosen KPI's milestones with the box's lines (a line that cannot be read is shown, not kept)."""
+        if self._loading or self.picker.value is None:
+            return
+        i = int(self.picker.value)
+        self.bad.pop((i, MILESTONES), None)
+        o, m = self._key(i)
+        rows, errors = parse_milestones(value)
+        if errors:
+            self.bad[(i, MILESTONES)] = "; ".join(errors)
+        else:
+            mine = (self.ms_work["objective_id"] == o) & (self.ms_work["metric_id"] == m)
+            new = pd.DataFrame({"objective_id": [o] * len(rows), "metric_id": [m] * len(rows),
+                                "period": [p for p, _ in rows], "target": [t for _, t in rows]})
+            kept = self.ms_work[~mine.to_numpy()]
+            self.ms_work = pd.concat([kept, new.astype(kept.dtypes.to_dict())] if len(new) else [kept],
+                                     ignore_index=True)
+        self.mark_dirty()
+        self.refresh()
+
     def refresh(self) -> None:
         """Redraw the field errors, realism verdict and history chart from the edited values."""
         i = self.picker.value
@@ -119,7 +160,7 @@ class TargetSetter(EditorBox):
             self.verdict.value = "<i>No KPI selected yet (select KPIs in the scoring grid).</i>"
             return
         o, m = str(self.work.at[i, "objective_id"]), str(self.work.at[i, "metric_id"])
-        view = with_tables(self.eng, kpis=self.work)
+        view = with_tables(self.eng, kpis=self.work, milestones=self.ms_work)
         try:
             r = targets.realism(view)
             mine = r[(r["objective_id"] == o) & (r["metric_id"] == m)]
@@ -150,7 +191,11 @@ class TargetSetter(EditorBox):
                                                          f"{cell_text(self.work.at[i, 'metric_id'])}: {msg}")
                                                  for (i, _f), msg in self.bad.items()])
         draft.tables["kpis"] = self.work.copy()
-        return kpi_changes(self.eng.kpis, self.work)
+        changes = kpi_changes(self.eng.kpis, self.work)
+        if not frames_equal(self.ms_work, self.eng.milestones):
+            draft.tables["milestones"] = self.ms_work.copy()
+            changes += milestone_changes(self.eng.milestones, self.ms_work)
+        return changes
 
 
 def kpi_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]:
@@ -165,6 +210,68 @@ def kpi_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]:
                  for f in FIELDS if _show(old[key][f]) != _show(r[f])]
         if diffs:
             out.append(Change(f"{key[0]}/{key[1]}", "; ".join(diffs)))
+    return out
+
+
+def milestone_text(ms: pd.DataFrame, objective_id: str, metric_id: str) -> str:
+    """One KPI's milestones as the box shows them: ``PERIOD: TARGET`` lines in period order."""
+    mine = ms[(ms["objective_id"] == objective_id) & (ms["metric_id"] == metric_id)]
+    pairs = sorted((str(p), _show(t)) for p, t in zip(mine["period"], mine["target"], strict=True))
+    return "\n".join(f"{p}: {t}" for p, t in pairs)
+
+
+def parse_milestones(text: str) -> tuple[list[tuple[str, float]], list[str]]:
+    """The box's lines as ``(period, target)`` pairs, or what is wrong with them (form and numbers only).
+
+    >>> parse_milestones("2026: 88\\n2027 89")
+    ([('2026', 88.0), ('2027', 89.0)], [])
+    >>> parse_milestones("2026: 88%")[1]
+    ["line 1: target '88%' is not a number"]
+    """
+    rows: list[tuple[str, float]] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        m = _MILESTONE_LINE.fullmatch(line)
+        if m is None:
+            errors.append(f"line {n}: write the period and its target, like 2026-Q4: 85")
+            continue
+        period, value = m.group(1), m.group(2)
+        try:
+            Period.parse(period)
+        except ValueError:
+            errors.append(f"line {n}: '{period}' {NOT_A_PERIOD}")
+            continue
+        target = parse_number(value)
+        if target is None:
+            errors.append(f"line {n}: target '{value}' is not a number")
+        elif period in seen:
+            errors.append(f"line {n}: {period} is given twice")
+        else:
+            seen.add(period)
+            rows.append((period, target))
+    return rows, errors
+
+
+def milestone_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]:
+    """One decision-log entry per KPI whose interim targets changed (set, changed or removed)."""
+    def index(df: pd.DataFrame) -> dict[tuple[str, str], dict[str, str]]:
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for o, m, p, t in zip(df["objective_id"], df["metric_id"], df["period"], df["target"], strict=True):
+            out.setdefault((str(o), str(m)), {})[str(p)] = _show(t)
+        return out
+
+    old, new = index(before), index(after)
+    out = []
+    for key in sorted(old.keys() | new.keys()):
+        a, b = old.get(key, {}), new.get(key, {})
+        words = [f"milestone {p} set to {b[p]}" if p not in a else
+                 f"milestone {p} removed (was {a[p]})" if p not in b else f"milestone {p} {a[p]} -> {b[p]}"
+                 for p in sorted(a.keys() | b.keys()) if a.get(p) != b.get(p)]
+        if words:
+            out.append(Change(f"{key[0]}/{key[1]}", "; ".join(words)))
     return out
 
 

@@ -1,7 +1,7 @@
 # %% [markdown] tags=["guide"]
 # # Step 4: Measurability, targets and benchmarks
 #
-# For each selected KPI: confirm where the data comes from, record a baseline, set a target, a stretch and an external benchmark, and check that the target is realistic.
+# For each selected KPI: confirm where the data comes from, record a baseline, set a target, a stretch and an external benchmark, and check that the target is realistic. When the plan sets interim targets (a target for every year of a six-year plan), enter them as the KPI's milestones in the editor: expected values then follow the plan's own numbers instead of a straight line.
 #
 # **What good looks like**
 #
@@ -14,6 +14,7 @@
 # 1. What is the baseline, and which period does it describe?
 # 2. What have peers achieved, and from which source is that benchmark?
 # 3. What would have to be true to reach this target at this pace?
+# 4. Does the plan set a number for each year (or quarter) on the way? Those are the milestones.
 #
 # _Run all cells; edit in the editor cell; press Save there. The files in the client folder are the only source of truth._
 
@@ -41,6 +42,10 @@ targets.realism(eng, period)[["objective_id", "metric_id", "realistic", "reason"
 from kpikit.report import sections as report
 
 report.targets_benchmarks(report.context(eng, period))
+
+# %%
+# The interim targets (milestones.csv) the expected values run through; empty when the plan sets none
+eng.milestones.sort_values(["objective_id", "metric_id", "period"])
 
 # %%
 print(targets.METHOD)
