@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="kpikit",
-        description="KPI-alignment workbooks: validate an engagement folder, run its notebooks, build the report.",
+        description="The KPI-alignment kit: validate an engagement folder, run its notebooks, build the report.",
     )
     parser.add_argument("--version", action="version", version=f"kpikit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

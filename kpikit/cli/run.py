@@ -21,6 +21,7 @@ from typing import Any
 
 from kpikit.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIGNAL_EXIT, print_input_errors
 from kpikit.errors import EngagementError
+from kpikit.periods import FORMS_TEXT
 
 
 def register(sub: Any) -> None:
@@ -36,7 +37,7 @@ def register(sub: Any) -> None:
     p.add_argument("--all", metavar="ROOT", dest="all_root", help="run every engagement folder directly under ROOT")
     p.add_argument("--workers", type=int, default=None, metavar="N", help="parallel clients with --all (default: CPU count, at most 4)")
     p.add_argument("--out", metavar="OUT", help="output folder (new or empty); with --all, OUT/<client folder name>")
-    p.add_argument("--period", metavar="P", help="review period (YYYY, YYYY-Qn or YYYY-MM); default current_period")
+    p.add_argument("--period", metavar="P", help=f"review period ({FORMS_TEXT}); default current_period")
     p.add_argument("--format", dest="formats", default="html,pdf", metavar="FMT", help="report formats: html, pdf or html,pdf (default)")
     p.add_argument("--notebooks", metavar="NBDIR", help="run these notebooks instead of the kit's own (name order)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

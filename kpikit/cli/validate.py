@@ -9,6 +9,7 @@ from kpikit.cli import EXIT_OK, period_arg, print_input_errors
 from kpikit.data.store import load_engagement
 from kpikit.engine import all_findings
 from kpikit.errors import EngagementError
+from kpikit.periods import FORMS_TEXT
 
 
 def register(sub: Any) -> None:
@@ -19,7 +20,7 @@ def register(sub: Any) -> None:
         "(exit 1), or a summary of findings (exit 0; findings do not fail validation).",
     )
     p.add_argument("dir", metavar="DIR", help="the engagement folder")
-    p.add_argument("--period", type=period_arg, help="review period (YYYY, YYYY-Qn or YYYY-MM); default current_period")
+    p.add_argument("--period", type=period_arg, help=f"review period ({FORMS_TEXT}); default current_period")
     p.add_argument("--findings", action="store_true", help="list every finding, not just the counts")
     p.set_defaults(handler=run)
 
