@@ -29,6 +29,7 @@ from kpikit.charts import FONT
 from kpikit.data.model import Engagement
 from kpikit.engine import review
 from kpikit.engine.frames import selected_kpis
+from kpikit.periods import FREQUENCIES, Period
 from kpikit.text import fmt, short
 
 ROW_PX = 22
@@ -47,6 +48,10 @@ STATUS_STROKE = "#424242"
 ACTUAL_COLOUR = "#0072B2"
 TRAJECTORY_COLOUR = "#7F7F7F"
 REFERENCE_DASH: dict[str, list[int]] = {"target": [1, 0], "stretch": [2, 3], "benchmark": [8, 3, 2, 3]}
+MILESTONE_SHAPE = "diamond"
+"""Interim targets (milestones.csv) are hollow diamonds on the plan's line: no status uses that shape."""
+MILESTONES_NAMED = 4
+"""The subtitle names at most this many milestones (the rest are counted; every one has a tooltip)."""
 
 
 def _status_scale(field: str, what: Literal["color", "shape"], orient: Literal["right", "top"] = "right") -> Any:
@@ -93,8 +98,9 @@ def _num(value: Any) -> float:
 
 def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str | None = None) -> alt.LayerChart:
     """One KPI over time: actuals (shaped and coloured by status), the trajectory from
-    baseline to target, target / stretch / benchmark reference lines, the forecast
-    (dashed) to the target period and a marker at the KPI's review period.
+    baseline through its milestones (hollow diamonds) to target, target / stretch / benchmark
+    reference lines, the forecast (dashed) to the target period and a marker at the KPI's
+    review period.
 
     Raises KeyError when the pairing is not in kpis.csv.
     """
@@ -159,14 +165,18 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
     width = width or max(360, min(900, 14 * len(order)))
     _place_labels(refs, lo - pad, hi + pad, HISTORY_HEIGHT)
 
+    marks = _milestone_marks(row, unit, set(order))
+    planned = "plan (baseline, milestones, target)" if isinstance(row["baseline_period"], str) else \
+        "plan (milestones, target)"
+    plan_series = planned if marks else ("trajectory (baseline to target)" if isinstance(row["baseline_period"], str)
+                                         else "target (threshold)")
     lines = pd.concat([
-        traj.assign(series="trajectory (baseline to target)" if isinstance(row["baseline_period"], str)
-                    else "target (threshold)", value=traj["expected"]),
+        traj.assign(series=plan_series, value=traj["expected"]),
         traj.assign(series="actual", value=traj["actual"]),
         traj.assign(series="forecast", value=traj["forecast"]),
     ], ignore_index=True)[["period", "series", "value"]].dropna(subset=["value"])
-    style = {"actual": (ACTUAL_COLOUR, [1, 0]), "trajectory (baseline to target)": (TRAJECTORY_COLOUR, [4, 3]),
-             "target (threshold)": (TRAJECTORY_COLOUR, [4, 3]), "forecast": (ACTUAL_COLOUR, [6, 4])}
+    style = {"actual": (ACTUAL_COLOUR, [1, 0]), plan_series: (TRAJECTORY_COLOUR, [4, 3]),
+             "forecast": (ACTUAL_COLOUR, [6, 4])}
     series = [k for k in style if k in set(lines["series"])]
     line_layer = alt.Chart(lines).mark_line(strokeWidth=2).encode(
         x=x,
@@ -191,6 +201,11 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
                  alt.Tooltip("status:N", title="Status")],
     )
     layers: list[Any] = [line_layer, point_layer]
+    if marks:
+        layers.append(alt.Chart(pd.DataFrame(marks)).mark_point(
+            shape=MILESTONE_SHAPE, filled=False, size=110, strokeWidth=1.5, color=TRAJECTORY_COLOUR, opacity=1,
+        ).encode(x=x, y=alt.Y("value:Q", scale=y_scale),
+                 tooltip=[alt.Tooltip("label:N", title="Milestone")]))
     if refs:
         ref = pd.DataFrame(refs)
         ref_base = alt.Chart(ref)
@@ -218,6 +233,10 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         fc = _num(me["forecast"])
         sub.append(f"trend {me['trend']}" + (f"; forecast {fmt(fc, unit)} at {row['target_period']}" if not math.isnan(fc)
                                               else ""))
+    if marks:
+        named = ", ".join(m["short"] for m in marks[:MILESTONES_NAMED])
+        more = f" and {len(marks) - MILESTONES_NAMED} more" if len(marks) > MILESTONES_NAMED else ""
+        sub.append(f"milestones (diamonds): {named}{more}")
     if off_chart:
         sub.append(off_chart)
     chart = alt.layer(*layers).properties(
@@ -225,6 +244,20 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         title=alt.Title(short(row["name"], 80 if width > 500 else 50), subtitle=sub),
     ).resolve_scale(color="independent", shape="independent", strokeDash="independent")
     return chart
+
+
+def _milestone_marks(row: Mapping[Any, Any], unit: str, shown: set[str]) -> list[dict[str, Any]]:
+    """The KPI's milestones that fall in the chart's periods: ``period, value, label, short``."""
+    freq = row.get("frequency")
+    if freq not in FREQUENCIES:
+        return []
+    out = []
+    for at, value in row.get("milestones") or ():
+        period = str(Period(freq, int(at)))
+        if period in shown:
+            out.append({"period": period, "value": float(value), "short": f"{fmt(float(value), unit)} ({period})",
+                        "label": f"interim target {fmt(float(value), unit)} for {period}"})
+    return out
 
 
 def window(traj: pd.DataFrame, anchors: Mapping[str, Any]) -> tuple[pd.DataFrame, str]:
