@@ -3,10 +3,12 @@ objective, the RACI matrix and the people, and one definition sheet per selected
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Mapping
 from typing import Any
 
 from kpikit.engine import stakeholders as st
+from kpikit.periods import FREQUENCIES, Period
 from kpikit.report.context import ReportContext
 from kpikit.report.formatting import missing, num, text
 from kpikit.report.html import Fragment
@@ -32,6 +34,10 @@ def appendix_definitions(ctx: ReportContext) -> Fragment:
     acc = st.accountability(ctx.eng)
     accountable = {str(i): text(n, "") for i, n in zip(acc["item_id"], acc["accountable_names"], strict=True)}
     tol = ctx.eng.config.status.amber_tolerance
+    plans = {(str(o), str(mi)): (f, every, ms) for o, mi, f, every, ms in zip(
+        ctx.selected["objective_id"], ctx.selected["metric_id"], ctx.selected["frequency"],
+        ctx.selected["measured_every"], ctx.selected["milestones"], strict=True)}
+    fiscal = ctx.eng.config.fiscal_year_start
     sheets = []
     for r in detail.to_dict("records"):
         oid, mid = str(r["objective_id"]), str(r["metric_id"])
@@ -61,15 +67,19 @@ def appendix_definitions(ctx: ReportContext) -> Fragment:
         notes = "; ".join(f"{p}: {n}" for p, n in ctx.notes_of(mid)) or "—"
         owner = field("owner")
         acc_name = accountable.get(mid, "")
+        freq, every, ms = plans.get((oid, mid), ("", 1.0, ()))
+        frequency = frequency_words(field("frequency"), float(every), fiscal)
+        milestones = ([("Milestones", "; ".join(f"{num(v, unit)} ({Period(freq, int(at))})" for at, v in ms))]
+                      if ms and freq in FREQUENCIES else [])
         sheets.append({
             "id": f"{oid}/{mid}", "name": ctx.kpi_label(mid),
             "objective": f"{oid}: {ctx.objective_titles.get(oid, oid)}",
             "fields": [
                 ("Definition", field("definition")), ("Formula", field("formula")), ("Unit", field("unit")),
-                ("Direction", direction), ("Frequency", field("frequency").capitalize()),
+                ("Direction", direction), ("Frequency", frequency),
                 ("Type", field("type").capitalize()), ("Data", data),
                 ("Owner", owner + (f" (accountable: {acc_name})" if acc_name and acc_name != owner else "")),
-                ("Baseline", baseline), ("Target", target), ("Benchmark", bench),
+                ("Baseline", baseline), *milestones, ("Target", target), ("Benchmark", bench),
                 ("Weight", f"{float(r['weight']):g}" if not missing(r["weight"]) else "1"),
                 ("Thresholds", _thresholds(r, tol)), ("Realism", verdict), ("Why chosen", chosen),
                 ("Notes on actuals", notes),
@@ -78,6 +88,24 @@ def appendix_definitions(ctx: ReportContext) -> Fragment:
     sheets.sort(key=lambda x: (natural_key(str(x["id"]).split("/")[0]), natural_key(str(x["id"]).split("/", 1)[1])))
     return section("appendix", sheets=sheets, scorecard=full_scorecard(ctx), objectives=cascade_rows(ctx),
                    people=stakeholder_reference(ctx))
+
+
+def frequency_words(frequency: str, every: float, fiscal_year_start: int) -> str:
+    """A KPI's frequency as its definition sheet says it: with its cadence and, for fiscal years, their start.
+
+    >>> frequency_words("annual", 2, 7)
+    'Annual, measured every 2 years (fiscal years from July to June)'
+    >>> frequency_words("monthly", 1, 7), frequency_words("quarterly", 1, 1)
+    ('Monthly', 'Quarterly')
+    """
+    words = frequency.capitalize()
+    unit = {"annual": "years", "quarterly": "quarters", "monthly": "months"}.get(frequency, "periods")
+    if every > 1:
+        words += f", measured every {every:g} {unit}"
+    if fiscal_year_start != 1 and frequency in ("annual", "quarterly"):
+        words += (f" (fiscal years from {calendar.month_name[fiscal_year_start]} to "
+                  f"{calendar.month_name[(fiscal_year_start - 2) % 12 + 1]})")
+    return words
 
 
 def _thresholds(r: Mapping[Any, Any], amber_tolerance: float) -> str:

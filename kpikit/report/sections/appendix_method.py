@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+import calendar
+
 from kpikit.engine import review, scoring, smart, stakeholders, targets
 from kpikit.report.context import ReportContext
 from kpikit.report.html import Fragment, render_template
+from kpikit.text import period_word, plural
+
+
+def plan_notes(ctx: ReportContext) -> list[tuple[str, str]]:
+    """What this engagement's plan model changes in the numbers: its fiscal year, milestones and cadences."""
+    eng = ctx.eng
+    out: list[tuple[str, str]] = []
+    start = eng.config.fiscal_year_start
+    if start != 1:
+        end = calendar.month_name[(start - 2) % 12 + 1]
+        out.append(("Fiscal years", f"This client's years run from {calendar.month_name[start]} to {end}: a year "
+                    f"is named by the year in which it ends, its first quarter starts in {calendar.month_name[start]}, "
+                    "and every comparison of periods and dates (the period each KPI is reviewed in, due dates) "
+                    "uses these ends. Months are calendar months."))
+    kt = ctx.selected
+    with_plan = int(sum(1 for ms in kt["milestones"] if ms))
+    if with_plan:
+        out.append(("Milestones", f"{plural(with_plan, 'KPI')} of this report {'follows' if with_plan == 1 else 'follow'} the interim targets of the "
+                    "client's plan (milestones.csv): the expected value runs from the baseline through each "
+                    "milestone to the target, so a result equal to the plan's number for its period is green."))
+    cadenced = kt[kt["measured_every"] > 1].drop_duplicates("metric_id")
+    if len(cadenced):
+        names = ", ".join(f"{m} (every {e:g} {period_word(str(f))}s)" for m, e, f in
+                          zip(cadenced["metric_id"], cadenced["measured_every"], cadenced["frequency"], strict=True))
+        out.append(("Measurement cadence", f"Measured less often than their frequency: {names}. Such a KPI is "
+                    "reviewed on its latest result within its cadence, and has no data only when that result is "
+                    "missing."))
+    return out
 
 
 def appendix_method(ctx: ReportContext) -> Fragment:
@@ -23,6 +53,7 @@ def appendix_method(ctx: ReportContext) -> Fragment:
          "realistic KPI targets (Achievable), a pillar reached through the cascade (Relevant) and a due date no "
          "earlier than its KPI targets (Time-bound)."),
         ("Status, attainment, scores, trend and forecast", review.METHOD),
+        *plan_notes(ctx),
         ("Target realism", targets.METHOD),
         ("Overall score", review.OVERALL_METHOD.removeprefix("Overall score. ")),
         ("Stakeholders", f"Influence and support are rated 1 to 5; {stakeholders.HIGH:g} or more counts as high. "
