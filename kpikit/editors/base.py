@@ -366,11 +366,16 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
         self.show_info("Reloaded the files from disk.")
 
     def after_write(self) -> None:
+        """After a save, undo or reload: the widgets from the saved state (an editor may refresh in place)."""
+        self.finish_write()
+        self.build()
+
+    def finish_write(self) -> None:
+        """The bar after a write: clean, rationale cleared, Undo as the history allows."""
         self.dirty = False
         self.dirty_label.value = ""
         self.rationale.value = ""
         self.undo_button.disabled = not self.session.history
-        self.build()
 
     def show_error(self, head: str, lines: list[str]) -> None:
         self.message.value = (

@@ -118,7 +118,7 @@ def test_raci_gap_appears_live_and_save_keeps_other_rows(client: Path) -> None:
     assert {("O-04", "S-1", "A"), ("O-01", "S-2", "A"), ("O-01", "S-2", "R")} <= rows
     kept = before[~((before["item_id"] == "O-04") & (before["stakeholder_id"] == "S-3"))]
     assert after.head(len(kept)).reset_index(drop=True).equals(kept.reset_index(drop=True))
-    assert len(pd.read_csv(client / "changes.csv")) == 1  # RACI changes are not logged
+    assert len(pd.read_csv(client / "changes.csv")) == 1 + 3  # one decision-log row per changed cell (issue 12)
 
 
 def test_raci_pages_and_filter() -> None:
