@@ -38,6 +38,10 @@ NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9
 _NOT_RESOLVED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
 _INF_NAN = re.compile(r"^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
 _MERGE = "tag:yaml.org,2002:merge"
+_TAG_WORDS = {
+    "tag:yaml.org,2002:timestamp": "date (YYYY-MM-DD, a day in the calendar)", "tag:yaml.org,2002:int": "whole number",
+    "tag:yaml.org,2002:float": "number", "tag:yaml.org,2002:binary": "base64 value", "tag:yaml.org,2002:bool": "yes/no value",
+}
 
 
 class _Model(BaseModel):
@@ -211,10 +215,12 @@ class _Loader(yaml.SafeLoader):
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep)
-        except (ValueError, OverflowError, TypeError) as exc:  # e.g. !!timestamp 2026-02-30, !!int of 5,000 digits
+        except yaml.YAMLError:
+            raise
+        except Exception:  # any constructor failure is a message (e.g. !!timestamp 2026-02-30 or Acme, !!int of 5,000 digits)
+            kind = _TAG_WORDS.get(str(node.tag), f"value of type {node.tag}")
             raise yaml.constructor.ConstructorError(
-                None, None, f"{limits.quote(getattr(node, 'value', ''))} cannot be read: {limits.shorten(str(exc))}",
-                node.start_mark,
+                None, None, f"{limits.quote(getattr(node, 'value', ''))} is not a valid {kind}", node.start_mark,
             ) from None
 
 
@@ -237,20 +243,28 @@ def parse_config(
     if len(text) > limits.CONFIG.max_bytes:
         return None, [Problem(file, None, f"is {limits.size_text(len(text))}; it may be at most "
                                           f"{limits.size_text(limits.CONFIG.max_bytes)} (see docs/reliability.md)")]
-    loader = _Loader(text)
+    loader: _Loader | None = None
     try:
+        loader = _Loader(text)  # its reader refuses control characters at once
         node = loader.get_single_node()
         problems = _node_problems(node, file)
         data = loader.construct_document(node) if node is not None else None
     except _TooBig as exc:
         return None, [Problem(file, exc.line, f"{exc.message} (see docs/reliability.md): is it really engagement.yaml?")]
+    except yaml.reader.ReaderError as exc:  # a control character: PyYAML's text carries a newline and a position
+        at = text[: exc.position].count("\n") + 1
+        char = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a byte that is not text"
+        return None, [Problem(file, at, f"contains the control character {char}, which YAML does not allow: delete it")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = limits.shorten(str(getattr(exc, "problem", None) or exc), limits.MAX_MESSAGE_CHARS // 2)
+        if isinstance(exc, yaml.constructor.ConstructorError):  # the syntax is fine; a tag or a value is not
+            return None, [Problem(file, line, f"cannot be read: {what} (put a text value in quotes; remove a '!' tag)")]
         return None, [Problem(file, line, f"is not valid YAML: {what} ({hint})")]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         kind = _kind(data)
         return None, [Problem(file, node.start_mark.line + 1 if node is not None else None,

@@ -71,6 +71,18 @@ def shorten(text: str, n: int = MAX_QUOTED_CHARS) -> str:
     return short(text, n)
 
 
+def printable(text: str) -> str:
+    r"""``text`` on one line with control characters escaped: a message stays one ``FILE:LINE`` line, and a
+    terminal escape sequence in a cell is shown, not obeyed.
+
+    >>> printable("a\nb\x1b[31m")
+    'a\\nb\\x1b[31m'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def quote(value: object) -> str:
     """A user's value as a message shows it: ``'text'`` cut short, or a bounded repr of anything else.
 
@@ -78,8 +90,8 @@ def quote(value: object) -> str:
     the same for a value of a byte or of a gigabyte.
     """
     if isinstance(value, str):
-        return f"'{shorten(value)}'"
-    return shorten(_repr.repr(value))
+        return f"'{shorten(printable(value[: MAX_QUOTED_CHARS * 2]))}'"
+    return shorten(printable(_repr.repr(value)))
 
 
 def bound_message(message: str, n: int = MAX_MESSAGE_CHARS) -> str:
@@ -91,13 +103,14 @@ def bound_message(message: str, n: int = MAX_MESSAGE_CHARS) -> str:
 
 
 def bound_problems(problems: Iterable[Problem], limit: int = MAX_PROBLEMS) -> list[Problem]:
-    """Problems with bounded messages, at most ``limit`` of them plus one line counting the rest.
+    """Problems with bounded one-line messages, at most ``limit`` of them plus one line counting the rest.
 
     The kept problems are the first in file and line order, as a reader goes through them.
     """
     unique = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.message))
     out = [
-        p if len(p.message) <= MAX_MESSAGE_CHARS else Problem(p.file, p.line, bound_message(p.message), p.column, p.row)
+        p if len(p.message) <= MAX_MESSAGE_CHARS and p.message.isprintable()
+        else Problem(p.file, p.line, bound_message(printable(p.message)), p.column, p.row)
         for p in unique[:limit]
     ]
     if len(unique) > limit:
