@@ -176,3 +176,27 @@ class FolderFileError(KpikitError):
         self.reason = reason
         self.missing = missing
         super().__init__(f"{name}: {reason}")
+
+
+class InterruptedSaveError(KpikitError):
+    """A save that was interrupted (a journal left in ``.kpikit/``) can be neither finished nor undone.
+
+    Exit status 1, as for input errors: the folder needs a person to look at it; the
+    message names the files, the backup and what to do.
+    """
+
+    exit_code = 1
+
+    def __init__(self, folder: str, reason: str) -> None:
+        self.folder = folder
+        self.reason = reason
+        super().__init__(f"{folder}: {reason}")
+
+
+class RefusedError(KpikitError):
+    """A request refused to protect the user's data (replacing a workbook, importing another client's).
+
+    Exit status 2 (a refused request, ``kpikit.cli.EXIT_USAGE``); the message says how to go ahead.
+    """
+
+    exit_code = 2

@@ -14,6 +14,7 @@ import hashlib
 import io
 import math
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -313,3 +314,182 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+# -- writing a file back in its own style ----------------------------------------------------------
+_FIELD = re.compile(r'("(?:[^"]|"")*"|[^,\r\n]*)(,|\r\n|\r|\n|\Z)')
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """Where an output row came from: the line its record starts on in the original file, and,
+    per output column, whether the cell's value is unchanged (so its text is kept as written)."""
+
+    line: int
+    same: Sequence[bool]
+
+
+@dataclass(frozen=True)
+class _Record:
+    start: int  # character offsets in the text, the line end included in [start, end)
+    end: int
+    line: int
+    fields: list[str]  # raw field texts, quotes and spaces as written
+    eol: str
+
+
+def _unquote(raw: str) -> str:
+    return raw[1:-1].replace('""', '"') if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"' else raw
+
+
+def _records(text: str) -> list[_Record]:
+    """Every record of CSV text (blank lines too), with its raw fields, line end and start line."""
+    out: list[_Record] = []
+    pos, line, n = 0, 1, len(text)
+    fields: list[str] = []
+    start = 0
+    while pos < n:
+        m = _FIELD.match(text, pos)
+        assert m is not None  # the pattern matches the empty string
+        fields.append(m.group(1))
+        sep = m.group(2)
+        pos = m.end()
+        if sep == ",":
+            continue
+        out.append(_Record(start, pos, line, fields, sep))
+        line += len(_LINE_END.findall(text, start, pos))
+        fields, start = [], pos
+    return out
+
+
+def _blank(rec: _Record) -> bool:
+    return not "".join(_unquote(f) for f in rec.fields).strip()
+
+
+def _quoted_columns(records: Sequence[_Record], width: int) -> list[bool]:
+    """Per column, whether the file mostly writes its values in double quotes (its quoting style)."""
+    out = []
+    for j in range(width):
+        flags = [r.fields[j].startswith('"') for r in records if j < len(r.fields)]
+        out.append(sum(flags) * 2 > len(flags) if flags else False)
+    return out
+
+
+def _field(text: str, quote: bool) -> str:
+    if quote or any(ch in text for ch in ',"\r\n') or text != text.strip():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def style_of(data: bytes) -> tuple[str, bool, bool]:
+    """A file's line end, whether it starts with a BOM, and whether it ends with a line end.
+
+    >>> style_of(b"a,b\\r\\n1,2"), style_of(b"\\xef\\xbb\\xbfa\\n")
+    (('\\r\\n', False, False), ('\\n', True, True))
+    """
+    bom = data.startswith(b"\xef\xbb\xbf")
+    m = re.search(rb"\r\n|\r|\n", data)
+    eol = m.group().decode() if m else "\n"
+    return eol, bom, data.endswith((b"\n", b"\r"))
+
+
+def rewrite_csv(
+    original: bytes,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    sources: Sequence[RowSource | None],
+    old_lines: Iterable[int],
+) -> tuple[bytes, list[int]]:
+    """``rows`` under ``header``, written in the style of the file ``original``; also each row's start line.
+
+    A one-cell edit is a one-line diff: the file's line ends, BOM, final line end,
+    quoting (per column, as the file mostly does it), comment and blank lines are kept; a
+    row whose ``source`` says it is unchanged keeps its record's text byte for byte, and a
+    changed row keeps the text of every cell that did not change. New rows (no source)
+    go after the rows before them (at the end of the file when they are last). When
+    the rows come in another order than the file's, they are written in the new order
+    into the places the file's rows had.
+    """
+    eol, bom, final_eol = style_of(original)
+    text = original.decode("utf-8-sig")
+    records = _records(text)
+    head_at = next((i for i, r in enumerate(records) if not _blank(r)), None)
+    if head_at is None:
+        return to_csv_bytes(header, rows), list(range(2, len(rows) + 2))
+    head = records[head_at]
+    names = [_unquote(f).strip().lstrip("\ufeff") for f in head.fields]
+    where = {nm.lower(): j for j, nm in enumerate(names) if nm}
+    pos = [where.get(h.strip().lower()) for h in header]
+    header_same = names == list(header)
+    by_line = {r.line: r for r in records}
+    data_lines = set(old_lines)
+    data = [r for r in records if r.line in data_lines]
+    quoted = _quoted_columns(data or [head], len(names))
+    quote_of = [quoted[p] if p is not None else (quoted[0] if quoted else False) for p in pos]
+
+    def row_text(i: int) -> str:
+        src = sources[i]
+        rec = by_line.get(src.line) if src is not None else None
+        if rec is not None and src is not None and header_same and all(src.same) and len(src.same) == len(header):
+            return text[rec.start : rec.end - len(rec.eol)]
+        cells = []
+        for j, value in enumerate(rows[i]):
+            p = pos[j]
+            if rec is not None and src is not None and p is not None and p < len(rec.fields) and src.same[j]:
+                cells.append(rec.fields[p])
+            else:
+                cells.append(_field(value, quote_of[j] or (rec is not None and p is not None
+                                                           and p < len(rec.fields) and rec.fields[p].startswith('"'))))
+        if len(cells) == 1 and cells[0] == "":
+            cells = ['""']
+        return ",".join(cells)
+
+    if header_same:
+        head_text = text[head.start : head.end - len(head.eol)]
+    else:
+        head_text = ",".join(
+            head.fields[p] if p is not None and p < len(head.fields) and _unquote(head.fields[p]).strip() == h
+            else _field(h, quote_of[j]) for j, (h, p) in enumerate(zip(header, pos, strict=True))
+        )
+    order = [s.line for s in sources if s is not None]
+    in_place = order == sorted(order) and len(set(order)) == len(order)
+    at = {s.line: i for i, s in enumerate(sources) if s is not None}
+    pieces: list[str] = []  # each piece a record's text without its line end
+    kinds: list[int | None] = []  # the output row a piece holds (None: header, comment, blank)
+    nxt = 0
+
+    def emit_row(i: int) -> None:
+        pieces.append(row_text(i))
+        kinds.append(i)
+
+    for idx, rec in enumerate(records):
+        if idx == head_at:
+            pieces.append(head_text)
+            kinds.append(None)
+            continue
+        if rec.line not in data_lines or idx < head_at:
+            pieces.append(text[rec.start : rec.end - len(rec.eol)])
+            kinds.append(None)
+            continue
+        if in_place:
+            src_i = at.get(rec.line)
+            if src_i is None:
+                continue  # the row was removed
+            for i in range(nxt, src_i + 1):
+                emit_row(i)
+            nxt = src_i + 1
+        elif nxt < len(rows):
+            emit_row(nxt)
+            nxt += 1
+    for i in range(nxt, len(rows)):
+        emit_row(i)
+    out = eol.join(pieces) + (eol if final_eol else "")
+    lines: list[int] = [0] * len(rows)
+    line = 1
+    for piece, kind in zip(pieces, kinds, strict=True):
+        if kind is not None:
+            lines[kind] = line
+        line += len(_LINE_END.findall(piece)) + 1
+    return (b"\xef\xbb\xbf" if bom else b"") + out.encode("utf-8"), lines
+

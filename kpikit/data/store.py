@@ -20,20 +20,23 @@ from __future__ import annotations
 import copy
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from kpikit.data import journal
 from kpikit.data.config import EngagementConfig, read_config_file
 from kpikit.data.csvio import (
+    COMMENT_KINDS,
     RawTable,
-    atomic_write,
+    RowSource,
     frame_cells,
     read_csv_file,
+    rewrite_csv,
     sha256_bytes,
-    sha256_file,
     to_csv_bytes,
 )
 from kpikit.data.model import Engagement, SaveResult
@@ -97,31 +100,54 @@ class StoreRecord:
         return build_engagement(raw)
 
     def save(self, eng: Engagement, *, keep_backups: int = 20, check_stale: bool = True) -> SaveResult:
-        """Validate, then atomically write every changed table of ``eng``, backing up what it replaces."""
+        """Validate, then write every changed table of ``eng`` all together, backing up what it replaces.
+
+        The files keep their own style (:func:`~kpikit.data.csvio.rewrite_csv`: line ends,
+        quoting, comments, unchanged rows byte for byte); the write goes through the
+        journal (:mod:`kpikit.data.journal`), so a crash leaves every file old or every file new.
+        """
         changed = self.changed_tables(eng)
         if not changed:
             return SaveResult([], None)
         checked = self.validate(eng)
         folder = eng.path
-        if check_stale:
-            stale = [
-                SPECS[n].file for n in changed if sha256_file(folder / SPECS[n].file) != self.fingerprints.get(SPECS[n].file)
-            ]
-            if stale:
-                raise StaleFileError(stale)
-        backup = make_backup(folder, [SPECS[n].file for n in changed], keep=keep_backups)
-        for name in changed:
-            df = checked.tables[name]
-            order, written = _file_columns(self.headers.get(name), df)
-            data = to_csv_bytes(written, _respell(frame_cells(df[order]), order, name, self.spellings.get(name)))
-            atomic_write(folder / SPECS[name].file, data)
-            self.fingerprints[SPECS[name].file] = sha256_bytes(data)
+        announce(folder, journal.recover(folder))
+        with journal.save_lock(folder):
+            on_disk = {n: _read_or_none(folder / SPECS[n].file) for n in changed}
+            if check_stale:
+                stale = [SPECS[n].file for n in changed if _hash(on_disk[n]) != self.fingerprints.get(SPECS[n].file)]
+                if stale:
+                    raise StaleFileError(stale)
+            backup = make_backup(folder, [SPECS[n].file for n in changed], keep=keep_backups)
+            out: dict[str, bytes] = {}
+            done: dict[str, tuple[pd.DataFrame, list[str], list[int]]] = {}
+            for name in changed:
+                df = checked.tables[name].reset_index(drop=True)
+                data, written, lines = self._table_bytes(name, df, on_disk[name])
+                out[SPECS[name].file] = data
+                done[name] = (df, written, lines)
+            journal.commit(folder, dict(out), backup)
+        for name, (df, written, lines) in done.items():
+            self.fingerprints[SPECS[name].file] = sha256_bytes(out[SPECS[name].file])
             self.headers[name] = list(written)
             eng.tables[name] = df
             self.loaded[name] = df.copy()
-            self.source_lines[name] = list(range(2, len(df) + 2))
+            self.source_lines[name] = lines
         eng.present = eng.present | set(changed)
         return SaveResult([SPECS[n].file for n in changed], backup)
+
+    def _table_bytes(self, name: str, df: pd.DataFrame, original: bytes | None) -> tuple[bytes, list[str], list[int]]:
+        """A table's new file: in the style of the file it replaces (the file as loaded), or canonical when new."""
+        order, written = _file_columns(self.headers.get(name), df)
+        canonical = frame_cells(df[order])
+        cells = _respell([list(r) for r in canonical], order, name, self.spellings.get(name))
+        guard_comment_rows(SPECS[name].file, order, cells)
+        then, lines = self.loaded.get(name), self.source_lines.get(name)
+        if original is None or then is None or lines is None or len(lines) != len(then):
+            return to_csv_bytes(written, cells), written, list(range(2, len(cells) + 2))
+        sources = row_sources(name, canonical, order, then, lines)
+        data, new_lines = rewrite_csv(original, written, cells, sources, lines)
+        return data, written, new_lines
 
     def adopt_table(self, eng: Engagement, name: str, fresh: Engagement) -> None:
         """Take table ``name`` as ``fresh`` (a newer load of the same folder) has it, as the new baseline."""
@@ -291,6 +317,7 @@ def read_engagement(folder: str | os.PathLike[str]) -> RawEngagement:
         raise NotAnEngagementError(f"{folder}: no such folder")
     if not path.is_dir():
         raise NotAnEngagementError(f"{folder}: not a folder")
+    announce(path, journal.recover(path))  # every read finishes (or undoes) a save that was interrupted
     problems: list[Problem] = []
     fingerprints: dict[str, str] = {}
     config_text: str | None = None
@@ -333,3 +360,103 @@ def load_engagement(folder: str | os.PathLike[str]) -> Engagement:
     :class:`~kpikit.errors.NotAnEngagementError` when the path is no engagement.
     """
     return build_engagement(read_engagement(folder))
+
+
+MATCH_KEYS: dict[str, tuple[str, ...]] = {
+    "org_units": ("id",),
+    "objectives": ("id",),
+    "metrics": ("id",),
+    "stakeholders": ("id",),
+    "metric_scores": ("objective_id", "metric_id"),
+    "kpis": ("objective_id", "metric_id"),
+    "milestones": ("objective_id", "metric_id", "period"),
+    "raci": ("item_id", "stakeholder_id"),
+    "actuals": ("metric_id", "period"),
+}
+"""What identifies a row of each table when a save matches its rows to the file's (``changes``: whole rows)."""
+
+
+def announce(folder: Path, line: str | None) -> None:
+    """Tell the user, in one line on stderr, what a recovery did to the folder."""
+    if line:
+        print(f"kpikit: {folder}: {line}", file=sys.stderr)
+
+
+def _hash(data: bytes | None) -> str | None:
+    return sha256_bytes(data) if data is not None else None
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _match(name: str, columns: list[str], new: list[list[str]], old: list[list[str]]) -> list[int | None]:
+    """For each new row, the loaded row it is (by the table's key, else an identical row), or None."""
+    key = MATCH_KEYS.get(name)
+    if key and all(k in columns for k in key):
+        pos = [columns.index(k) for k in key]
+        old_keys = [tuple(r[i] for i in pos) for r in old]
+        new_keys = [tuple(r[i] for i in pos) for r in new]
+        if len(set(old_keys)) == len(old_keys) and len(set(new_keys)) == len(new_keys):
+            where = {k: j for j, k in enumerate(old_keys)}
+            return [where.get(k) for k in new_keys]
+    free: dict[tuple[str, ...], list[int]] = {}
+    for j, r in enumerate(old):
+        free.setdefault(tuple(r), []).append(j)
+    out: list[int | None] = []
+    for r in new:
+        left = free.get(tuple(r))
+        out.append(left.pop(0) if left else None)
+    return out
+
+
+def row_sources(
+    name: str, new_cells: list[list[str]], columns: list[str], loaded: pd.DataFrame, lines: list[int]
+) -> list[RowSource | None]:
+    """Where each row of a table about to be written came from in its file, and which cells changed."""
+    old = loaded.reindex(columns=columns)
+    old_cells = frame_cells(old)
+    return [
+        None if j is None else RowSource(lines[j], [a == b for a, b in zip(new_cells[i], old_cells[j], strict=True)])
+        for i, j in enumerate(_match(name, columns, new_cells, old_cells))
+    ]
+
+
+def keep_row_order(name: str, new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """``new`` with the rows that ``old`` has in ``old``'s order, each added row after the row before it.
+
+    Editors and the Excel import rebuild whole tables (the RACI grid, a sorted sheet);
+    this keeps an edited row where it was in the file, so the save is a one-line diff.
+    """
+    if new.empty or old.empty:
+        return new
+    columns = [str(c) for c in new.columns]
+    matches = _match(name, columns, frame_cells(new), frame_cells(old.reindex(columns=columns)))
+    if all(m is None for m in matches):
+        return new
+    rank: list[float] = []
+    last = -1.0
+    for i, m in enumerate(matches):
+        last = float(m) if m is not None else last + 1e-6 * (i + 1) / (len(matches) + 1)
+        rank.append(last)
+    order = sorted(range(len(new)), key=lambda i: (rank[i], i))
+    return new.iloc[order].reset_index(drop=True)
+
+
+def guard_comment_rows(file: str, columns: list[str], cells: list[list[str]]) -> None:
+    """Refuse to write a row the reader would skip as a comment (a first cell starting with ``#``).
+
+    Validation already refuses ``#`` in the columns that allow comment rows; this is the
+    writer's own check, so no save can ever lose a row to the comment rule.
+    """
+    if not columns or not cells:
+        return
+    spec = SPECS.get(next((t.name for t in TABLES if t.file == file), ""))
+    if spec is None or columns[0] not in spec.column_names or spec.column(columns[0]).kind not in COMMENT_KINDS:
+        return
+    bad = [i for i, row in enumerate(cells) if row and row[0].lstrip().startswith("#")]
+    if bad:
+        raise ValueError(f"{file}: row {bad[0] + 1} starts with '#' under {columns[0]}; it would be read as a comment")

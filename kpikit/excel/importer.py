@@ -28,9 +28,10 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from kpikit.data import journal
 from kpikit.data.cells import TEXT_DTYPE, is_missing, text_column
 from kpikit.data.config import EngagementConfig, parse_config
-from kpikit.data.csvio import RawTable, sha256_file
+from kpikit.data.csvio import RawTable
 from kpikit.data.model import Engagement
 from kpikit.data.schema import SPECS, TABLES, Column, TableSpec
 from kpikit.data.store import (
@@ -574,9 +575,10 @@ def import_workbook(
     try:
         saved = eng.save()
     except OSError as exc:
-        written = [f for f in (SPECS[n].file for n in frames) if sha256_file(dest / f) != raw_folder.fingerprints.get(f)]
-        raise ExcelError(f"{folder}: could not write {getattr(exc, 'filename', None) or 'the folder'} "
-                         f"({exc.strerror or exc}); written before the failure: {', '.join(written) or 'nothing'}; "
+        where = journal.target_of(exc.filename) if getattr(exc, "filename", None) else "the folder"
+        state = ("the save is recorded and is finished the next time the folder is opened"
+                 if journal.pending(dest) else "nothing was changed (a save writes all its files or none)")
+        raise ExcelError(f"{folder}: could not write {where} ({exc.strerror or exc}); {state}; "
                          f"the previous files are in {dest / BACKUP_DIR}") from exc
     result.written = saved.written
     result.backup = saved.backup

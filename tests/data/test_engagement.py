@@ -233,8 +233,8 @@ def test_round_trip_of_every_table_keeps_the_data(tmp_path: Path) -> None:
     for name in SPECS:
         pd.testing.assert_frame_equal(again.tables[name], edited[name], check_like=False)
     assert again.changed_tables() == []
-    # the user's header spelling and column order survive a rewrite; no BOM, plain \n
-    assert (folder / "org_units.csv").read_bytes().startswith(b"ID,Name,Parent_ID,LEAD\nQA,")
+    # the user's header, column order, BOM and CRLF line ends survive a rewrite (files keep their own style)
+    assert (folder / "org_units.csv").read_bytes().startswith(b"\xef\xbb\xbf ID , Name ,Parent_ID,LEAD \r\nQA,")
     metrics_text = (folder / "metrics.csv").read_text(encoding="utf-8")
     assert metrics_text.splitlines()[0] == "name,id,direction,frequency,unit,internal_note"
     assert '"two, per year"' in metrics_text

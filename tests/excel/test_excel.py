@@ -524,15 +524,15 @@ def test_export_target_must_be_an_xlsx_file(client: Path, tmp_path: Path, capsys
 
 
 def test_a_failed_write_says_what_was_written(client: Path, workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kpikit.data.store
+    import kpikit.data.journal
 
-    def disk_full(path: Path, data: bytes) -> None:
+    def disk_full(path: Path, data: bytes, like: Path) -> None:
         raise OSError(28, "No space left on device", str(path))
 
     edit(workbook, lambda wb: wb["actuals"].append(["M-COST", "2026-03", 1]))
-    monkeypatch.setattr(kpikit.data.store, "atomic_write", disk_full)
-    with pytest.raises(ExcelError, match=r"actuals\.csv \(No space left on device\); written before the failure: "
-                                         r"nothing; the previous files are in .*backups"):
+    monkeypatch.setattr(kpikit.data.journal, "_write_durably", disk_full)
+    with pytest.raises(ExcelError, match=r"actuals\.csv \(No space left on device\); nothing was changed "
+                                         r"\(a save writes all its files or none\); the previous files are in .*backups"):
         import_workbook(workbook, client)
     assert (client / "actuals.csv").read_bytes() == (FIXTURE / "actuals.csv").read_bytes()
 
