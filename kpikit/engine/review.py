@@ -178,9 +178,11 @@ def expected_values(kt: pd.DataFrame, p: np.ndarray) -> np.ndarray:
     groups: dict[tuple[Any, ...], list[int]] = {}
     for i, ms in enumerate(kt["milestones"].tolist()):
         if ms:  # rows of one KPI (a trajectory repeats it) share one interpolation
-            groups.setdefault((b[i], bo[i], t[i], to[i], ms), []).append(i)
+            key = tuple(None if math.isnan(x) else float(x) for x in (b[i], bo[i], t[i], to[i]))  # NaN != NaN
+            groups.setdefault((*key, ms), []).append(i)
     for (b_i, bo_i, t_i, to_i, ms), rows in groups.items():
-        pts = plan_points({"baseline": b_i, "baseline_ord": bo_i, "target": t_i, "target_ord": to_i, "milestones": ms})
+        pts = plan_points({"baseline": math.nan if b_i is None else b_i, "baseline_ord": math.nan if bo_i is None else bo_i,
+                           "target": t_i, "target_ord": to_i, "milestones": ms})
         at = np.array(rows)
         out[at] = np.interp(p[at], [x for _, x, _ in pts], [v for _, _, v in pts])  # holds at both ends
     return out
