@@ -42,7 +42,7 @@ from kpikit.data.csvio import (
 from kpikit.data.model import Engagement, SaveResult
 from kpikit.data.schema import CONFIG_FILE, SPECS, TABLES
 from kpikit.data.validation import ROW_KEYS, RawEngagement, Validated, raw_from_frames, validate
-from kpikit.errors import NotAnEngagementError, Problem, StaleFileError
+from kpikit.errors import EngagementError, NotAnEngagementError, Problem, StaleFileError
 
 BACKUP_DIR = Path(".kpikit") / "backups"
 LOG_COLUMNS = ("date", "item_id", "change", "rationale", "decided_by")
@@ -376,6 +376,13 @@ MATCH_KEYS: dict[str, tuple[str, ...]] = {
 """What identifies a row of each table when a save matches its rows to the file's (``changes``: whole rows)."""
 
 
+def write_files(folder: Path, files: dict[str, bytes | None], backup: Path | None) -> None:
+    """Write (or, for None, delete) several files of the folder all together or not at all (an undo)."""
+    announce(folder, journal.recover(folder))
+    with journal.save_lock(folder):
+        journal.commit(folder, files, backup)
+
+
 def announce(folder: Path, line: str | None) -> None:
     """Tell the user, in one line on stderr, what a recovery did to the folder."""
     if line:
@@ -459,4 +466,7 @@ def guard_comment_rows(file: str, columns: list[str], cells: list[list[str]]) ->
         return
     bad = [i for i, row in enumerate(cells) if row and row[0].lstrip().startswith("#")]
     if bad:
-        raise ValueError(f"{file}: row {bad[0] + 1} starts with '#' under {columns[0]}; it would be read as a comment")
+        raise EngagementError(file, [
+            Problem(file, None, f"row {i + 1} would start with '#' under {columns[0]} and be read as a comment; "
+                    "nothing was written", columns[0], i) for i in bad
+        ])

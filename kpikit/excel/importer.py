@@ -41,6 +41,7 @@ from kpikit.data.store import (
     build_engagement,
     folder_with_changes,
     frames_equal,
+    keep_row_order,
     log_row,
     read_engagement,
 )
@@ -546,6 +547,10 @@ def import_workbook(
                 same_content(before[name], now, specs[name])
             if same:
                 continue
+            if old is not None:  # a sorted sheet or a row added in the middle: the file keeps its order
+                now = keep_row_order(name, now, old.tables[name])
+                if frames_equal(now, old.tables[name]):
+                    continue
         frames[name] = now
 
     if "kpis" in frames:
