@@ -51,6 +51,7 @@ from kpikit.errors import CannotWriteError, KernelStartError, RunSetupError
 from kpikit.kit.resources import notebooks_dir as default_notebooks_dir
 from kpikit.report.build import FORMATS
 from kpikit.report.csvout import write_csv
+from kpikit.run.inputs import copy_inputs
 from kpikit.run.manifest import Failure, Manifest, NotebookRecord, package_versions, utc_now
 from kpikit.run.notebooks import imported_modules, read_declared_parameters
 from kpikit.run.outputs import (
@@ -289,9 +290,13 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
     try:
         reserve_space(out)
         manifest.write(out)
+        copy_inputs(eng, out)  # inputs/: the exact files this run read (kpikit.run.inputs)
     except OSError as exc:  # a full or read-only disk before anything ran: leave nothing
         abandon(out, created)
         raise CannotWriteError(f"cannot write the run folder: {exc.strerror or exc}", str(out)) from exc
+    except RunSetupError:  # an input edited while the run started: the copy would not be what was read
+        abandon(out, created)
+        raise
 
     own = session is None
     ks = session if session is not None else KernelSession(KERNEL_ENV)
