@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kpikit.data import limits
 from kpikit.data.paths import check_inside, read_inside, written_problem
@@ -105,6 +105,73 @@ class ReportSettings(_Model):
     page_size: Literal["A4", "Letter"] = "A4"
 
 
+SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+"""``${NAME}`` in a source's ``url``: read from the environment at refresh time, never written anywhere."""
+_URL_PASSWORD = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://(?P<user>[^:@/]*):(?P<password>[^@/]*)@")
+SOURCE_FILE_TYPES = (".csv", ".parquet", ".json", ".xlsx")
+
+
+class Source(_Model):
+    """One declared data source (contract: Data sources): a file read with DuckDB, or a database URL.
+
+    The URL is kept as written (``${NAME}`` unresolved), so the settings can be shown, copied
+    into a run's inputs or dumped without ever holding a credential.
+    """
+
+    path: str | None = None
+    sheet: str | None = None
+    url: str | None = None
+    timeout: float = Field(default=60, gt=0)
+    query: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _no_literal_password(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        m = _URL_PASSWORD.match(v)
+        given = [m.group("password")] if m else []
+        given += re.findall(r"[?&]password=([^&]*)", v, flags=re.IGNORECASE)
+        if any(p and not SECRET_RE.fullmatch(p) for p in given):
+            # the message never repeats the URL: it holds the password
+            raise ValueError("has a password written in it: put the password in an environment variable and write "
+                             "${NAME} in its place (postgresql+psycopg://user:${DB_PASSWORD}@host/db)")
+        if "$" in SECRET_RE.sub("", v):
+            raise ValueError("has a '$' that is not a ${NAME} variable (letters, digits and '_' between ${ and })")
+        return v
+
+    @field_validator("path")
+    @classmethod
+    def _file_type(cls, v: str | None) -> str | None:
+        if v is not None and not v.lower().endswith(SOURCE_FILE_TYPES):
+            raise ValueError(f"{limits.quote(v)} is not a .csv, .parquet, .json or .xlsx file")
+        return v
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Source:
+        if (self.path is None) == (self.url is None):
+            raise ValueError("needs exactly one of path: (a file) or url: (a database)")
+        if self.sheet is not None and not (self.path or "").lower().endswith(".xlsx"):
+            raise ValueError("has sheet:, which only an .xlsx path takes")
+        return self
+
+    @property
+    def kind(self) -> str:
+        """``file`` or ``database``."""
+        return "file" if self.path is not None else "database"
+
+
+def setting_line(text: str | None, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line of a setting in engagement.yaml text (or its nearest parent); None if unreadable."""
+    if not text:
+        return None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except (yaml.YAMLError, _TooBig):
+        return None
+    return _line_of(node, loc)
+
+
 _MONTH_HINT = "give the month fiscal years start in, 1 to 12 (7 = July)"
 
 
@@ -122,6 +189,16 @@ class EngagementConfig(_Model):
     scoring: Scoring = Field(default_factory=Scoring)
     status: StatusSettings = Field(default_factory=StatusSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    sources: dict[str, Source] = Field(default_factory=dict)
+    """Declared data sources by name (contract: Data sources); they share the engagement's ID space."""
+
+    @field_validator("sources")
+    @classmethod
+    def _source_names(cls, v: dict[str, Source]) -> dict[str, Source]:
+        for name in v:
+            if not re.fullmatch(ID_PATTERN, str(name)):
+                raise ValueError(f"name {limits.quote(str(name))} is not a valid ID (1 to 64 letters, digits, '.', '_' or '-')")
+        return v
 
     @field_validator("current_period")
     @classmethod
@@ -366,9 +443,44 @@ def _node_problems(root: yaml.Node | None, file: str) -> list[Problem]:
     return problems
 
 
+def _source_path_problems(data: dict[Any, Any], node: yaml.Node | None, file: str, folder: Path | None) -> list[Problem]:
+    """Each source's ``path`` and bulk ``query`` file, checked with the folder-file rule (``data/paths.py``).
+
+    A source file may also be absolute (an extract on a shared drive); it is checked when a
+    refresh reads it, since the drive may not be mounted where the folder is validated.
+    A bulk query file must be in the folder now.
+    """
+    out: list[Problem] = []
+    sources = data.get("sources")
+    if not isinstance(sources, dict):
+        return out
+    for name, src in sources.items():
+        if not isinstance(src, dict):
+            continue
+        path, query = src.get("path"), src.get("query")
+        if isinstance(path, str) and path.strip() and not Path(path.strip()).is_absolute():
+            reason = written_problem(path.strip())
+            if reason is not None:
+                out.append(Problem(file, _line_of(node, ("sources", name, "path")),
+                                   f"sources.{name}.path {limits.quote(path.strip())} {reason}"))
+        if isinstance(query, str) and query.strip():
+            reason = written_problem(query.strip())
+            if reason is None and not query.strip().lower().endswith(".sql"):
+                reason = "is not a .sql file: a source's query: names a file of the folder, like queries/bulk.sql"
+            if reason is None and folder is not None:
+                try:
+                    check_inside(folder, query.strip(), limits.QUERY)
+                except FolderFileError as exc:
+                    reason = exc.reason
+            if reason is not None:
+                out.append(Problem(file, _line_of(node, ("sources", name, "query")),
+                                   f"sources.{name}.query {limits.quote(query.strip())} {reason}"))
+    return out
+
+
 def _path_problems(data: dict[Any, Any], node: yaml.Node | None, file: str, folder: Path | None) -> list[Problem]:
     """Each setting that names a file, checked with the folder-file rule (``data/paths.py``)."""
-    out: list[Problem] = []
+    out: list[Problem] = _source_path_problems(data, node, file, folder)
     for loc, kind in PATH_SETTINGS.items():
         value: Any = data
         for part in loc:

@@ -42,6 +42,12 @@ CSV = FileKind("a CSV file", 32 * MIB)
 """One table: ten times a 100,000-row actuals file (about 3 MB); the largest allowed file validates in seconds."""
 LOGO = FileKind("the logo", 2 * MIB)
 """The cover logo: embedded base64 in report.html and the PDF; a print-quality logo is well under 1 MB."""
+QUERY = FileKind("a query file", 256 * KIB)
+"""A ``.sql`` file of a data source (contract: Data sources): a long query is a few KB."""
+SOURCE = FileKind("a data source file", 4 * 1024 * MIB)
+"""A file source read by DuckDB (an extract): DuckDB streams it, so 4 GB costs time, not memory (benchmarks/)."""
+SOURCE_ROWS = 1_000_000
+"""Rows one query may return: a metric's history is tens of rows; a bulk query over 1,000 metrics, thousands."""
 
 MAX_CSV_ROWS = 500_000
 """Data rows per CSV file: five times the 100,000 rows the kit is benchmarked on. 500,000 actuals validate

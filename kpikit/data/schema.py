@@ -114,6 +114,8 @@ METRICS = TableSpec(
         Column("type", "enum", choices=METRIC_TYPES, help="leading or lagging"),
         Column("measured_every", "number", min=1, whole=True,
                help="measured once every n periods of its frequency (a survey every two years: annual, 2); default 1"),
+        Column("source", "ref", help="a data source declared under sources: in engagement.yaml (kpikit refresh)"),
+        Column("query", "text", help="SQL returning period, value (and note), or a .sql file of the folder"),
     ),
     "Candidate metrics: the KPI library.",
 )
