@@ -200,3 +200,21 @@ class RefusedError(KpikitError):
     """
 
     exit_code = 2
+
+
+class SourceError(KpikitError):
+    """A data source or one of its queries failed during ``kpikit refresh`` (exit status 4).
+
+    ``source`` is the source's name, ``metric`` the metric whose query failed (None when the
+    whole source failed: down, refused, a bad bulk query); ``reason`` what the database or
+    DuckDB said, with every credential removed.
+    """
+
+    exit_code = 4
+
+    def __init__(self, source: str, reason: str, metric: str | None = None) -> None:
+        self.source = source
+        self.metric = metric
+        self.reason = reason
+        where = f"{source}/{metric}" if metric else source
+        super().__init__(f"{where}: {reason}")

@@ -25,6 +25,7 @@ from kpikit.data.cells import TEXT_DTYPE, empty_text_column, text_column
 from kpikit.data.config import ID_PATTERN, EngagementConfig, parse_config
 from kpikit.data.csvio import RawTable, format_column, frame_cells
 from kpikit.data.schema import CONFIG_FILE, SPECS, TABLES, Column, TableSpec, spec_for_scores
+from kpikit.data.sources import source_problems
 from kpikit.errors import EngagementError, Problem
 from kpikit.periods import (
     FORM_PATTERNS,
@@ -262,6 +263,8 @@ def validate(raw: RawEngagement) -> Validated:
         unusable.add("config")
     skipped = {name: set(t.skipped_ids) for name, t in raw.tables.items() if t.skipped_ids}
     _check_references(frames, lines, config, problems, frozenset(unusable), skipped)
+    if config is not None and "metrics" not in unusable:  # data sources (contract: Data sources)
+        problems.extend(source_problems(frames, lines["metrics"], config, raw.config_text, Path(raw.folder)))
     if problems:
         raise EngagementError(raw.folder, limits.bound_problems(problems))
     assert config is not None
