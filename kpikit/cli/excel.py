@@ -33,7 +33,9 @@ def register(sub: Any) -> None:
         "dropdowns for every closed set. The engagement must be valid.",
     )
     ex.add_argument("dir", metavar="DIR", help="the engagement folder")
-    ex.add_argument("out", metavar="OUT.xlsx", help="the workbook to write (replaced if it exists)")
+    ex.add_argument("out", metavar="OUT.xlsx", help="the workbook to write (an existing one is kept: see --force)")
+    ex.add_argument("--force", action="store_true",
+                    help="replace OUT.xlsx if it exists (it may be the workbook the client filled in)")
     ex.add_argument("--sheets", nargs="+", metavar="TABLE", choices=[t.name for t in TABLES],
                     help="export only these tables (default: all); the others stay untouched on import")
     ex.set_defaults(handler=run_export)
@@ -48,6 +50,8 @@ def register(sub: Any) -> None:
     im.add_argument("workbook", metavar="IN.xlsx", help="the filled-in workbook")
     im.add_argument("dir", metavar="DIR", help="the engagement folder to update")
     im.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
+    im.add_argument("--allow-other-client", action="store_true",
+                    help="import a workbook that was exported for another client (refused otherwise, exit 2)")
     im.set_defaults(handler=run_import)
 
 
@@ -58,7 +62,7 @@ def run_export(args: argparse.Namespace) -> int:
         eng = load_engagement(args.dir)
     except EngagementError as exc:
         return print_input_errors(args.dir, exc, "fix them (see `kpikit validate`) before exporting")
-    path = export_workbook(eng, args.out, args.sheets)
+    path = export_workbook(eng, args.out, args.sheets, force=args.force)
     names = args.sheets or [t.name for t in TABLES]
     print(f"wrote {path}: {len(names)} sheet{'s' if len(names) != 1 else ''} ({', '.join(names)}) and Instructions")
     return EXIT_OK
@@ -68,7 +72,8 @@ def run_import(args: argparse.Namespace) -> int:
     from kpikit.excel import import_workbook
 
     try:
-        result = import_workbook(args.workbook, args.dir, dry_run=args.dry_run)
+        result = import_workbook(args.workbook, args.dir, dry_run=args.dry_run,
+                                 allow_other_client=args.allow_other_client)
     except WorkbookInputError as exc:
         for line in exc.lines:
             print(line)

@@ -11,8 +11,8 @@ read of the folder, finds a journal that was left behind and finishes that save 
 staged file is there with its hash), or else undoes it from the backup; a staged file
 without a journal is a save that never reached its journal, and is removed. Either way
 the user is told in one line, and the folder is entirely the old or entirely the new.
-A lock (``.kpikit/save.lock``, ``flock``: released by the kernel when a process dies)
-keeps a load from judging a save that is still running in another process.
+A lock (``flock`` on the folder, released by the kernel when a process dies) keeps a
+load from judging a save that is still running in another process.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from kpikit.data.schema import CONFIG_FILE, TABLES
 from kpikit.errors import CannotWriteError, InterruptedSaveError
 
 JOURNAL = Path(".kpikit") / "save-journal.json"
-LOCK = Path(".kpikit") / "save.lock"
 STAGED_SUFFIX = ".kpikit-staged"
 _STAGED = re.compile(r"\.[A-Za-z0-9_.-]+\.[0-9a-f]{16}" + re.escape(STAGED_SUFFIX))
 _FILES = frozenset({CONFIG_FILE, *(t.file for t in TABLES)})
@@ -66,9 +65,12 @@ def fsync_dir(path: Path) -> None:
 
 @contextlib.contextmanager
 def save_lock(folder: Path) -> Iterator[None]:
-    """Hold the folder's save lock (one save or recovery at a time, across processes)."""
-    (folder / LOCK).parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the folder's save lock (one save or recovery at a time, across processes).
+
+    The lock is ``flock`` on the folder itself: no lock file is left behind, and the
+    kernel releases it when the process holding it dies (a killed save never blocks the next).
+    """
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

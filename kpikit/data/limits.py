@@ -141,3 +141,18 @@ def size_text(n: int) -> str:
     if n >= KIB:
         return f"{n / KIB:.1f}".removesuffix(".0") + " KB"
     return f"{n} bytes"
+
+
+# -- Excel workbooks (kpikit excel import) ---------------------------------------------------
+XLSX = FileKind("a workbook", 64 * MIB)
+"""The .xlsx file as stored (zip-compressed): a workbook of the largest allowed tables is well under 30 MB."""
+MAX_XLSX_SHEET_BYTES = 128 * MIB
+"""One sheet's XML, expanded: openpyxl streams it; 500,000 actuals rows are about 80 MB of XML."""
+MAX_XLSX_PART_BYTES = 32 * MIB
+"""Any other part, expanded (shared strings, styles, the workbook index): openpyxl reads these whole into memory."""
+MAX_XLSX_EXPANDED_BYTES = 512 * MIB
+"""All parts together, expanded: what checking the zip has to decompress."""
+MAX_XLSX_PARTS = 10_000
+"""Zip entries in one workbook: a real one has 20 to 40."""
+MAX_XLSX_ROWS = MAX_CSV_ROWS + 1
+"""Rows one sheet may hold in its XML (header included; empty rows Excel keeps for formatting count too)."""

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.comments import Comment
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
@@ -31,12 +32,14 @@ from kpikit.data.cells import is_missing
 from kpikit.data.csvio import atomic_write
 from kpikit.data.model import Engagement
 from kpikit.data.schema import TABLES, Column, TableSpec
-from kpikit.errors import ExcelError
+from kpikit.errors import ExcelError, RefusedError
 from kpikit.excel.cells import escape_text, looks_like_formula
 from kpikit.excel.layout import (
+    CLIENT_PROPERTY,
     ID_LISTS,
     INSTRUCTIONS_SHEET,
     LISTS_SHEET,
+    TITLE_SUFFIX,
     list_name,
     ref_sources,
     table_specs,
@@ -59,13 +62,23 @@ UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 PERIOD_HELP = f"{forms_phrase('{form} ({freq})')}, in the metric's frequency"
 
 
-def export_workbook(eng: Engagement, out: str | Path, sheets: Sequence[str] | None = None) -> Path:
-    """Write ``eng`` to the workbook ``out`` (atomically); ``sheets`` limits the tables exported."""
+def export_workbook(
+    eng: Engagement, out: str | Path, sheets: Sequence[str] | None = None, *, force: bool = False
+) -> Path:
+    """Write ``eng`` to the workbook ``out`` (atomically); ``sheets`` limits the tables exported.
+
+    An existing ``out`` may be the workbook the client filled in: it is replaced only with
+    ``force`` (:class:`~kpikit.errors.RefusedError` otherwise). The workbook records the
+    client it was made for (``CLIENT_PROPERTY``), which the import checks.
+    """
     path = Path(out)
     if path.suffix.lower() != ".xlsx":
         raise ExcelError(f"{out}: the workbook's name must end in .xlsx (Excel will not open it otherwise)")
     if path.is_dir():
         raise ExcelError(f"{out}: is a folder; give the workbook's file name")
+    if (path.exists() or path.is_symlink()) and not force:
+        raise RefusedError(f"{out}: exists, and may be the workbook the client filled in; nothing was written. "
+                           "Give a new name, or add --force to replace it")
     names = _chosen(sheets)
     specs = table_specs(eng.config)
     wb = Workbook()
@@ -80,6 +93,8 @@ def export_workbook(eng: Engagement, out: str | Path, sheets: Sequence[str] | No
     wb.move_sheet(LISTS_SHEET, offset=len(wb.sheetnames))
     _write_instructions(intro, eng, [specs[n] for n in names])
     wb.properties.creator = "kpikit"
+    wb.properties.title = f"{eng.client}{TITLE_SUFFIX}"
+    wb.custom_doc_props.append(StringProperty(name=CLIENT_PROPERTY, value=eng.client))
     buf = io.BytesIO()
     wb.save(buf)
     try:
@@ -312,7 +327,7 @@ def _write_instructions(ws: Worksheet, eng: Engagement, specs: list[TableSpec]) 
         ws.column_dimensions[get_column_letter(j)].width = width
     r = 1
     title = ws.cell(row=r, column=1)
-    _set_text(title, f"{eng.client}: engagement workbook")
+    _set_text(title, f"{eng.client}{TITLE_SUFFIX}")
     title.font = Font(bold=True, size=14)
     r += 2
     for rule in GENERAL_RULES:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import stat
 import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from kpikit.data import journal
+from kpikit.data import journal, limits
 from kpikit.data.cells import TEXT_DTYPE, is_missing, text_column
 from kpikit.data.config import EngagementConfig, parse_config
 from kpikit.data.csvio import RawTable
@@ -46,9 +47,15 @@ from kpikit.data.store import (
     read_engagement,
 )
 from kpikit.data.validation import RawEngagement
-from kpikit.errors import EngagementError, ExcelError, Problem, WorkbookInputError
+from kpikit.errors import EngagementError, ExcelError, Problem, RefusedError, WorkbookInputError
 from kpikit.excel.cells import cell_text, number_text
-from kpikit.excel.layout import SERVICE_SHEETS, table_specs
+from kpikit.excel.layout import (
+    CLIENT_PROPERTY,
+    INSTRUCTIONS_SHEET,
+    SERVICE_SHEETS,
+    TITLE_SUFFIX,
+    table_specs,
+)
 
 ROW_KEYS: dict[str, tuple[str, ...]] = {
     "org_units": ("id",),
@@ -128,6 +135,84 @@ class ImportResult:
 
 
 # -- reading the workbook ----------------------------------------------------------------
+def read_workbook_file(path: Path, shown: str) -> bytes:
+    """The workbook's bytes: a regular file of at most ``limits.XLSX`` bytes (a FIFO is never opened)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ExcelError(f"{shown}: no such file") from None
+    except OSError as exc:
+        raise ExcelError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ExcelError(f"{shown}: is a folder, not an Excel workbook")
+    if not stat.S_ISREG(st.st_mode):
+        raise ExcelError(f"{shown}: is not a regular file (a pipe or a device), not an Excel workbook")
+    if st.st_size > limits.XLSX.max_bytes:
+        raise ExcelError(f"{shown}: is {limits.size_text(st.st_size)}, more than the {limits.size_text(limits.XLSX.max_bytes)} "
+                         "a workbook may be (see docs/reliability.md): is this the right file?")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ExcelError(f"{shown}: cannot be read ({exc.strerror or exc})") from None
+
+
+def check_expansion(zf: zipfile.ZipFile, name: str) -> None:
+    """Refuse a workbook whose parts expand past the limits, before anything decompresses them.
+
+    A zip entry says how big it expands to, and Python's zipfile never reads past that
+    size (a lie ends in a CRC error): so the declared sizes bound what openpyxl and the
+    checks below may decompress, whatever the file's compression ratio.
+    """
+    infos = zf.infolist()
+    if len(infos) > limits.MAX_XLSX_PARTS:
+        raise ExcelError(f"{name}: holds {len(infos):,} parts, more than the {limits.MAX_XLSX_PARTS:,} a workbook "
+                         "may have (see docs/reliability.md): is this an Excel workbook?")
+    sheets = [i for i in infos if i.filename.startswith("xl/worksheets/")]
+    for info in infos:
+        if info not in sheets and info.file_size > limits.MAX_XLSX_PART_BYTES:
+            what = ("its shared strings (xl/sharedStrings.xml, the text of the cells)"
+                    if info.filename.endswith("sharedStrings.xml") else f"its part {info.filename}")
+            raise ExcelError(f"{name}: {what} expands to {limits.size_text(info.file_size)}, more than the "
+                             f"{limits.size_text(limits.MAX_XLSX_PART_BYTES)} allowed (see docs/reliability.md); "
+                             "save the workbook again from Excel, or split the data")
+    titles = {part: title for title, part in sheet_parts(zf).items()}
+    for info in sheets:
+        if info.file_size > limits.MAX_XLSX_SHEET_BYTES:
+            title = titles.get(info.filename)
+            what = f"sheet '{title}'" if title is not None else f"the sheet in {info.filename}"
+            raise ExcelError(f"{name}: {what} expands to {limits.size_text(info.file_size)}, more than the "
+                             f"{limits.size_text(limits.MAX_XLSX_SHEET_BYTES)} a sheet may (see docs/reliability.md): "
+                             "delete the empty rows and columns below and right of the data, or split the data")
+    total = sum(i.file_size for i in infos)
+    if total > limits.MAX_XLSX_EXPANDED_BYTES:
+        raise ExcelError(f"{name}: expands to {limits.size_text(total)}, more than the "
+                         f"{limits.size_text(limits.MAX_XLSX_EXPANDED_BYTES)} a workbook may (see docs/reliability.md)")
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def scan_sheet(archive: zipfile.ZipFile, member: str | None) -> tuple[int, bool]:
+    """A sheet part's number of rows and whether it holds a formula, read in chunks (bounded memory)."""
+    if member is None:
+        return 0, False
+    rows, formulas, tail = 0, False, b""
+    try:
+        fh = archive.open(member)
+    except KeyError:
+        return 0, False
+    with fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk
+            cut = buf.rfind(b"<")
+            head, tail = (buf[:cut], buf[cut:]) if cut > 0 else (buf, b"")
+            rows += len(_ROW_TAG.findall(head))
+            formulas = formulas or _FORMULA.search(head) is not None
+        rows += len(_ROW_TAG.findall(tail))
+        formulas = formulas or _FORMULA.search(tail) is not None
+    return rows, formulas
+
+
 def open_workbook(data: bytes, name: str) -> Any:
     """Open workbook bytes read-only, turning every way it can fail into a clear ExcelError."""
     if data.startswith(_OLE_MAGIC):
@@ -145,6 +230,7 @@ def open_workbook(data: bytes, name: str) -> Any:
             if "xl/workbook.xml" not in names:
                 kind = "an OpenDocument spreadsheet (.ods)" if "content.xml" in names else "a zip file but no Excel workbook"
                 raise ExcelError(f"{name}: is {kind}; save it as an Excel workbook (.xlsx)")
+            check_expansion(zf, name)
             broken = zf.testzip()
             if broken is not None:
                 raise ExcelError(f"{name}: is corrupt (damaged part {broken}); save it again from Excel")
@@ -156,10 +242,17 @@ def open_workbook(data: bytes, name: str) -> Any:
 
 
 def read_workbook(
-    data: bytes, name: str, specs: dict[str, TableSpec]
+    data: bytes, name: str, specs: dict[str, TableSpec], about: dict[str, str] | None = None
 ) -> tuple[dict[str, RawTable], list[Problem], list[str], dict[str, SheetMap]]:
-    """The workbook's table sheets as raw text tables (``lines`` = sheet rows), read problems, notes, cell maps."""
+    """The workbook's table sheets as raw text tables (``lines`` = sheet rows), read problems, notes, cell maps.
+
+    ``about``, when given, receives ``client``: the client the workbook was exported for, if it says.
+    """
     wb = open_workbook(data, name)
+    if about is not None:
+        client = workbook_client(wb)
+        if client is not None:
+            about["client"] = client
     archive = zipfile.ZipFile(io.BytesIO(data))  # a valid zip: open_workbook checked it
     tables: dict[str, RawTable] = {}
     problems: list[Problem] = []
@@ -182,7 +275,15 @@ def read_workbook(
             ws = wb[title]
             if getattr(ws, "sheet_state", "visible") != "visible" and key in specs:
                 notes.append(f"sheet '{title}' is hidden; it is read all the same")
-            uncomputed = formulas_without_result(_part(archive, parts.get(title)))
+            rows, has_formulas = scan_sheet(archive, parts.get(title))
+            if rows > limits.MAX_XLSX_ROWS:
+                problems.append(Problem(specs[key].file, None, f"sheet '{title}' has {rows:,} rows, more than the "
+                                        f"{limits.MAX_CSV_ROWS:,} data rows a table may have (empty rows Excel keeps "
+                                        "for formatting count too; see docs/reliability.md): delete the rows below "
+                                        "the data, or split the data"))
+                maps[specs[key].file] = SheetMap(title, {}, "A")
+                continue
+            uncomputed = formulas_without_result(_part(archive, parts.get(title))) if has_formulas else set()
             table, sheet_problems, smap = _read_sheet(ws, title, specs[key], uncomputed)
             problems.extend(sheet_problems)
             maps[specs[key].file] = smap
@@ -196,6 +297,26 @@ def read_workbook(
         wb.close()
         archive.close()
     return tables, problems, notes, maps
+
+
+def workbook_client(wb: Any) -> str | None:
+    """The client a workbook was exported for: its ``kpikit_client`` property, else its Instructions title."""
+    try:
+        for prop in wb.custom_doc_props:
+            if prop.name == CLIENT_PROPERTY and isinstance(prop.value, str) and prop.value.strip():
+                return str(prop.value).strip()
+        if INSTRUCTIONS_SHEET in wb.sheetnames:
+            first = next(wb[INSTRUCTIONS_SHEET].iter_rows(min_row=1, max_row=1, max_col=1, values_only=True), None)
+            title = first[0] if first else None
+            if isinstance(title, str) and title.endswith(TITLE_SUFFIX) and title[: -len(TITLE_SUFFIX)].strip():
+                return title[: -len(TITLE_SUFFIX)].strip()
+    except Exception:  # a damaged property part says nothing about the client; the sheets are what is checked
+        return None
+    return None
+
+
+def _same_client(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -284,6 +405,10 @@ def _read_sheet(
             while written and not written[-1]:
                 written.pop()
             header = [w.lower() for w in written]
+            if len(header) > limits.MAX_CSV_COLUMNS:
+                problems.append(Problem(file, r, f"the header has {len(header):,} columns, more than the "
+                                        f"{limits.MAX_CSV_COLUMNS} a table may have (see docs/reliability.md)"))
+                return None, problems, SheetMap(title, {}, "A")
             kinds = [_column(spec, h) for h in header]
             seen: set[str] = set()
             for h in header:
@@ -315,6 +440,10 @@ def _read_sheet(
         if not any(texts) and not row_problems:
             continue
         problems.extend(row_problems)
+        if len(rows) >= limits.MAX_CSV_ROWS:
+            problems.append(Problem(file, r, f"the sheet has more than {limits.MAX_CSV_ROWS:,} data rows, the most a "
+                                    "table may have (see docs/reliability.md): split the data or keep fewer periods"))
+            return None, problems, SheetMap(title, {}, "A")
         rows.append(texts)
         lines.append(r)
     if header is None:
@@ -487,27 +616,41 @@ def milestone_log_rows(old: pd.DataFrame, new: pd.DataFrame, workbook: str, toda
 
 # -- the import ---------------------------------------------------------------------------------
 def import_workbook(
-    workbook: str | Path, folder: str | Path, *, dry_run: bool = False, today: date | None = None
+    workbook: str | Path,
+    folder: str | Path,
+    *,
+    dry_run: bool = False,
+    today: date | None = None,
+    allow_other_client: bool = False,
 ) -> ImportResult:
     """Check ``workbook`` against the folder's rules and, if all is valid, update ``folder``.
 
-    Raises :class:`~kpikit.errors.WorkbookInputError` with every problem as
+    A workbook exported for another client is refused (:class:`~kpikit.errors.RefusedError`,
+    naming both) unless ``allow_other_client``. Raises :class:`~kpikit.errors.WorkbookInputError` with every problem as
     ``SHEET!CELL: message`` (nothing written), :class:`~kpikit.errors.ExcelError` for a
     file that is no readable ``.xlsx``. A table with no sheet in the workbook is left as it is.
     """
     path, dest = Path(workbook), Path(folder)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ExcelError(f"{workbook}: no such file") from None
-    except IsADirectoryError:
-        raise ExcelError(f"{workbook}: is a folder, not an Excel workbook") from None
+    data = read_workbook_file(path, str(workbook))
     raw_folder = read_engagement(dest)
     config: EngagementConfig | None = None
     if raw_folder.config_text is not None:
         config, _ = parse_config(raw_folder.config_text)
     specs = table_specs(config) if config is not None else {t.name: t for t in TABLES}
-    sheets, read_problems, notes, maps = read_workbook(data, path.name, specs)
+    about: dict[str, str] = {}
+    sheets, read_problems, notes, maps = read_workbook(data, path.name, specs, about)
+    made_for = about.get("client")
+    if config is not None and made_for is not None and not _same_client(made_for, config.client):
+        if not allow_other_client:
+            raise RefusedError(
+                f"{path.name} was exported for {limits.quote(made_for)}, but {folder} is the engagement of "
+                f"{limits.quote(config.client)}; nothing was written. If the workbook is meant for this folder "
+                "(the client was renamed), import it with --allow-other-client"
+            )
+        notes.append(f"the workbook was exported for {limits.quote(made_for)}; imported into "
+                     f"{limits.quote(config.client)} as asked (--allow-other-client)")
+    elif config is not None and made_for is None:
+        notes.append("the workbook does not say which client it was made for (not exported by kpikit)")
 
     from_sheets = {specs[n].file for n in sheets} | set(maps)
     combined = RawEngagement(

@@ -14,6 +14,10 @@ INSTRUCTIONS_SHEET = "Instructions"
 LISTS_SHEET = "lists"
 """The hidden sheet holding dropdown values, one named range per list."""
 SERVICE_SHEETS = (INSTRUCTIONS_SHEET, LISTS_SHEET)
+CLIENT_PROPERTY = "kpikit_client"
+"""The workbook's custom document property naming the client it was exported for (checked on import)."""
+TITLE_SUFFIX = ": engagement workbook"
+"""The Instructions sheet's title is ``<client>: engagement workbook`` (the client, for a workbook without the property)."""
 
 ID_LISTS: dict[str, str] = {
     "org_units": "org unit IDs",
