@@ -5,7 +5,8 @@ presses *Add / correct*: the entry is checked at once with the same rules as
 ``kpikit validate`` (the period must be in the metric's frequency, the value a
 number; :meth:`Engagement.validate` on a draft), and staged. An entry for a period
 that already has a value replaces it (a correction; the old value is shown). Nothing
-is written until *Save*.
+is written until *Save*; corrections of saved values are logged in ``changes.csv``,
+each with its own rationale.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import pandas as pd
 from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, parse_number
+from kpikit.editors.picker import SearchPicker
 from kpikit.errors import EngagementError, Problem
 from kpikit.periods import FORMS, FREQUENCIES
 
@@ -32,14 +34,14 @@ class ActualsEntry(EditorBox):
     """A small form that stages actuals; Save writes them all at once."""
 
     heading = "Actuals entry"
-    logs_changes = False
 
     def build(self) -> None:
         eng = self.eng
         self.work: pd.DataFrame = eng.actuals.copy().reset_index(drop=True)
         self.staged: list[str] = []
         m = eng.metrics
-        self.metric_box = widgets.Dropdown(description="Metric", layout=widgets.Layout(width="60%"),
+        self.metric_box = SearchPicker(description="Metric", layout=widgets.Layout(width="60%"),
+                                       placeholder="type a metric's ID or name",
                                            options=[(f"{i} — {cell_text(n)} ({cell_text(f)})", str(i))
                                                     for i, n, f in zip(m["id"], m["name"], m["frequency"], strict=True)])
         self.period_box = widgets.Text(description="Period", placeholder="in the metric's frequency")
@@ -56,6 +58,13 @@ class ActualsEntry(EditorBox):
                               self.add_button, self.entry_message, widgets.HTML("<b>Latest values</b>"), self.recent,
                               self.staged_list]
         self.show_recent()
+
+    def place(self) -> object:
+        return self.metric_box.value
+
+    def restore(self, place: object) -> None:
+        if place in [v for _l, v in self.metric_box.options] and place != self.metric_box.value:
+            self.metric_box.value = place
 
     def stage(self) -> bool:
         """Check the entry with the engagement's rules and stage it; False (and why) if it is wrong."""
@@ -128,7 +137,20 @@ class ActualsEntry(EditorBox):
             raise EngagementError(draft.folder, [Problem("actuals.csv", None, "the form holds an entry that was not "
                                                          "added: press Add / correct first (or clear it)")])
         draft.tables["actuals"] = self.work.copy()
-        return []
+        return self.corrections()
+
+    def corrections(self) -> list[Change]:
+        """One decision-log entry per saved value that is corrected (new values are data entry, not logged)."""
+        saved = self.eng.actuals
+        old = {(str(m), str(p)): number(v) for m, p, v in zip(saved["metric_id"], saved["period"], saved["value"], strict=True)}
+        out = []
+        for m, p, v in zip(self.work["metric_id"], self.work["period"], self.work["value"], strict=True):
+            key = (str(m), str(p))
+            if key in old and old[key] != number(v):
+                was = "(none)" if old[key] is None else f"{old[key]:.15g}"
+                now = "(none)" if number(v) is None else f"{number(v):.15g}"
+                out.append(Change(key[0], f"actual for {key[1]} corrected: {was} -> {now}", key=f"{key[0]}|{key[1]}"))
+        return out
 
 
 def _fmt(v: object) -> str:

@@ -18,22 +18,32 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
-from kpikit.data.csvio import atomic_write, sha256_file
+from kpikit.data.csvio import sha256_file
 from kpikit.data.model import Engagement
 from kpikit.data.schema import SPECS
-from kpikit.data.store import append_log, frames_equal, load_engagement, log_row, make_backup
+from kpikit.data.store import (
+    append_log,
+    frames_equal,
+    keep_row_order,
+    load_engagement,
+    log_row,
+    make_backup,
+    write_files,
+)
 from kpikit.errors import EngagementError, KpikitError, StaleFileError, UndoError
 from kpikit.text import short
 
 UNATTENDED_ENV = "KPIKIT_UNATTENDED"
 DEFAULT_KEEP_BACKUPS = 20
+LOGGED_SHOWN = 20
+"""Decisions listed with their own rationale box before a save (the rest take the common one)."""
 
 
 def is_unattended() -> bool:
@@ -123,10 +133,21 @@ def number(value: object) -> float | None:
 
 @dataclass(frozen=True)
 class Change:
-    """One decision-log entry: what changed (``item_id``) and how, in plain words."""
+    """One decision-log entry: what changed (``item_id``) and how, in plain words.
+
+    ``rationale``: this change's own reason (else the save's common one). ``key``: what
+    the change is about, stable while its wording changes (the editor keeps the reason
+    typed for it); defaults to the item.
+    """
 
     item_id: str
     change: str
+    rationale: str = ""
+    key: str = ""
+
+    @property
+    def about(self) -> str:
+        return self.key or self.item_id
 
 
 @dataclass
@@ -171,6 +192,9 @@ class Session:
         names = draft.changed_tables()
         if not names:
             return None
+        for n in names:  # editors rebuild whole tables (the RACI grid): a row stays where it is in the file
+            if n in self.current.tables:
+                draft.tables[n] = keep_row_order(n, draft.tables[n], self.current.tables[n])
         files = [SPECS[n].file for n in names]
         existed = {f: (self.folder / f).exists() for f in files}
         result = draft.save(keep_backups=self.keep_backups)
@@ -217,12 +241,10 @@ class Session:
         if restore and (rec.backup is None or not all((rec.backup / f).exists() for f in restore)):
             raise UndoError(str(self.folder), "the backup of the last save is gone (pruned or deleted)")
         safety = make_backup(self.folder, rec.written, keep=self.keep_backups + 1)
-        for f in rec.written:
-            if f in rec.created:
-                (self.folder / f).unlink()
-            else:
-                assert rec.backup is not None
-                atomic_write(self.folder / f, (rec.backup / f).read_bytes())
+        # all the files of the save back together, or none of them (a crash leaves no mix)
+        old = rec.backup
+        write_files(self.folder, {f: None if f in rec.created or old is None else (old / f).read_bytes()
+                                  for f in rec.written}, safety)
         self.history.pop()
         self.current = load_engagement(self.folder)
         return SaveRecord(written=rec.written, created=[], backup=safety)
@@ -240,8 +262,11 @@ def _is_prefix(head: pd.DataFrame, full: pd.DataFrame) -> bool:
 
 
 def append_changes(log: pd.DataFrame, changes: list[Change], rationale: str, decided_by: str) -> pd.DataFrame:
-    """The decision log with one row per change, dated today (same columns and dtypes)."""
-    return append_log(log, [log_row(c.item_id, c.change, rationale, decided_by) for c in changes])
+    """The decision log with one row per change, dated today (same columns and dtypes).
+
+    A change's own rationale wins over the save's common one.
+    """
+    return append_log(log, [log_row(c.item_id, c.change, c.rationale.strip() or rationale, decided_by) for c in changes])
 
 
 def html_list(items: Iterable[str], css: str = "") -> str:
@@ -269,8 +294,13 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
         self.message = widgets.HTML(value="")
         self.message.add_class("kpikit-message")
         self.dirty_label = widgets.HTML(value="")
-        self.rationale = widgets.Text(description="Rationale", placeholder="why (written to changes.csv)",
+        self.rationale = widgets.Text(description="Rationale", placeholder="why, for any change without its own reason below",
                                       layout=widgets.Layout(width="50%"))
+        self.log_panel = widgets.VBox()
+        self.log_panel.add_class("kpikit-log-panel")
+        self.reasons: dict[str, Any] = {}
+        """The per-change rationale boxes, by :attr:`Change.about` (kept while the change's wording changes)."""
+        self.pending: list[Change] = []
         self.decided_by = widgets.Text(description="Decided by", placeholder="who decided")
         self.save_button = widgets.Button(description="Save", button_style="primary", icon="save",
                                           tooltip="validate and write the engagement files")
@@ -281,7 +311,7 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
         self.undo_button.on_click(lambda _b: self.undo())
         self.reload_button.on_click(lambda _b: self.reload())
         self.body = widgets.VBox()
-        log_row = [widgets.HBox([self.rationale, self.decided_by])] if self.logs_changes else []
+        log_row = [self.log_panel, widgets.HBox([self.rationale, self.decided_by])] if self.logs_changes else []
         bar = widgets.HBox([self.save_button, self.undo_button, self.reload_button, self.dirty_label])
         self.children = [widgets.HTML(f"<h3>{html.escape(self.heading)}</h3>"), self.body, *log_row, bar, self.message]
         self.build()
@@ -304,6 +334,43 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
         """Called by widget observers: there are unsaved edits."""
         self.dirty = True
         self.dirty_label.value = "<span class='kpikit-dirty'>unsaved changes</span>"
+        if self.logs_changes:
+            self.refresh_log_panel()
+
+    def pending_changes(self) -> list[Change]:
+        """What a save now would log (the editor's :meth:`apply` on a scratch draft)."""
+        try:
+            return self.apply(self.session.draft())
+        except KpikitError:  # not savable yet (a box holds a bad value): keep the last list
+            return self.pending
+
+    def refresh_log_panel(self) -> None:
+        """One line per decision this save would log, each with its own rationale box."""
+        self.pending = self.pending_changes()
+        rows = []
+        for c in self.pending[:LOGGED_SHOWN]:
+            box = self.reasons.get(c.about)
+            if box is None:
+                box = widgets.Text(placeholder="why (this change)", layout=widgets.Layout(width="40%"))
+                box.add_class("kpikit-reason-box")
+                self.reasons[c.about] = box
+            label = widgets.HTML(f"<small><b>{html.escape(c.item_id)}</b> {html.escape(short(c.change, 110))}</small>",
+                                 layout=widgets.Layout(width="55%"))
+            rows.append(widgets.HBox([label, box]))
+        if len(self.pending) > LOGGED_SHOWN:
+            rows.append(widgets.HTML(f"<small>… and {len(self.pending) - LOGGED_SHOWN} more: they take the common "
+                                     "rationale below.</small>"))
+        head = [widgets.HTML(f"<b>Decisions to log ({len(self.pending)})</b>")] if self.pending else []
+        self.log_panel.children = head + rows
+
+    def with_reasons(self, changes: list[Change]) -> list[Change]:
+        """The changes, each with the reason typed for it (if any)."""
+        out = []
+        for c in changes:
+            box = self.reasons.get(c.about)
+            own = str(box.value).strip() if box is not None else ""
+            out.append(replace(c, rationale=own) if own and not c.rationale else c)
+        return out
 
     def observe_value(self, widget: Any, callback: Callable[[], None] | None = None) -> None:
         """Mark dirty and run ``callback`` whenever ``widget.value`` changes."""
@@ -320,7 +387,7 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
         """The Save button: validate and write, or show why not. True when something was written."""
         draft = self.session.draft()
         try:
-            changes = self.apply(draft)
+            changes = self.with_reasons(self.apply(draft))
             record = self.session.save(draft, changes, self.rationale.value, self.decided_by.value)
         except EngagementError as exc:
             self.show_error("Not saved: fix these problems first (nothing was written).", exc.format())
@@ -339,7 +406,10 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
             self.show_info("Nothing to save: no changes.")
             return False
         where = f" Backup: {record.backup.relative_to(self.session.folder)}." if record.backup else ""
-        self.show_info(f"Saved {', '.join(record.written)}.{where} Run the notebook again to refresh its tables and charts.")
+        logged = f" {len(changes)} decision{'s' if len(changes) != 1 else ''} logged." if changes else ""
+        if not changes and self.rationale.value.strip():
+            logged = " The rationale was not recorded: nothing in this save is a logged decision."
+        self.show_info(f"Saved {', '.join(record.written)}.{logged}{where} Run the notebook again to refresh its tables and charts.")
         self.after_write()
         return True
 
@@ -368,13 +438,25 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
     def after_write(self) -> None:
         """After a save, undo or reload: the widgets from the saved state (an editor may refresh in place)."""
         self.finish_write()
+        place = self.place()
         self.build()
+        self.restore(place)
+
+    def place(self) -> object:
+        """Where the consultant is (the item on screen), so a save or reload keeps it."""
+        return None
+
+    def restore(self, place: object) -> None:
+        """Go back to :meth:`place`'s answer after a rebuild (when it still exists)."""
 
     def finish_write(self) -> None:
         """The bar after a write: clean, rationale cleared, Undo as the history allows."""
         self.dirty = False
         self.dirty_label.value = ""
         self.rationale.value = ""
+        self.reasons.clear()
+        self.pending = []
+        self.log_panel.children = []
         self.undo_button.disabled = not self.session.history
 
     def show_error(self, head: str, lines: list[str]) -> None:

@@ -25,6 +25,8 @@ from kpikit.engine import cascade, smart
 from kpikit.engine.findings import Finding, sort_findings
 
 GAP_CODES = ("OBJECTIVE_UNALIGNED", "CASCADE_WRONG_UNIT", "UNIT_NO_OBJECTIVE")
+GAP_PAGE = 15
+"""Gaps listed per page (a large client has hundreds; Save stays within reach)."""
 
 
 def cascade_gaps(eng: Engagement) -> list[Finding]:
@@ -45,14 +47,22 @@ class CascadeLinker(ObjectiveForm):
         self.start_form(id_options(zip(eng.objectives["id"], eng.objectives["title"], strict=True)))
         self.unit_names = {str(u): cell_text(n) for u, n in zip(eng.org_units["id"], eng.org_units["name"], strict=True)}
         wide = widgets.Layout(width="80%")
-        self.parent_box = widgets.Dropdown(description="Parent", layout=wide)
+        self.parent_box = self.parent_picker("(none: top level)")
         self.unit_box = widgets.Dropdown(description="Unit", layout=wide)
         self.gaps = widgets.HTML()
         self.gaps.add_class("kpikit-gaps")
+        self.gap_page = 0
+        self.gap_list: list[Finding] = []
+        self.gap_label = widgets.HTML()
+        self.gap_prev = widgets.Button(description="◀ gaps", layout=widgets.Layout(width="90px"))
+        self.gap_next = widgets.Button(description="gaps ▶", layout=widgets.Layout(width="90px"))
+        self.gap_prev.on_click(lambda _b: self.set_gap_page(self.gap_page - 1))
+        self.gap_next.on_click(lambda _b: self.set_gap_page(self.gap_page + 1))
         for name, box in (("parent_id", self.parent_box), ("org_unit_id", self.unit_box), ("pillar_id", self.pillar_box)):
             box.observe(lambda change, name=name: self.link_changed(name, change["new"]), names="value")
         self.body.children = [self.picker, self.parent_box, self.unit_box, self.pillar_box,
-                              widgets.HTML("<b>Alignment gaps</b>"), self.gaps]
+                              widgets.HBox([widgets.HTML("<b>Alignment gaps</b>"), self.gap_prev, self.gap_next, self.gap_label]),
+                              self.gaps]
         self.load_form()
 
     def load_form(self) -> None:
@@ -88,16 +98,30 @@ class CascadeLinker(ObjectiveForm):
 
     def refresh_gaps(self) -> None:
         try:
-            gaps = cascade_gaps(self.view())
+            self.gap_list = cascade_gaps(self.view())
         except (KeyError, ValueError) as exc:
+            self.gap_list = []
             self.gaps.value = f"<i>Cannot check the cascade: {html.escape(str(exc))}</i>"
             return
+        self.set_gap_page(self.gap_page)
+
+    def set_gap_page(self, page: int) -> None:
+        """Show one page of the gap list (the objective on screen's own gaps first)."""
+        gaps = self.gap_list
+        pages = max(1, -(-len(gaps) // GAP_PAGE))
+        self.gap_page = min(max(page, 0), pages - 1)
+        self.gap_prev.disabled = self.gap_page == 0
+        self.gap_next.disabled = self.gap_page >= pages - 1
         if not gaps:
+            self.gap_label.value = ""
             self.gaps.value = "<span style='color:#1a5e20'>No alignment gaps.</span>"
             return
-        items = "".join(f"<li><b>{html.escape(f.code)}</b> {html.escape(f.item_id)}: {html.escape(f.message)}</li>" for f in gaps)
+        self.gap_label.value = f"page {self.gap_page + 1} of {pages} ({len(gaps)} gaps)"
+        here = str(self.picker.value or "")
+        ordered = [f for f in gaps if f.item_id == here] + [f for f in gaps if f.item_id != here]
+        shown = ordered[self.gap_page * GAP_PAGE:(self.gap_page + 1) * GAP_PAGE]
+        items = "".join(f"<li><b>{html.escape(f.code)}</b> {html.escape(f.item_id)}: {html.escape(f.message)}</li>" for f in shown)
         self.gaps.value = f"<ul>{items}</ul>"
-
 
 def _summary(eng: Engagement) -> list[str]:
     gaps = cascade_gaps(eng)

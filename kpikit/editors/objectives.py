@@ -22,6 +22,7 @@ import pandas as pd
 from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, id_options, with_tables
+from kpikit.editors.picker import SearchPicker
 from kpikit.engine import cascade, smart
 
 FIELDS = ("title", "org_unit_id", "parent_id", "pillar_id", "owner", "due", "description")
@@ -42,7 +43,7 @@ class ObjectiveForm(EditorBox):
         self.work: pd.DataFrame = self.eng.objectives.copy().reset_index(drop=True)
         self._loading = False
         wide = widgets.Layout(width="80%")
-        self.picker = widgets.Dropdown(description="Objective", layout=wide, options=options or [])
+        self.picker = SearchPicker(description="Objective", layout=wide, options=options or [])
         self.picker.observe(lambda _c: self.load_form(), names="value")
         self.pillar_box = widgets.Dropdown(description="Pillar", layout=wide,
                                            options=[("(none)", NONE), *((f"{p.id} — {p.name}", p.id) for p in self.eng.config.pillars)])
@@ -50,6 +51,47 @@ class ObjectiveForm(EditorBox):
     def load_form(self) -> None:
         """Show the chosen objective's fields."""
         raise NotImplementedError
+
+    def parent_picker(self, none_label: str) -> SearchPicker:
+        """The parent box: searchable, and saying why an objective asked for is not offered."""
+        return SearchPicker(description="Parent", layout=widgets.Layout(width="80%"),
+                            options=[(none_label, NONE)], explain=self.why_not_parent,
+                            placeholder="type a parent's ID or words")
+
+    def why_not_parent(self, text: str) -> str | None:
+        """Why the objective named by ``text`` is not a parent choice (a loop, or a unit not above), or None."""
+        i = self.current_index()
+        if i is None:
+            return None
+        ids = {str(o).lower(): str(o) for o in self.work["id"]}
+        pid = ids.get(text.split(" — ")[0].strip().lower())
+        if pid is None:
+            return None
+        oid = str(self.work.at[i, "id"])
+        if pid == oid:
+            return f"{oid} cannot be its own parent"
+        children: dict[str, list[str]] = {}
+        for o, p in zip(self.work["id"], self.work["parent_id"], strict=True):
+            children.setdefault(cell_text(p), []).append(str(o))
+        below, stack = set(), [oid]
+        while stack:
+            for c in children.get(stack.pop(), []):
+                if c not in below:
+                    below.add(c)
+                    stack.append(c)
+        if pid in below:
+            return f"{pid} is not offered: it sits under {oid} in the cascade, so linking them would make a loop"
+        unit = dict(zip(self.work["id"].astype("str"), self.work["org_unit_id"], strict=True))
+        return (f"{pid} is not offered: its unit ({cell_text(unit.get(pid))}) is not {oid}'s unit "
+                f"({cell_text(unit.get(oid))}) or above it")
+
+    def place(self) -> object:
+        """The objective on screen (kept across a save)."""
+        return self.picker.value
+
+    def restore(self, place: object) -> None:
+        if place in [v for _l, v in self.picker.options] and place != self.picker.value:
+            self.picker.value = place
 
     def current_index(self) -> int | None:
         """The working-copy row of the objective the picker shows, or None."""
@@ -91,7 +133,7 @@ class ObjectivesEditor(ObjectiveForm):
         unit_names = dict(zip(eng.org_units["id"], eng.org_units["name"], strict=True))
         self.unit_box = widgets.Dropdown(description="Unit", options=[(f"{u} — {cell_text(n)}", str(u)) for u, n in unit_names.items()],
                                          layout=wide)
-        self.parent_box = widgets.Dropdown(description="Parent", layout=wide)
+        self.parent_box = self.parent_picker("(none)")
         self.owner_box = widgets.Text(description="Owner")
         self.due_box = widgets.Text(description="Due", placeholder="YYYY-MM-DD")
         self.description_box = widgets.Textarea(description="Description", layout=widgets.Layout(width="80%", height="70px"))
@@ -136,7 +178,7 @@ class ObjectivesEditor(ObjectiveForm):
             self.parent_box.options = self.parent_options(i)
             for name, box in self.boxes.items():
                 value = cell_text(self.work.at[i, name])
-                if isinstance(box, widgets.Dropdown) and len(kept := keep_current(list(box.options), value)) > len(box.options):
+                if isinstance(box, (widgets.Dropdown, SearchPicker)) and len(kept := keep_current(list(box.options), value)) > len(box.options):
                     box.options = kept
                 box.value = value
         finally:
@@ -224,8 +266,8 @@ class ObjectivesEditor(ObjectiveForm):
 
 def objective_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]:
     """Decision-log entries for added, removed and edited objectives (one per objective)."""
-    old = {str(r["id"]): r for _i, r in before.iterrows()}
-    new = {str(r["id"]): r for _i, r in after.iterrows()}
+    old = {str(r["id"]): r for r in before.to_dict("records")}
+    new = {str(r["id"]): r for r in after.to_dict("records")}
     out: list[Change] = []
     for oid, r in new.items():
         if oid not in old:

@@ -310,7 +310,8 @@ class RaciGrid(EditorBox):
             old, new = self.saved.get(key, ""), self.cells.get(key, "")
             if old != new:
                 item, person = key
-                out.append(Change(item, f"RACI {person} ({self.names.get(person, person)}): {old or '(none)'} -> {new or '(none)'}"))
+                out.append(Change(item, f"RACI {person} ({self.names.get(person, person)}): {old or '(none)'} -> {new or '(none)'}",
+                                  key=f"{item}|{person}"))
         return out
 
     def apply(self, draft: Engagement) -> list[Change]:

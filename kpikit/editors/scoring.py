@@ -6,7 +6,7 @@ slider per criterion of ``engagement.yaml``; the weighted score, rank and
 moves. The *KPI* toggle adds or removes the pairing's ``kpis.csv`` row (a new one
 needs a target and target period; the target is pre-filled from
 :func:`kpikit.engine.targets.suggest_target` when it can be). Selections are logged in
-``changes.csv``; score changes are not (the scores are the workshop's record).
+``changes.csv``, and so are score changes (one row per pairing, each with its own rationale).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from kpikit.editors.base import (
     parse_number,
     with_tables,
 )
+from kpikit.editors.picker import SearchPicker
 from kpikit.engine import scoring
 from kpikit.errors import EngagementError, Problem
 
@@ -66,10 +67,11 @@ class ScoringGrid(EditorBox):
         options = id_options(titles.items())
         scored = [str(o) for o in self.scores["objective_id"]]
         first = scored[0] if scored else (options[0][1] if options else None)
-        self.objective = widgets.Dropdown(options=options, value=first, description="Objective",
-                                          layout=widgets.Layout(width="80%"))
+        self.objective = SearchPicker(options=options, value=first, description="Objective",
+                                      layout=widgets.Layout(width="80%"))
         self.objective.observe(lambda _c: self.show_rows(), names="value")
-        self.add_metric = widgets.Dropdown(description="Candidate", options=[])
+        self.add_metric = SearchPicker(description="Candidate", options=[], layout=widgets.Layout(width="420px"),
+                                       placeholder="type a metric's ID or name")
         self.add_button = widgets.Button(description="Add candidate", icon="plus")
         self.add_button.on_click(lambda _b: self.add_pairing())
         self.rows = widgets.VBox()
@@ -79,6 +81,13 @@ class ScoringGrid(EditorBox):
         self.body.children = [self.objective, widgets.HTML(f"<small>{html.escape(legend)}</small>"), self.rows,
                               widgets.HBox([self.add_metric, self.add_button])]
         self.show_rows()
+
+    def place(self) -> object:
+        return self.objective.value
+
+    def restore(self, place: object) -> None:
+        if place in [v for _l, v in self.objective.options] and place != self.objective.value:
+            self.objective.value = place
 
     # -- rows ---------------------------------------------------------------------------
     def row_indices(self) -> list[int]:
@@ -205,20 +214,30 @@ class ScoringGrid(EditorBox):
         keep = [i not in self.removed for i in range(len(self.scores))]
         return self.scores[keep].reset_index(drop=True)
 
-    def preview(self) -> Engagement:
-        """The engagement as it would be with the grid's scores and selection (not saved)."""
+    def preview(self, objective: str | None = None) -> Engagement:
+        """The engagement as it would be with the grid's scores and selection (not saved).
+
+        With ``objective``, only that objective's pairings: ranks and recommendations are
+        per objective, so the live score of one objective needs no other (a large client's
+        1,500 pairings re-ranked per slider move took seconds).
+        """
         k = self.eng.kpis
+        scores = self.kept_scores()
+        if objective is not None:
+            k = k[k["objective_id"].astype("str") == objective]
+            scores = scores[scores["objective_id"].astype("str") == objective].reset_index(drop=True)
+        have = set(zip(k["objective_id"], k["metric_id"], strict=True))
         keep = k[[p in self.selected for p in zip(k["objective_id"], k["metric_id"], strict=True)]]
-        extra = [p for p in self.selected if p not in set(zip(k["objective_id"], k["metric_id"], strict=True))]
+        extra = [p for p in self.selected if p not in have and (objective is None or p[0] == objective)]
         if extra:
             add = pd.DataFrame({"objective_id": [p[0] for p in extra], "metric_id": [p[1] for p in extra]})
             keep = pd.concat([keep, add.astype("str")], ignore_index=True)
-        return with_tables(self.eng, metric_scores=self.kept_scores(), kpis=keep)
+        return with_tables(self.eng, metric_scores=scores, kpis=keep)
 
     def refresh_scores(self) -> None:
         """Weighted score, rank and recommendation of the visible rows, from the engine."""
         try:
-            r = scoring.ranked(self.preview())
+            r = scoring.ranked(self.preview(str(self.objective.value) if self.objective.value is not None else None))
         except (ValueError, KeyError) as exc:
             for label in self.score_labels.values():
                 label.value = f"<span style='color:#a40000'>{html.escape(str(exc))}</span>"
@@ -241,6 +260,27 @@ class ScoringGrid(EditorBox):
         return scoring.weighted_score({c: number(self.scores.at[i, c]) or 0.0 for c in self.criteria}, self.criteria)
 
     # -- saving -------------------------------------------------------------------------
+    def score_changes(self) -> list[Change]:
+        """One decision-log entry per pairing whose scores changed, was added or was removed."""
+        def by_pair(df: pd.DataFrame) -> dict[Pair, dict[Any, Any]]:
+            return {(str(r["objective_id"]), str(r["metric_id"])): r for r in df.to_dict("records")}
+
+        old, new = by_pair(self.eng.metric_scores), by_pair(self.kept_scores())
+        out = []
+        for pair, r in new.items():
+            if pair not in old:
+                what = "candidate added, scored " + ", ".join(f"{c} {_num(r.get(c))}" for c in self.criteria)
+            else:
+                diffs = [f"{c} {_num(old[pair].get(c))} -> {_num(r.get(c))}" for c in self.criteria
+                         if _num(old[pair].get(c)) != _num(r.get(c))]
+                if not diffs:
+                    continue
+                what = "scores: " + "; ".join(diffs)
+            out.append(Change(f"{pair[0]}/{pair[1]}", what, key=f"{pair[0]}/{pair[1]}|scores"))
+        out += [Change(f"{p[0]}/{p[1]}", "candidate removed (its scores go)", key=f"{p[0]}/{p[1]}|scores")
+                for p in old if p not in new]
+        return out
+
     def apply(self, draft: Engagement) -> list[Change]:
         draft.tables["metric_scores"] = self.kept_scores()
         k = draft.kpis
@@ -262,9 +302,11 @@ class ScoringGrid(EditorBox):
                           "target": target if target is not None else math.nan, "target_period": period})
             i = weights.get(pair)
             how = f" (weighted score {self.weighted(i):.2f})" if i is not None else " (never scored)"
-            changes.append(Change(f"{pair[0]}/{pair[1]}", f"selected as KPI{how}; target {t_box.value.strip()} by {period}"))
+            changes.append(Change(f"{pair[0]}/{pair[1]}", f"selected as KPI{how}; target {t_box.value.strip()} by {period}",
+                                  key=f"{pair[0]}/{pair[1]}|kpi"))
         for pair in sorted(before - self.selected):
-            changes.append(Change(f"{pair[0]}/{pair[1]}", "removed as KPI"))
+            changes.append(Change(f"{pair[0]}/{pair[1]}", "removed as KPI", key=f"{pair[0]}/{pair[1]}|kpi"))
+        changes = self.score_changes() + changes
         if problems:
             raise EngagementError(draft.folder, problems)
         if added:
@@ -289,6 +331,11 @@ def slider_step(values: list[float], low: float) -> float:
         if all(abs((v - low) / step - round((v - low) / step)) < 1e-6 for v in values):
             return step
     return 0.001
+
+
+def _num(v: object) -> str:
+    n = number(v)
+    return "(none)" if n is None else f"{n:g}"
 
 
 def _pairs(kpis: pd.DataFrame) -> set[Pair]:

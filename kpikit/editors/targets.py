@@ -34,6 +34,7 @@ from kpikit.editors.base import (
     parse_number,
     with_tables,
 )
+from kpikit.editors.picker import SearchPicker
 from kpikit.engine import targets
 from kpikit.errors import EngagementError, Problem
 from kpikit.periods import NOT_A_PERIOD, Period
@@ -58,8 +59,8 @@ class TargetSetter(EditorBox):
         self.bad: dict[tuple[int, str], str] = {}
         self._loading = False
         names = {str(m): cell_text(n) for m, n in zip(eng.metrics["id"], eng.metrics["name"], strict=True)}
-        self.picker = widgets.Dropdown(
-            description="KPI", layout=widgets.Layout(width="80%"),
+        self.picker = SearchPicker(
+            description="KPI", layout=widgets.Layout(width="80%"), placeholder="type an objective or metric ID, or words",
             options=[(f"{o} / {m} — {names.get(str(m), '')}", i)
                      for i, (o, m) in enumerate(zip(self.work["objective_id"], self.work["metric_id"], strict=True))],
         )
@@ -81,14 +82,24 @@ class TargetSetter(EditorBox):
         self.field_errors = widgets.HTML()
         self.verdict = widgets.HTML()
         self.verdict.add_class("kpikit-realism")
-        self.chart = widgets.HTML()  # static SVG: works offline, whatever renderer the kernel uses
+        # static SVG (works offline, whatever renderer the kernel uses), below the inputs and scrolling
+        # sideways in its own box: a long monthly history never covers the form
+        self.chart = widgets.HTML(layout=widgets.Layout(max_width="100%", overflow="auto"))
         self.chart.add_class("kpikit-chart")
         self.picker.observe(lambda _c: self.load_form(), names="value")
         self.body.children = [self.picker,
-                              widgets.HBox([widgets.VBox([*(self.boxes[f] for f in FIELDS), self.milestones_box]),
-                                            self.chart]),
+                              widgets.VBox([*(self.boxes[f] for f in FIELDS), self.milestones_box]), self.chart,
                               self.field_errors, widgets.HTML("<b>Realism</b>"), self.verdict]
         self.load_form()
+
+    def place(self) -> object:
+        i = self.picker.value
+        return None if i is None else (str(self.work.at[i, "objective_id"]), str(self.work.at[i, "metric_id"]))
+
+    def restore(self, place: object) -> None:
+        pairs = list(zip(self.work["objective_id"].astype("str"), self.work["metric_id"].astype("str"), strict=True))
+        if place in pairs and pairs.index(place) != self.picker.value:
+            self.picker.value = pairs.index(place)
 
     def load_form(self) -> None:
         i = self.picker.value
@@ -160,7 +171,10 @@ class TargetSetter(EditorBox):
             self.verdict.value = "<i>No KPI selected yet (select KPIs in the scoring grid).</i>"
             return
         o, m = str(self.work.at[i, "objective_id"]), str(self.work.at[i, "metric_id"])
-        view = with_tables(self.eng, kpis=self.work, milestones=self.ms_work)
+        # this KPI's row only: the verdict and chart of one KPI need no other (1,000 KPIs took seconds)
+        ms = self.ms_work
+        mine_ms = ms[(ms["objective_id"].astype("str") == o) & (ms["metric_id"].astype("str") == m)] if len(ms) else ms
+        view = with_tables(self.eng, kpis=self.work.iloc[[i]].reset_index(drop=True), milestones=mine_ms)
         try:
             r = targets.realism(view)
             mine = r[(r["objective_id"] == o) & (r["metric_id"] == m)]
@@ -200,9 +214,9 @@ class TargetSetter(EditorBox):
 
 def kpi_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]:
     """One decision-log entry per KPI whose target, baseline, stretch or benchmark changed."""
-    old = {(str(r["objective_id"]), str(r["metric_id"])): r for _i, r in before.iterrows()}
+    old = {(str(r["objective_id"]), str(r["metric_id"])): r for r in before.to_dict("records")}
     out = []
-    for _i, r in after.iterrows():
+    for r in after.to_dict("records"):
         key = (str(r["objective_id"]), str(r["metric_id"]))
         if key not in old:
             continue

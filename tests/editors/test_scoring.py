@@ -49,7 +49,7 @@ def test_save_writes_exactly_the_moved_score(client: Path) -> None:
     diff = (after != before).sum().sum()
     assert diff == 1
     assert (client / "kpis.csv").read_bytes() == kpis_before
-    assert len(pd.read_csv(client / "changes.csv")) == 1  # score changes are not decisions
+    assert len(pd.read_csv(client / "changes.csv")) == 2  # the moved score is logged (issue 12: every decision)
     assert len(list_backups(client)) == 1
 
 
