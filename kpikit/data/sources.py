@@ -38,7 +38,8 @@ from kpikit.errors import FolderFileError, Problem
 METRICS_FILE = "metrics.csv"
 RECORD_FILE = Path(".kpikit") / "refresh.json"
 """Where the last refresh of each metric is recorded (when, rows, latest period, outcome)."""
-OK, FAILED = "ok", "failed"
+OK, FAILED, NOT_WRITTEN = "ok", "failed", "not written"
+"""A metric's refresh outcome: its rows written (or unchanged), its query failed, or it ran but was not written."""
 _DOLLAR = re.compile(r"\$[A-Za-z_]*\$")
 
 
