@@ -343,23 +343,40 @@ def _unquote(raw: str) -> str:
     return raw[1:-1].replace('""', '"') if len(raw) >= 2 and raw[0] == '"' and raw[-1] == '"' else raw
 
 
+_LINE = re.compile(r"[^\r\n]*(\r\n|\r|\n|\Z)")
+
+
 def _records(text: str) -> list[_Record]:
-    """Every record of CSV text (blank lines too), with its raw fields, line end and start line."""
+    """Every record of CSV text (blank lines too), with its raw fields, line end and start line.
+
+    A line without a double quote is one record split at its commas (the common case,
+    fast); a record with quotes is read field by field, across the lines a quoted value spans.
+    """
     out: list[_Record] = []
     pos, line, n = 0, 1, len(text)
-    fields: list[str] = []
-    start = 0
     while pos < n:
-        m = _FIELD.match(text, pos)
+        m = _LINE.match(text, pos)
         assert m is not None  # the pattern matches the empty string
-        fields.append(m.group(1))
-        sep = m.group(2)
-        pos = m.end()
-        if sep == ",":
+        body = text[pos : m.start(1)]
+        if '"' not in body:
+            out.append(_Record(pos, m.end(), line, body.split(","), m.group(1)))
+            pos, line = m.end(), line + 1
             continue
-        out.append(_Record(start, pos, line, fields, sep))
+        fields: list[str] = []
+        start = pos
+        while True:
+            f = _FIELD.match(text, pos)
+            assert f is not None
+            fields.append(f.group(1))
+            pos = f.end()
+            if f.group(2) != ",":
+                break
+            if pos >= n:  # a comma ends the text: one more, empty field
+                fields.append("")
+                break
+        sep = f.group(2)
+        out.append(_Record(start, pos, line, fields, sep if sep != "," else ""))
         line += len(_LINE_END.findall(text, start, pos))
-        fields, start = [], pos
     return out
 
 
@@ -425,7 +442,7 @@ def rewrite_csv(
     by_line = {r.line: r for r in records}
     data_lines = set(old_lines)
     data = [r for r in records if r.line in data_lines]
-    quoted = _quoted_columns(data or [head], len(names))
+    quoted = _quoted_columns(data[:2000] or [head], len(names))
     quote_of = [quoted[p] if p is not None else (quoted[0] if quoted else False) for p in pos]
 
     def row_text(i: int) -> str:

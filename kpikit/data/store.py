@@ -191,19 +191,31 @@ def build_engagement(raw: RawEngagement) -> Engagement:
 
 
 def folder_with_changes(
-    raw: RawEngagement, config: EngagementConfig, unchanged: dict[str, pd.DataFrame], changed: dict[str, pd.DataFrame]
+    raw: RawEngagement,
+    config: EngagementConfig,
+    unchanged: dict[str, pd.DataFrame],
+    changed: dict[str, pd.DataFrame],
+    before: Engagement | None = None,
 ) -> Engagement:
     """The folder ``raw`` was read from, with the ``changed`` tables replaced (a workbook import).
 
     The ``unchanged`` tables are the baseline, so a save writes exactly the ``changed``
     ones; hashes and headers are the folder's as read, so the stale check and the user's
-    header spelling apply as for a loaded engagement.
+    header spelling apply as for a loaded engagement. ``before`` (the folder as loaded,
+    when it is valid) gives each changed table's rows as they are in the file, so the
+    save keeps the file's style and unchanged rows byte for byte.
     """
+    old = record_of(before) if before is not None else None
+    loaded = {k: v.copy() for k, v in unchanged.items()}
+    if before is not None:
+        loaded.update({k: before.tables[k].copy() for k in changed if k in before.tables})
     record = StoreRecord(
         config_text=raw.config_text,
-        loaded={k: v.copy() for k, v in unchanged.items()},
+        loaded=loaded,
+        source_lines=dict(old.source_lines) if old is not None else {},
         fingerprints=dict(raw.fingerprints),
         headers={k: (t.header_as_written or t.header) for k, t in raw.tables.items()},
+        spellings=copy.deepcopy(old.spellings) if old is not None else {},
     )
     return Engagement(raw.folder, config, {**unchanged, **changed}, frozenset(raw.tables), record)
 

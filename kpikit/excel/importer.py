@@ -719,7 +719,7 @@ def import_workbook(
     # starts from are the folder's, so only the tables that changed count as changed.
     base = old if old is not None else new
     unchanged = {n: df for n, df in base.tables.items() if n not in frames}
-    eng = folder_with_changes(raw_folder, new.config, unchanged, frames)
+    eng = folder_with_changes(raw_folder, new.config, unchanged, frames, old)
     try:
         saved = eng.save()
     except OSError as exc:
