@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kpikit.data.model import Engagement
-from kpikit.engine import cascade, review, scoring, smart, stakeholders, targets
+from kpikit.engine import cascade, measured, restatements, review, scoring, smart, stakeholders, targets
 from kpikit.engine.findings import Finding, sort_findings
 
 Check = Callable[[Engagement, str | None], list[Finding]]
@@ -26,6 +26,8 @@ CHECKS: tuple[Check, ...] = (
     stakeholders.findings,
     targets.findings,
     review.findings,
+    restatements.findings,
+    measured.findings,
 )
 """Every check behind ``findings.csv``, the report and ``kpikit validate``."""
 

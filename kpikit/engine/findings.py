@@ -33,6 +33,12 @@ CODES: dict[str, Severity] = {
     "KPI_TARGET_UNREALISTIC": "warning",
     "KPI_OFF_TRACK": "warning",
     "METRIC_UNUSED": "info",
+    "KPI_SOURCE_BROKEN": "error",
+    "KPI_NOT_MEASURED": "info",
+    "KPI_OFF_TRACK_NO_ACTION": "warning",
+    "ACTION_OVERDUE": "warning",
+    "ACTUAL_RESTATED": "warning",
+    "KPI_DEFINITION_CHANGED": "info",
 }
 """The contract's finding codes and their severities (engagement-format.md)."""
 

@@ -30,6 +30,9 @@ report.contents(ctx)
 report.executive_summary(ctx)
 
 # %%
+report.since_published(ctx)
+
+# %%
 report.strategy(ctx)
 
 # %%

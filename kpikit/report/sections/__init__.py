@@ -29,6 +29,7 @@ from kpikit.report.sections.cover import cover
 from kpikit.report.sections.recommendations import recommendations
 from kpikit.report.sections.scorecard import kpi_scorecard
 from kpikit.report.sections.selection import metric_selection
+from kpikit.report.sections.since_published import since_published
 from kpikit.report.sections.stakeholders import stakeholder_map
 from kpikit.report.sections.strategy import strategy
 from kpikit.report.sections.summary import executive_summary
@@ -56,6 +57,7 @@ __all__ = [
     "figure",
     "kpi_scorecard",
     "metric_selection",
+    "since_published",
     "objective_cascade",
     "recommendations",
     "stakeholder_map",
