@@ -40,8 +40,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def refresh_folder(folder: str, *, dry_run: bool = False, keep_going: bool = False,
-                   metrics: list[str] | None = None, quiet: bool = False) -> int:
-    """Refresh ``folder`` and report it as ``kpikit refresh`` does; the exit status (also for ``run --refresh``)."""
+                   metrics: list[str] | None = None, quiet: bool = False, diff_to_stderr: bool = False) -> int:
+    """Refresh ``folder`` and report it as ``kpikit refresh`` does; the exit status (also for ``run --refresh``).
+
+    ``diff_to_stderr``: the per-metric lines go to stderr (``kpikit run`` keeps stdout for the report paths).
+    """
     from kpikit.run.refresh import describe, refresh
 
     def say(line: str) -> None:
@@ -52,9 +55,10 @@ def refresh_folder(folder: str, *, dry_run: bool = False, keep_going: bool = Fal
         result = refresh(folder, dry_run=dry_run, keep_going=keep_going, metrics=metrics, progress=say)
     except EngagementError as exc:
         return print_input_errors(folder, exc, "nothing was run")
+    stream = sys.stderr if diff_to_stderr else sys.stdout
     for o in result.outcomes:
         for line in describe(o):
-            print(line)
+            print(line, file=stream)
     n, bad = len(result.outcomes), len(result.failures)
     if not result.outcomes:
         print(f"{folder}: no metric has a query to run (metrics.csv source and query; engagement.yaml sources:)",

@@ -4,7 +4,8 @@ Exit status (run-and-report.md): 0 done; 1 input errors (every ``FILE:LINE``
 problem printed, nothing written); 2 a bad option or a refused output folder (not
 empty, inside the engagement folder, or taken by another run: nothing written);
 3 a notebook, the report or a write in the run folder (a full disk) failed: the run
-folder keeps what was written and its manifest says where it failed; 5 the run folder
+folder keeps what was written and its manifest says where it failed; 4 with ``--refresh``,
+a data source failed (nothing run, unless ``--keep-going``, which runs and still exits 4); 5 the run folder
 cannot be created (a read-only engagement folder without ``--out``: nothing written);
 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP: ``manifest.json`` says ``interrupted``.
 """
@@ -19,7 +20,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kpikit.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, SIGNAL_EXIT, print_input_errors
+from kpikit.cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_SOURCE,
+    EXIT_USAGE,
+    SIGNAL_EXIT,
+    print_input_errors,
+)
 from kpikit.errors import EngagementError
 from kpikit.periods import FORMS_TEXT
 
@@ -41,6 +49,10 @@ def register(sub: Any) -> None:
     p.add_argument("--format", dest="formats", default="html,pdf", metavar="FMT", help="report formats: html, pdf or html,pdf (default)")
     p.add_argument("--notebooks", metavar="NBDIR", help="run these notebooks instead of the kit's own (name order)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--refresh", action="store_true",
+                   help="first pull actuals from the declared data sources (kpikit refresh); a failure stops with exit 4")
+    p.add_argument("--keep-going", action="store_true",
+                   help="with --refresh: write the metrics that succeeded and run anyway (still exit 4)")
     p.set_defaults(handler=run)
 
 
@@ -59,9 +71,35 @@ def run(args: argparse.Namespace) -> int:
     from kpikit.run.runner import parse_formats
 
     formats = parse_formats(args.formats)
-    if args.all_root is not None:
-        return _run_all(args, formats)
-    return _run_one(args, formats)
+    refreshed = _refresh_first(args)
+    if refreshed not in (EXIT_OK, EXIT_SOURCE) or (refreshed == EXIT_SOURCE and not args.keep_going):
+        return refreshed
+    code = _run_all(args, formats) if args.all_root is not None else _run_one(args, formats)
+    return EXIT_SOURCE if code == EXIT_OK and refreshed == EXIT_SOURCE else code
+
+
+def _refresh_first(args: argparse.Namespace) -> int:
+    """``--refresh``: refresh the folder (with ``--all``, every folder under ROOT) before running; the worst status.
+
+    A failing source stops the run with exit 4 (nothing run; with ``--all``, no client is run), unless
+    ``--keep-going``: then the metrics that succeeded are written, the run goes ahead, and it exits 4.
+    """
+    if not args.refresh:
+        return EXIT_OK
+    from kpikit.cli.refresh import refresh_folder
+    from kpikit.run.batch import find_engagements
+
+    folders = [str(f) for f in find_engagements(Path(args.all_root))] if args.all_root is not None else [args.dir]
+    codes = [refresh_folder(f, keep_going=args.keep_going, quiet=args.quiet, diff_to_stderr=True) for f in folders]
+    if any(c not in (EXIT_OK, EXIT_SOURCE) for c in codes):
+        print("kpikit run: the refresh found input errors; nothing was run", file=sys.stderr)
+        return max(c for c in codes if c not in (EXIT_OK, EXIT_SOURCE))
+    if EXIT_SOURCE in codes:
+        if not args.keep_going:
+            print("kpikit run: a data source failed (listed above); nothing was run "
+                  "(--keep-going writes the metrics that succeeded and runs)", file=sys.stderr)
+        return EXIT_SOURCE
+    return EXIT_OK
 
 
 def _progress(quiet: bool, prefix: str = "") -> Any:

@@ -47,6 +47,8 @@ ACTIONS: dict[str, str] = {
     "KPI_TARGET_UNREALISTIC": "Re-base targets that the KPI's history and benchmark do not support",
     "UNIT_NO_OBJECTIVE": "Agree objectives for the org units that have none, or confirm they need none",
     "METRIC_UNUSED": "Prune candidate metrics that were neither scored nor selected",
+    "KPI_SOURCE_BROKEN": "Repair the data-source queries that failed at the last refresh (kpikit refresh lists why)",
+    "KPI_NOT_MEASURED": "Write a query for KPIs whose data source is named but not connected, so their actuals are pulled",
 }
 """Finding code -> the action that closes it, in the words of a recommendation."""
 
