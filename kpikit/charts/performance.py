@@ -231,7 +231,9 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         sub[1] += f": actual {fmt(_num(me['actual']), unit)}, expected {fmt(_num(me['expected']), unit)}"
     if isinstance(me["trend"], str) and me["trend"]:
         fc = _num(me["forecast"])
-        sub.append(f"trend {me['trend']}" + (f"; forecast {fmt(fc, unit)} at {row['target_period']}" if not math.isnan(fc)
+        upto = traj["period"].tolist().index(me["period"]) + 1 if me["period"] in order else len(traj)
+        word = review.trend_word(me["trend"], traj["actual"].iloc[:upto].tolist(), str(row["direction"]))
+        sub.append(f"trend {word}" + (f"; forecast {fmt(fc, unit)} at {row['target_period']}" if not math.isnan(fc)
                                               else ""))
     if marks:
         named = ", ".join(m["short"] for m in marks[:MILESTONES_NAMED])

@@ -27,7 +27,7 @@ on the trajectory is green, not amber by a floating-point hair.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -298,6 +298,26 @@ def _trend(kt: pd.DataFrame, acts: pd.DataFrame, p: np.ndarray) -> pd.DataFrame:
     flat = np.abs(slope) <= FLAT_SHARE * scale
     trend = np.where(np.isnan(slope), "", np.where(flat, "flat", np.where(better > 0, "improving", "worsening")))
     return pd.DataFrame({"trend": trend, "trend_slope": slope})
+
+
+def trend_word(trend: str, values: Sequence[float], direction: str) -> str:
+    """The trend word as a reader should see it: ``mixed`` when the latest movement runs against the slope.
+
+    ``trend`` is the scorecard's (the least-squares slope of the last :data:`N_TREND`
+    actuals); ``values`` are the KPI's actuals up to its review period, oldest first.
+    65.4 -> 72.1 -> 67 slopes upwards, but "improving" beside a fall would mislead, so the
+    report and the charts both say "mixed".
+
+    >>> trend_word("improving", [65.4, 72.1, 67.0], "up")
+    'mixed'
+    >>> trend_word("improving", [67.0, 65.4, 60.1], "down")
+    'improving'
+    """
+    known = [float(v) for v in values if v == v]  # NaN is a gap
+    if trend not in ("improving", "worsening") or len(known) < 2:
+        return trend
+    move = (known[-1] - known[-2]) * (-1 if direction == "down" else 1)
+    return "mixed" if (trend == "improving" and move < 0) or (trend == "worsening" and move > 0) else trend
 
 
 def _forecast(kt: pd.DataFrame, acts: pd.DataFrame, p: np.ndarray, ev: pd.DataFrame) -> pd.DataFrame:
@@ -775,5 +795,5 @@ __all__ = [
     "FLAT_SHARE", "METHOD", "NO_PILLAR_ID", "NO_PILLAR_NAME", "N_FORECAST", "N_TREND", "OBJECTIVE_SCORE_COLUMNS", "RED_RUN", "SCORECARD_COLUMNS",
     "STATUSES", "SUGGESTION_COLUMNS", "changes_since_previous", "evaluate", "expected_values",
     "findings", "group_of", "objective_scores", "previous_review_period", "rollup", "scorecard",
-    "scorecard_detail", "suggestions", "trajectories", "trajectory",
+    "scorecard_detail", "suggestions", "trajectories", "trajectory", "trend_word",
 ]

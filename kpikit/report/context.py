@@ -142,13 +142,10 @@ class ReportContext:
                                            natural_key(r["metric_id"])))
 
     def trend_word(self, r: Mapping[str, Any]) -> str:
-        """The engine's trend word, or ``mixed`` when the latest movement runs the other way.
-
-        The trend is the slope of the last few actuals: 65.4 -> 72.1 -> 67 slopes upwards,
-        but a board reading "improving" beside a fall would be misled.
-        """
+        """The engine's trend word, or ``mixed`` when the latest movement runs the other way
+        (:func:`kpikit.engine.review.trend_word`, which the KPI charts use too)."""
         trend = str(r["trend"]) if not missing(r["trend"]) else ""
-        if trend not in ("improving", "worsening") or missing(r["period"]):
+        if missing(r["period"]):
             return trend
         series = self.series_by_metric.get(str(r["metric_id"]))
         if series is None:
@@ -157,13 +154,7 @@ class ReportContext:
             p = Period.parse(str(r["period"])).ordinal
         except ValueError:
             return trend
-        last = series[series.index <= p].dropna()
-        if len(last) < 2:
-            return trend
-        move = float(last.iloc[-1] - last.iloc[-2]) * (-1 if str(r["direction"]) == "down" else 1)
-        if (trend == "improving" and move < 0) or (trend == "worsening" and move > 0):
-            return "mixed"
-        return trend
+        return review.trend_word(trend, series[series.index <= p].tolist(), str(r["direction"]))
 
     @cached_property
     def notes(self) -> dict[tuple[str, str], str]:

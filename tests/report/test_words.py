@@ -169,3 +169,15 @@ def test_findings_appendix_groups_by_code_with_counts_in_natural_order() -> None
 def test_natural_key_orders_ids_as_people_count() -> None:
     ids = ["M10", "M2", "M1", "M11", "O1/M10", "O1/M9", "KPI-100", "KPI-20"]
     assert sorted(ids, key=natural_key) == ["KPI-20", "KPI-100", "M1", "M2", "M10", "M11", "O1/M9", "O1/M10"]
+
+
+def test_the_kpi_chart_says_the_same_trend_word_as_the_report() -> None:
+    from kpikit.charts import performance
+
+    eng = build(objectives=[obj("O1", pillar="P1")], metrics=[metric("M1", "Graduation rate")],
+                kpis=[kpi("O1", "M1", 80, "2027-Q2", baseline=65.4, baseline_period="2025-Q4")],
+                actuals=[{"metric_id": "M1", "period": p, "value": v} for p, v in
+                         (("2025-Q4", 65.4), ("2026-Q1", 72.1), ("2026-Q2", 67))])
+    subtitle = " ".join(performance.kpi_history(eng, "O1", "M1", "2026-Q2").to_dict()["title"]["subtitle"])
+    assert "trend mixed" in subtitle
+    assert "improving" not in subtitle
