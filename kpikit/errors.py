@@ -83,6 +83,21 @@ class StaleFileError(KpikitError):
         )
 
 
+class EditConflictError(StaleFileError):
+    """Someone else changed the same rows as this edit since it was loaded: they cannot both be kept."""
+
+    def __init__(self, rows: Sequence[str]) -> None:
+        self.rows = list(rows)
+        files = sorted({r.split(":", 1)[0] for r in self.rows})
+        super().__init__(files)
+        self.args = ("changed on disk by someone else, in the same rows as your edit: " + ", ".join(self.rows[:8])
+                     + (f" and {len(self.rows) - 8} more" if len(self.rows) > 8 else "")
+                     + " (reload to see theirs; your edits to other rows are kept)",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class ExcelError(KpikitError):
     """An Excel workbook could not be read (not xlsx, corrupt, or password-protected)."""
 

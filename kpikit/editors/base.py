@@ -37,7 +37,7 @@ from kpikit.data.store import (
     make_backup,
     write_files,
 )
-from kpikit.errors import EngagementError, KpikitError, StaleFileError, UndoError
+from kpikit.errors import EditConflictError, EngagementError, KpikitError, StaleFileError, UndoError
 from kpikit.text import short
 
 UNATTENDED_ENV = "KPIKIT_UNATTENDED"
@@ -158,6 +158,10 @@ class SaveRecord:
     created: list[str]
     backup: Path | None
     fingerprints: dict[str, str] = field(default_factory=dict)
+    before: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    """The saved tables as they were before the save, and as written (an undo after someone
+    else's save merges by row: ``after`` -> ``before`` applied onto the files as they are)."""
+    after: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
 
 class Session:
@@ -184,10 +188,13 @@ class Session:
     def save(self, draft: Engagement, changes: list[Change], rationale: str = "", decided_by: str = "") -> SaveRecord | None:
         """Append ``changes`` to the decision log in ``draft`` and save it; None if nothing changed.
 
-        Raises :class:`EngagementError` (nothing written) or :class:`StaleFileError`.
+        Raises :class:`EngagementError` (nothing written) or :class:`StaleFileError`
+        (:class:`EditConflictError` when someone else changed the same rows). Files someone
+        else changed meanwhile are merged by row first (:meth:`_rebase_stale`).
         """
+        fresh = self._rebase_stale(draft)
         if changes:
-            self._rebase_log(draft)
+            self._rebase_log(draft, fresh)
             draft.tables["changes"] = append_changes(draft.changes, changes, rationale, decided_by)
         names = draft.changed_tables()
         if not names:
@@ -197,18 +204,59 @@ class Session:
                 draft.tables[n] = keep_row_order(n, draft.tables[n], self.current.tables[n])
         files = [SPECS[n].file for n in names]
         existed = {f: (self.folder / f).exists() for f in files}
+        before = {n: self.current.tables[n].copy() for n in names if n in self.current.tables}
         result = draft.save(keep_backups=self.keep_backups)
         record = SaveRecord(
             written=result.written,
             created=[f for f in result.written if not existed.get(f, False)],
             backup=result.backup,
             fingerprints={f: draft.fingerprints[f] for f in result.written},
+            before=before,
+            after={n: draft.tables[n].copy() for n in names if SPECS[n].file in result.written},
         )
         self.current = draft
         self.history.append(record)
         return record
 
-    def _rebase_log(self, draft: Engagement) -> None:
+    def _rebase_stale(self, draft: Engagement) -> Engagement | None:
+        """Bring ``draft`` up to date with files someone else saved since it was loaded.
+
+        A table we did not edit is taken as it is now; a table we edited is merged by row
+        (:func:`kpikit.editors.merge.merge_table`): our edits applied onto theirs. Rows both
+        changed differently raise :class:`EditConflictError` naming them (nothing is written).
+        The decision log is left to :meth:`_rebase_log`. Returns the fresh load, or None when
+        nothing changed on disk (or the folder cannot be read now: the save's own checks say why).
+        """
+        from kpikit.editors.merge import Conflict, merge_table
+
+        moved = [spec.name for spec in SPECS.values() if spec.name != "changes" and spec.file in draft.fingerprints
+                 and sha256_file(self.folder / spec.file) != draft.fingerprints[spec.file]]
+        if not moved:
+            return None
+        try:
+            fresh = load_engagement(self.folder)
+        except KpikitError:
+            return None
+        mine = set(draft.changed_tables())
+        merged: dict[str, pd.DataFrame] = {}
+        clashes: list[str] = []
+        for name in moved:
+            if name in mine and name in fresh.tables and name in self.current.tables:
+                try:
+                    merged[name] = merge_table(name, self.current.tables[name], draft.tables[name], fresh.tables[name])
+                except Conflict as exc:
+                    clashes += exc.rows
+        if clashes:
+            raise EditConflictError(clashes)
+        for name in moved:
+            if name in fresh.tables:
+                draft.adopt_table(name, fresh)
+                self.current.adopt_table(name, fresh)
+            if name in merged:
+                draft.tables[name] = merged[name]
+        return fresh
+
+    def _rebase_log(self, draft: Engagement, fresh: Engagement | None = None) -> None:
         """Start the log from the file on disk when another editor appended to it meanwhile.
 
         ``changes.csv`` is append-only, so rows another notebook's editor added since this
@@ -220,7 +268,7 @@ class Session:
         on_disk = sha256_file(self.folder / file)
         if on_disk is None or on_disk == draft.fingerprints.get(file) or "changes" in draft.changed_tables():
             return
-        fresh = load_engagement(self.folder)
+        fresh = fresh if fresh is not None else load_engagement(self.folder)
         if not _is_prefix(draft.changes, fresh.changes):
             return  # not a pure append: leave it to the stale check
         draft.adopt_table("changes", fresh)
@@ -228,15 +276,17 @@ class Session:
     def undo(self) -> SaveRecord:
         """Put back the files the last save replaced (and remove files it created).
 
-        Refuses (:class:`StaleFileError`) if any of them changed on disk since that
-        save; backs up what it replaces, so an undo can itself be undone by hand.
+        If someone else changed one of them since that save, only our rows are put back
+        (a merge by row, :meth:`_undo_by_merge`); refuses (:class:`EditConflictError`) if
+        they changed the same rows. Backs up what it replaces, so an undo can itself be
+        undone by hand.
         """
         if not self.history:
             raise UndoError(str(self.folder), "there is no save to undo in this editor")
         rec = self.history[-1]
         stale = [f for f in rec.written if not (self.folder / f).exists() or sha256_file(self.folder / f) != rec.fingerprints.get(f)]
         if stale:
-            raise StaleFileError(stale)
+            return self._undo_by_merge(rec, stale)
         restore = [f for f in rec.written if f not in rec.created]
         if restore and (rec.backup is None or not all((rec.backup / f).exists() for f in restore)):
             raise UndoError(str(self.folder), "the backup of the last save is gone (pruned or deleted)")
@@ -249,10 +299,30 @@ class Session:
         self.current = load_engagement(self.folder)
         return SaveRecord(written=rec.written, created=[], backup=safety)
 
+    def _undo_by_merge(self, rec: SaveRecord, stale: list[str]) -> SaveRecord:
+        """Undo the last save on files someone else changed since: our rows back, theirs kept."""
+        from kpikit.editors.merge import Conflict, merge_table
+
+        names = [n for n, spec in SPECS.items() if spec.file in rec.written]
+        if not rec.after or any(n not in rec.after or n not in rec.before for n in names):
+            raise StaleFileError(stale)
+        fresh = load_engagement(self.folder)
+        clashes: list[str] = []
+        for n in names:
+            try:
+                fresh.tables[n] = merge_table(n, rec.after[n], rec.before[n], fresh.tables[n])
+            except Conflict as exc:
+                clashes += exc.rows
+        if clashes:
+            raise EditConflictError(clashes)
+        result = fresh.save(keep_backups=self.keep_backups + 1)
+        self.history.pop()
+        self.current = fresh
+        return SaveRecord(written=result.written, created=[], backup=result.backup)
+
     def reload(self) -> Engagement:
-        """Re-read the folder (after someone else changed it); clears the undo history."""
+        """Re-read the folder (after someone else changed it); the undo history stays (undo merges by row)."""
         self.current = load_engagement(self.folder)
-        self.history.clear()
         return self.current
 
 
@@ -394,7 +464,8 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
             return False
         except StaleFileError as exc:
             self.reload_button.layout.display = None
-            self.show_error(f"Not saved: {exc}. Press Reload to load the current files (your unsaved edits here are lost).", [])
+            self.show_error(f"Not saved: {exc}. Press Reload to load their changes; your unsaved edits to other rows "
+                            "are kept.", [])
             return False
         except KpikitError as exc:
             self.show_error(f"Not saved: {exc}", [])
@@ -425,15 +496,55 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
         return True
 
     def reload(self) -> None:
-        """The Reload button: re-read the folder and rebuild the widgets (drops unsaved edits)."""
+        """The Reload button: re-read the folder, keeping unsaved edits to rows nobody else changed.
+
+        Our unsaved tables are merged onto the files as they are now (their version wins
+        on a row both changed); the widgets are rebuilt from that and stay "unsaved".
+        """
+        from kpikit.editors.merge import Conflict, merge_table
+
+        draft = self.session.draft()
         try:
-            self.session.reload()
+            self.apply(draft)
+            ours = {n: draft.tables[n] for n in draft.changed_tables() if n != "changes"}
+        except KpikitError:  # a box holds a value that cannot be saved: nothing of ours to carry
+            ours = {}
+        base = self.session.current
+        try:
+            fresh = self.session.reload()
         except KpikitError as exc:
             self.show_error(f"Cannot reload: {exc}", [])
             return
+        kept: dict[str, pd.DataFrame] = {}
+        for n, table in ours.items():
+            if n in fresh.tables and n in base.tables:
+                try:
+                    kept[n] = merge_table(n, base.tables[n], table, fresh.tables[n], prefer="theirs")
+                except Conflict:
+                    continue
+        kept = {n: t for n, t in kept.items() if not frames_equal(t, fresh.tables[n])}
         self.reload_button.layout.display = "none"
-        self.after_write()
-        self.show_info("Reloaded the files from disk.")
+        self.finish_write()
+        place = self.place()
+        if kept:
+            self.session.current = with_tables(fresh, **kept)
+            try:
+                self.build()
+            finally:
+                self.session.current = fresh
+            self.rebased()
+        else:
+            self.build()
+        self.restore(place)
+        if kept:
+            self.mark_dirty()
+            self.show_info(f"Reloaded the files from disk; your unsaved edits to {', '.join(SPECS[n].file for n in kept)} "
+                           "are kept (press Save).")
+        else:
+            self.show_info("Reloaded the files from disk.")
+
+    def rebased(self) -> None:
+        """After a reload that kept unsaved edits: re-point what the editor compares against to the files."""
 
     def after_write(self) -> None:
         """After a save, undo or reload: the widgets from the saved state (an editor may refresh in place)."""

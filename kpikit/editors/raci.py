@@ -318,6 +318,10 @@ class RaciGrid(EditorBox):
         draft.tables["raci"] = self.table()
         return self.cell_changes()
 
+    def rebased(self) -> None:
+        """Decisions are logged against the files as reloaded (the kept edits stay unsaved)."""
+        self.saved = cells_of(self.eng.raci)
+
     def after_write(self) -> None:
         """After a save: refresh the cells in place (same page, same filters), not a rebuild."""
         self.finish_write()

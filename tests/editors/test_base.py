@@ -63,7 +63,11 @@ def test_invalid_draft_writes_nothing(client: Path) -> None:
 
 
 def test_file_changed_on_disk_refuses_then_reload_recovers(client: Path) -> None:
+    """The same row changed on disk: refused (issue 12: other rows merge, tests/editors/test_conflicts.py)."""
     s = Session(load_engagement(client))
+    text = (client / "objectives.csv").read_text(encoding="utf-8")
+    (client / "objectives.csv").write_text(text.replace("Reduce emergency waits to under 4 hours", "Cut emergency waits"),
+                                           encoding="utf-8")
     with (client / "objectives.csv").open("a", encoding="utf-8") as f:
         f.write("O-05,Someone else's objective with 5 words,U-B,,P2,,,\n")
     theirs = (client / "objectives.csv").read_bytes()
@@ -95,8 +99,8 @@ def test_undo_restores_files_and_is_itself_backed_up(client: Path) -> None:
 def test_undo_refuses_when_the_file_changed_since_the_save(client: Path) -> None:
     s = Session(load_engagement(client))
     _retitle(s, "Reduce emergency waits to under 2 hours for 95% of patients by 2027")
-    with (client / "objectives.csv").open("a", encoding="utf-8") as f:
-        f.write("O-05,Someone else's objective with 5 words,U-B,,P2,,,\n")
+    text = (client / "objectives.csv").read_text(encoding="utf-8")  # someone else edits the same row
+    (client / "objectives.csv").write_text(text.replace("under 2 hours", "under 90 minutes"), encoding="utf-8")
     theirs = (client / "objectives.csv").read_bytes()
     with pytest.raises(StaleFileError):
         s.undo()
@@ -178,7 +182,7 @@ def test_two_editors_can_both_log_decisions(client: Path) -> None:
     second = Session(load_engagement(client))
     _retitle(first, "Reduce emergency waits to under 3 hours for 95% of patients by 2027")
     draft = second.draft()
-    draft.tables["objectives"].loc[3, "owner"] = "Bo Chan"  # objectives.csv changed too: still refused
+    draft.tables["objectives"].loc[0, "owner"] = "Bo Chan"  # the row the first one retitled: refused
     with pytest.raises(StaleFileError):
         second.save(draft, [Change("O-04", "owner -> Bo Chan")])
     draft = second.draft()
@@ -201,7 +205,8 @@ def test_undo_button_says_why_it_cannot_undo(client: Path) -> None:
     ed = ObjectivesEditor(load_engagement(client))
     ed.owner_box.value = "Cy Diaz"
     assert ed.save() is True
-    (client / "objectives.csv").write_text((client / "objectives.csv").read_text() + "\n", encoding="utf-8")
+    text = (client / "objectives.csv").read_text(encoding="utf-8")  # someone else sets the same owner cell
+    (client / "objectives.csv").write_text(text.replace("Cy Diaz,2027-06-30", "Di Ez,2027-06-30"), encoding="utf-8")
     assert ed.undo() is False
     assert "changed on disk" in ed.message.value
 

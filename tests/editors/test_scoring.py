@@ -107,8 +107,9 @@ def test_concurrent_change_refuses_and_offers_reload(client: Path) -> None:
     g = ScoringGrid(load_engagement(client))
     i = _row(g, "M-ED4")
     g.sliders[(i, "relevance")].value = 3
-    with (client / "metric_scores.csv").open("a", encoding="utf-8") as f:
-        f.write("O-04,M-SURVEY,1,1,1,1,1\n")
+    text = (client / "metric_scores.csv").read_text(encoding="utf-8")  # someone else rescores the same pairing
+    with (client / "metric_scores.csv").open("w", encoding="utf-8") as f:
+        f.write(text.replace("O-01,M-ED4,5,5,5,4,5", "O-01,M-ED4,4,5,5,4,5") + "O-04,M-SURVEY,1,1,1,1,1\n")
     theirs = (client / "metric_scores.csv").read_bytes()
     assert g.save() is False
     assert "changed on disk" in g.message.value
