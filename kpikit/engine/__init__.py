@@ -13,7 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kpikit.data.model import Engagement
-from kpikit.engine import cascade, measured, restatements, review, scoring, smart, stakeholders, targets
+from kpikit.engine import (
+    behaviour,
+    cascade,
+    measured,
+    restatements,
+    review,
+    scoring,
+    smart,
+    stakeholders,
+    targets,
+)
 from kpikit.engine.findings import Finding, sort_findings
 
 Check = Callable[[Engagement, str | None], list[Finding]]
@@ -28,6 +38,7 @@ CHECKS: tuple[Check, ...] = (
     review.findings,
     restatements.findings,
     measured.findings,
+    behaviour.findings,
 )
 """Every check behind ``findings.csv``, the report and ``kpikit validate``."""
 

@@ -45,6 +45,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from kpikit.data.model import Engagement
 from kpikit.data.store import load_engagement
 from kpikit.errors import CannotWriteError, KernelStartError, RunSetupError
@@ -203,10 +205,21 @@ def write_tables(eng: Engagement, period: str | None, out: Path) -> list[Path]:
 
     tables = {
         "findings.csv": findings_frame(all_findings(eng, period)),
-        "scorecard.csv": scorecard(eng, period),
+        "scorecard.csv": with_behaviour(scorecard(eng, period), eng, period),
         "objective_scores.csv": objective_scores(eng, period),
     }
     return [write_csv(out / name, df) for name, df in tables.items()]
+
+
+def with_behaviour(card: pd.DataFrame, eng: Engagement, period: str | None) -> pd.DataFrame:
+    """The scorecard with the contract's process-behaviour columns (``centre, lower_limit, upper_limit, signal``)."""
+    from kpikit.engine.behaviour import behaviour
+
+    b = behaviour(eng, period)
+    out = card.copy()
+    for col in ("centre", "lower_limit", "upper_limit", "signal"):
+        out[col] = b[col].to_numpy() if len(b) == len(out) else None
+    return out
 
 
 def notebook_parameters(plan: RunPlan, out: Path) -> dict[str, Any]:
