@@ -172,7 +172,7 @@ def test_bom_comments_blank_lines_and_no_final_newline_are_kept(client: Path) ->
 
 
 def test_a_large_crlf_actuals_file_edit_is_one_line(client: Path) -> None:
-    """One actual corrected in a 100,000-row CRLF file rewrote all 100,002 lines; now one."""
+    """One actual corrected in a large CRLF file (72,000 rows) rewrote every line; now one."""
     eng = load_engagement(client)
     quarterly = eng.metrics.loc[eng.metrics["frequency"] == "quarterly", "id"].astype(str).tolist()
     assert len(quarterly) >= 2
