@@ -213,6 +213,25 @@ CHANGES = TableSpec(
     "Decision log of the review-and-adapt cycle (append-only).",
 )
 
+ACTION_STATUSES = ("open", "done", "dropped")
+ACTIONS = TableSpec(
+    "actions",
+    "actions.csv",
+    False,
+    (
+        Column("id", "id", True, True, help="unique ID of the action"),
+        Column("item_id", "text", True, True, help="an objective ID, a metric ID, or OBJECTIVE_ID/METRIC_ID for one KPI"),
+        Column("action", "text", True, True, help="what will be done"),
+        Column("owner", "ref", help="the stakeholder who does it"),
+        Column("due", "date", help="YYYY-MM-DD: when it is due"),
+        Column("status", "enum", True, True, ACTION_STATUSES, help="open, done or dropped"),
+        Column("opened", "date", help="YYYY-MM-DD: when it was agreed"),
+        Column("closed", "date", help="YYYY-MM-DD: when it was done or dropped (required then)"),
+        Column("note", "text", help="progress, or why it was dropped"),
+    ),
+    "Follow-up actions agreed at reviews: what will be done about an objective or KPI, by whom, by when.",
+)
+
 TABLES: tuple[TableSpec, ...] = (
     ORG_UNITS,
     OBJECTIVES,
@@ -224,6 +243,7 @@ TABLES: tuple[TableSpec, ...] = (
     RACI,
     ACTUALS,
     CHANGES,
+    ACTIONS,
 )
 SPECS: dict[str, TableSpec] = {t.name: t for t in TABLES}
 CONFIG_FILE = "engagement.yaml"

@@ -412,6 +412,31 @@ def _check_references(
     _fits_frequency(f["actuals"], "period", freq, C("actuals"))
     _duplicates(f["actuals"], ["metric_id", "period"], C("actuals"), lines["actuals"], "actual")
 
+    _check_actions(f, C("actions"), lines["actions"], obj_ids | metric_ids, person_ids, unusable)
+
+
+def _check_actions(
+    f: dict[str, pd.DataFrame], col: _Collector, lines: Sequence[int], items: set[str], people: set[str], unusable: frozenset[str]
+) -> None:
+    """actions.csv: a known item (objective, metric, or OBJECTIVE_ID/METRIC_ID of a selected KPI), a known owner,
+    one row per ID, and a ``closed`` date on every action that is done or dropped."""
+    a = f["actions"]
+    if a.empty:
+        return
+    pairs = {f"{o}/{m}" for o, m in zip(f["kpis"]["objective_id"], f["kpis"]["metric_id"], strict=True)}
+    if not unusable.intersection({"objectives", "metrics"}):
+        item = a["item_id"]
+        known = item.isna() | item.isin(list(items | pairs))
+        col.rows((~known).to_numpy(), "item_id", lambda i: (
+            f"item_id '{item.iat[i]}' is not a known objective, metric or selected KPI (OBJECTIVE_ID/METRIC_ID of kpis.csv)"))
+    if not unusable.intersection({"stakeholders"}):
+        owner = a["owner"]
+        col.rows((owner.notna() & ~owner.isin(list(people))).to_numpy(), "owner",
+                 lambda i: f"owner '{owner.iat[i]}' is not a known stakeholder (see stakeholders.csv)")
+    shut = a["status"].isin(["done", "dropped"]) & a["closed"].isna()
+    col.rows(shut.to_numpy(), "closed", lambda i: f"the action is {a['status'].iat[i]}: give the date it was closed (closed, YYYY-MM-DD)")
+    _duplicates(a, ["id"], col, lines, "action")
+
 
 _BETWEEN = "a milestone is an interim target, between the baseline period and the target period"
 
