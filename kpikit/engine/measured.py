@@ -12,7 +12,8 @@ notebook 04, the report's measurability section and the KPI definition sheets;
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -75,3 +76,22 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
                                f"{r.metric_id} names {r.source!r} as its data source but has no query: its actuals "
                                "are typed in, not pulled from the source"))
     return out
+
+
+def describe(row: Mapping[Any, Any]) -> str:
+    """A measurability row in words, for the report's definition sheets and notebook 04.
+
+    >>> describe({"status": "measured", "source": "ed", "query": "queries/ed_4hr.sql", "refreshed": "",
+    ...           "rows": "", "latest_period": "", "outcome": "", "message": ""})
+    'measured: source ed, queries/ed_4hr.sql; not refreshed yet'
+    """
+    if row["status"] == "declared":
+        return f"declared: {row['source']} (named, no query)"
+    if row["status"] != "measured":
+        return "no source"
+    head = f"measured: source {row['source']}, {row['query']}"
+    if not row["refreshed"]:
+        return head + "; not refreshed yet"
+    when = row["refreshed"].replace("T", " ").removesuffix("Z") + " UTC"
+    last = f"last refresh {when}: {row['rows']} rows, latest {row['latest_period'] or 'none'}"
+    return f"{head}; {last}, {row['outcome']}" + (f" ({row['message']})" if row["outcome"] != "ok" and row["message"] else "")

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from kpikit.charts import performance
-from kpikit.engine import targets
+from kpikit.engine import measured, targets
 from kpikit.report.context import ReportContext
 from kpikit.report.formatting import missing, num, short_unit, text, tnum
 from kpikit.report.html import Fragment, chart
@@ -55,6 +55,8 @@ def realism_rows(ctx: ReportContext) -> list[dict[str, Any]]:
     meas = targets.measurability(ctx.eng)
     verdicts = {(str(r["objective_id"]), str(r["metric_id"])): r for r in real.to_dict("records")}
     sources = {(str(r["objective_id"]), str(r["metric_id"])): r for r in meas.to_dict("records")}
+    measured_rows = {(str(r["objective_id"]), str(r["metric_id"])): r
+                     for r in measured.measurability_table(ctx.eng).to_dict("records") if r["status"] == "measured"}
     bench_src = {(str(o), str(m)): b for o, m, b in zip(ctx.selected["objective_id"], ctx.selected["metric_id"],
                                                         ctx.selected["benchmark_source"], strict=True)}
     kpis: list[dict[str, Any]] = []
@@ -76,7 +78,8 @@ def realism_rows(ctx: ReportContext) -> list[dict[str, Any]]:
                      "target": tnum(r["target"], unit), "target_period": text(r["target_period"], ""),
                      "stretch": tnum(r["stretch"], unit), "benchmark": tnum(r["benchmark"], unit),
                      "benchmark_source": text(bench_src.get((oid, mid)), ""),
-                     "data_source": text(src.get("data_source"), "none recorded"),
+                     "data_source": measured.describe(measured_rows[(oid, mid)]) if (oid, mid) in measured_rows
+                     else text(src.get("data_source"), "none recorded"),
                      "n_actuals": int(src.get("n_actuals", 0))})
     return kpis
 
