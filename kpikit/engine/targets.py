@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from kpikit.data.cells import text_column
 from kpikit.engine.findings import Finding
 from kpikit.engine.frames import actuals_frame, kpi_periods, selected_kpis
 from kpikit.periods import FREQUENCIES, Period
@@ -91,8 +92,8 @@ def measurability(eng: Engagement) -> pd.DataFrame:
         "has_data_source": has_src.astype(bool),
         "has_unit": has_unit.astype(bool),
         "n_actuals": kt["metric_id"].map(counts).fillna(0).astype("int64"),
-        "first_period": kt["metric_id"].map(first).astype("str"),
-        "last_period": kt["metric_id"].map(last).astype("str"),
+        "first_period": text_column(kt["metric_id"].map(first)),
+        "last_period": text_column(kt["metric_id"].map(last)),
     })
     out["measurable"] = out["has_data_source"] & out["has_unit"]
     return out
