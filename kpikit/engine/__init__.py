@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from kpikit.data.model import Engagement
 from kpikit.engine import (
+    actions,
     behaviour,
     cascade,
     measured,
@@ -39,6 +40,7 @@ CHECKS: tuple[Check, ...] = (
     restatements.findings,
     measured.findings,
     behaviour.findings,
+    actions.findings,
 )
 """Every check behind ``findings.csv``, the report and ``kpikit validate``."""
 

@@ -20,8 +20,9 @@ process, as it runs, produces: the effort alone will not reach it, the process m
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -142,6 +143,28 @@ def behaviour(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     return out
 
 
+SCORECARD_FILE_COLUMNS = ["objective_id", "metric_id", "period", "actual", "expected", "gap", "status", "attainment",
+                          "centre", "lower_limit", "upper_limit", "signal"]
+"""The columns of ``scorecard.csv``: the review's scorecard and the process-behaviour columns of the contract."""
+
+
+def scorecard_file(eng: Engagement, period: str | None = None) -> pd.DataFrame:
+    """``scorecard.csv``: :func:`kpikit.engine.review.scorecard` with ``centre, lower_limit, upper_limit, signal``."""
+    from kpikit.engine.review import scorecard
+
+    card = scorecard(eng, period)
+    b = behaviour(eng, period)
+    for col in ("centre", "lower_limit", "upper_limit", "signal"):
+        card[col] = b[col].to_numpy()
+    return card[SCORECARD_FILE_COLUMNS]
+
+
+def has_limits(eng: Engagement, period: str | None = None) -> bool:
+    """Whether any selected KPI has natural process limits in the review period."""
+    table = behaviour(eng, period)
+    return bool(len(table)) and bool(table["centre"].notna().any())
+
+
 def _ordinal(text: object) -> int | None:
     if not isinstance(text, str) or not text:
         return None
@@ -151,7 +174,7 @@ def _ordinal(text: object) -> int | None:
         return None
 
 
-def target_beyond_limits(row: pd.Series) -> bool:
+def target_beyond_limits(row: Mapping[Hashable, Any]) -> bool:
     """Whether the KPI's target is beyond the limit on its good side (above the upper for ``up``, below the lower for ``down``)."""
     if math.isnan(float(row["upper_limit"])):
         return False
@@ -182,7 +205,7 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     flagged = {f.item_id for f in targets.findings(eng, period) if f.code == "KPI_TARGET_UNREALISTIC"}
     units = eng.metrics.set_index("id")["unit"] if len(eng.metrics) else pd.Series(dtype="object")
     out = []
-    for _, r in table.iterrows():
+    for r in table.to_dict("records"):
         item = f"{r['objective_id']}/{r['metric_id']}"
         if item in flagged or not target_beyond_limits(r):
             continue
@@ -198,4 +221,4 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     return out
 
 
-__all__ = ["BEHAVIOUR_COLUMNS", "METHOD", "SIGNALS", "Limits", "behaviour", "findings", "reading", "signal", "target_beyond_limits", "xmr"]
+__all__ = ["BEHAVIOUR_COLUMNS", "METHOD", "SCORECARD_FILE_COLUMNS", "SIGNALS", "Limits", "behaviour", "findings", "reading", "scorecard_file", "signal", "target_beyond_limits", "xmr"]

@@ -49,6 +49,10 @@ ACTIONS: dict[str, str] = {
     "METRIC_UNUSED": "Prune candidate metrics that were neither scored nor selected",
     "KPI_SOURCE_BROKEN": "Repair the data-source queries that failed at the last refresh (kpikit refresh lists why)",
     "KPI_NOT_MEASURED": "Write a query for KPIs whose data source is named but not connected, so their actuals are pulled",
+    "KPI_OFF_TRACK_NO_ACTION": "Agree an action, an owner and a date for every red KPI that has none",
+    "ACTION_OVERDUE": "Follow up the actions past their due date: report progress, close them or agree a new date",
+    "ACTUAL_RESTATED": "Log why each number the board saw was restated (a changes.csv row per metric and period)",
+    "KPI_DEFINITION_CHANGED": "Tell the board which KPIs changed definition: their history before the change is not comparable",
 }
 """Finding code -> the action that closes it, in the words of a recommendation."""
 

@@ -45,8 +45,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from kpikit.data.model import Engagement
 from kpikit.data.store import load_engagement
 from kpikit.errors import CannotWriteError, KernelStartError, RunSetupError
@@ -90,6 +88,8 @@ class RunPlan:
     formats: frozenset[str]
     notebooks: list[Path]
     out: Path | None
+    packs: frozenset[str] = frozenset()
+    """Audiences to write packs for (``--packs``): ``units``, ``owners``."""
 
 
 @dataclass
@@ -118,7 +118,21 @@ def parse_formats(text: str | Iterable[str]) -> frozenset[str]:
     names = {s.strip().lower() for s in items if s.strip()}
     unknown = names - DEFAULT_FORMATS
     if unknown or not names:
-        raise RunSetupError(f"--format must be html, pdf or html,pdf (got {', '.join(sorted(unknown)) or 'nothing'})")
+        raise RunSetupError(f"--format must be html, pdf, pptx or a list like html,pdf (got {', '.join(sorted(unknown)) or 'nothing'})")
+    return frozenset(names)
+
+
+def parse_packs(text: str | Iterable[str] | None) -> frozenset[str]:
+    """``"units,owners"`` as a set of pack audiences (:data:`kpikit.report.packs.AUDIENCES`); empty for none."""
+    from kpikit.report.packs import AUDIENCES
+
+    if text is None:
+        return frozenset()
+    items = text.split(",") if isinstance(text, str) else list(text)
+    names = {s.strip().lower() for s in items if s.strip()}
+    unknown = names - set(AUDIENCES)
+    if unknown or (isinstance(text, str) and not names):
+        raise RunSetupError(f"--packs must be units, owners or units,owners (got {', '.join(sorted(unknown)) or 'nothing'})")
     return frozenset(names)
 
 
@@ -145,6 +159,7 @@ def prepare_run(
     period: str | None = None,
     formats: Iterable[str] = DEFAULT_FORMATS,
     notebooks: str | os.PathLike[str] | None = None,
+    packs: str | Iterable[str] | None = None,
 ) -> RunPlan:
     """Check everything a run needs; raise before anything is written.
 
@@ -157,6 +172,9 @@ def prepare_run(
     except ValueError as exc:
         raise RunSetupError(f"--period: {exc}") from exc
     fmts = parse_formats(formats)
+    audiences = parse_packs(packs)
+    if "pptx" in fmts:
+        _check_deck_template(eng)
     nbs = find_notebooks(Path(notebooks) if notebooks is not None else default_notebooks_dir())
     # Absolute from here on: the kernel runs each notebook with the run folder as its
     # working directory, so a relative path (``kpikit run clients/acme``) would break.
@@ -165,7 +183,18 @@ def prepare_run(
         check_out_location(out_path, eng.path, RUNS_DIR)
     if out_path is not None and out_path.exists() and (not out_path.is_dir() or any(out_path.iterdir())):
         raise RunSetupError("the output folder exists and is not empty; a run never overwrites another", str(out_path))
-    return RunPlan(eng, str(review) if review else None, fmts, nbs, out_path)
+    return RunPlan(eng, str(review) if review else None, fmts, nbs, out_path, audiences)
+
+
+def _check_deck_template(eng: Engagement) -> None:
+    """A deck template python-pptx cannot open stops the run before anything is written."""
+    from kpikit.errors import ReportError
+    from kpikit.report.deck import check_template
+
+    try:
+        check_template(eng)
+    except ReportError as exc:
+        raise RunSetupError(exc.reason, "engagement.yaml" if eng.config.report.deck_template else None) from exc
 
 
 def new_run_folder(eng: Engagement) -> Path:
@@ -200,26 +229,16 @@ def write_tables(eng: Engagement, period: str | None, out: Path) -> list[Path]:
     (``-1-1``, ``=HYPERLINK(...)``) is escaped so that a spreadsheet shows it as text.
     """
     from kpikit.engine import all_findings
+    from kpikit.engine.behaviour import scorecard_file
     from kpikit.engine.findings import findings_frame
-    from kpikit.engine.review import objective_scores, scorecard
+    from kpikit.engine.review import objective_scores
 
     tables = {
         "findings.csv": findings_frame(all_findings(eng, period)),
-        "scorecard.csv": with_behaviour(scorecard(eng, period), eng, period),
+        "scorecard.csv": scorecard_file(eng, period),
         "objective_scores.csv": objective_scores(eng, period),
     }
     return [write_csv(out / name, df) for name, df in tables.items()]
-
-
-def with_behaviour(card: pd.DataFrame, eng: Engagement, period: str | None) -> pd.DataFrame:
-    """The scorecard with the contract's process-behaviour columns (``centre, lower_limit, upper_limit, signal``)."""
-    from kpikit.engine.behaviour import behaviour
-
-    b = behaviour(eng, period)
-    out = card.copy()
-    for col in ("centre", "lower_limit", "upper_limit", "signal"):
-        out[col] = b[col].to_numpy() if len(b) == len(out) else None
-    return out
 
 
 def notebook_parameters(plan: RunPlan, out: Path) -> dict[str, Any]:
@@ -380,7 +399,7 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
             manifest.write(out)
             if src == report_nb:  # build the report while the kernel runs the remaining notebooks
                 preload.join()
-                job = ReportJob(nb_out / src.name, out, eng, plan.formats)
+                job = ReportJob(nb_out / src.name, out, eng, plan.formats, plan.period, plan.packs)
                 job.start()
         current = None
 
@@ -457,9 +476,11 @@ class ReportJob(threading.Thread):
     failed run never shows a report, even one built before the failure.
     """
 
-    def __init__(self, executed: Path, out: Path, eng: Engagement, formats: frozenset[str]) -> None:
+    def __init__(self, executed: Path, out: Path, eng: Engagement, formats: frozenset[str],
+                 period: str | None = None, packs: frozenset[str] = frozenset()) -> None:
         super().__init__(name="kpikit-report", daemon=True)
         self.executed, self.out, self.eng, self.formats = executed, out, eng, formats
+        self.period, self.packs = period, packs
         self.staging = out / ".report-staging"
         self.paths: list[Path] = []
         self.error: BaseException | None = None
@@ -471,7 +492,11 @@ class ReportJob(threading.Thread):
             from kpikit.report.build import build_report
 
             self.staging.mkdir(exist_ok=True)
-            self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats))
+            self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats), self.period)
+            if self.packs:
+                from kpikit.report.packs import write_packs
+
+                self.paths += write_packs(self.eng, self.period, self.staging, self.packs)
         except BaseException as exc:  # handed to the main thread by finish()
             self.error = exc
         self.seconds = time.perf_counter() - t
@@ -484,8 +509,10 @@ class ReportJob(threading.Thread):
                 raise self.error
             moved = []
             for p in self.paths:
-                os.replace(p, self.out / p.name)
-                moved.append(self.out / p.name)
+                dest = self.out / p.relative_to(self.staging)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(p, dest)
+                moved.append(dest)
             return moved
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)

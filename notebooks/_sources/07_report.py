@@ -33,6 +33,9 @@ report.executive_summary(ctx)
 report.since_published(ctx)
 
 # %%
+report.signals(ctx)
+
+# %%
 report.strategy(ctx)
 
 # %%
@@ -52,6 +55,9 @@ report.stakeholder_map(ctx)
 
 # %%
 report.recommendations(ctx)
+
+# %%
+report.open_actions(ctx)
 
 # %%
 report.appendix_definitions(ctx)

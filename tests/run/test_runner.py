@@ -21,8 +21,9 @@ from support import FIXTURES, hash_inputs
 from kpikit import load_engagement
 from kpikit.data.csvio import frame_to_csv_bytes
 from kpikit.engine import all_findings
+from kpikit.engine.behaviour import scorecard_file
 from kpikit.engine.findings import findings_frame
-from kpikit.engine.review import objective_scores, scorecard
+from kpikit.engine.review import objective_scores
 from kpikit.errors import EngagementError, RunSetupError
 from kpikit.run.manifest import read_manifest
 from kpikit.run.notebooks import declared_parameters
@@ -125,7 +126,7 @@ def test_csvs_are_what_the_engine_api_returns(make_client: Any, monkeypatch: pyt
     eng = load_engagement(client)
     expected = {
         "findings.csv": findings_frame(all_findings(eng, "2026-Q3")),
-        "scorecard.csv": scorecard(eng, "2026-Q3"),
+        "scorecard.csv": scorecard_file(eng, "2026-Q3"),
         "objective_scores.csv": objective_scores(eng, "2026-Q3"),
     }
     for name, frame in expected.items():

@@ -26,9 +26,11 @@ from kpikit.report.sections.appendix_method import appendix_method
 from kpikit.report.sections.cascade import objective_cascade
 from kpikit.report.sections.contents import SECTIONS, contents
 from kpikit.report.sections.cover import cover
+from kpikit.report.sections.open_actions import open_actions
 from kpikit.report.sections.recommendations import recommendations
 from kpikit.report.sections.scorecard import kpi_scorecard
 from kpikit.report.sections.selection import metric_selection
+from kpikit.report.sections.signals import signals
 from kpikit.report.sections.since_published import since_published
 from kpikit.report.sections.stakeholders import stakeholder_map
 from kpikit.report.sections.strategy import strategy
@@ -57,9 +59,11 @@ __all__ = [
     "figure",
     "kpi_scorecard",
     "metric_selection",
-    "since_published",
     "objective_cascade",
+    "open_actions",
     "recommendations",
+    "signals",
+    "since_published",
     "stakeholder_map",
     "strategy",
     "targets_benchmarks",

@@ -10,6 +10,7 @@ from kpikit.report.html import Fragment, render_template
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("summary", "Executive summary"),
     ("since_published", "What changed since the last published report"),
+    ("signals", "Signal or noise"),
     ("strategy", "Mission, vision and pillars"),
     ("cascade", "Objective cascade"),
     ("scorecard", "KPI scorecard"),
@@ -17,12 +18,13 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("targets", "Targets and benchmarks"),
     ("stakeholders", "Stakeholders"),
     ("recommendations", "Recommendations for the next review cycle"),
+    ("open_actions", "Open actions"),
     ("appendix", "Appendix"),
 )
 """The report's sections in the contract's order: (anchor key, heading)."""
 
 
-OPTIONAL: dict[str, str] = {"since_published": "Since the last report"}
+OPTIONAL: dict[str, str] = {"since_published": "Since the last report", "signals": "Signal or noise", "open_actions": "Follow-up"}
 """Sections shown only when they have something to say (key: their kicker); unnumbered."""
 
 
@@ -37,8 +39,10 @@ def contents(_ctx: ReportContext) -> Fragment:
     """Table of contents; in the PDF each entry carries its page number (the context, taken like every
     section's, is not needed)."""
     from kpikit.data.published import published_up_to
+    from kpikit.engine.behaviour import has_limits
 
     eng = _ctx.eng
     published = published_up_to(eng.path, _ctx.period, eng.config.fiscal_year_start) is not None
-    shown = [s for s in SECTIONS if s[0] not in OPTIONAL or published]
+    shown_optional = {"since_published": published, "signals": has_limits(eng, _ctx.period_override), "open_actions": eng.has("actions")}
+    shown = [s for s in SECTIONS if shown_optional.get(s[0], True)]
     return render_template("contents.html.j2", sections=shown)
