@@ -51,6 +51,12 @@ def register(sub: Any) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--refresh", action="store_true",
                    help="first pull actuals from the declared data sources (kpikit refresh); a failure stops with exit 4")
+    p.add_argument("--cluster", metavar="local:N",
+                   help="with --all: run the clients on a new Dask LocalCluster of N worker processes (pip install 'kpikit[cluster]')")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="with --all: run the clients on a running Dask scheduler (client folders on a shared file system)")
+    p.add_argument("--force", action="store_true",
+                   help="run even a client whose inputs, notebooks, kit, period and options are unchanged since its last successful run")
     p.add_argument("--keep-going", action="store_true",
                    help="with --refresh: write the metrics that succeeded and run anyway (still exit 4)")
     p.set_defaults(handler=run)
@@ -64,6 +70,12 @@ def run(args: argparse.Namespace) -> int:
     skip_slow_optional_imports()
     if (args.dir is None) == (args.all_root is None):
         print("kpikit run: give either DIR or --all ROOT", file=sys.stderr)
+        return EXIT_USAGE
+    if (args.cluster or args.scheduler) and args.all_root is None:
+        print("kpikit run: --cluster and --scheduler go with --all ROOT", file=sys.stderr)
+        return EXIT_USAGE
+    if args.cluster and args.scheduler:
+        print("kpikit run: give either --cluster or --scheduler", file=sys.stderr)
         return EXIT_USAGE
     if args.workers is not None and args.workers < 1:
         print("kpikit run: --workers must be at least 1", file=sys.stderr)
@@ -113,18 +125,27 @@ def _progress(quiet: bool, prefix: str = "") -> Any:
 
 
 def _run_one(args: argparse.Namespace, formats: frozenset[str]) -> int:
-    from kpikit.run.runner import execute_plan, prepare_run
+    from kpikit.run.incremental import prepare, record_success, unchanged_line
+    from kpikit.run.runner import execute_plan
 
     try:
-        plan = prepare_run(args.dir, out=args.out, period=args.period, formats=formats, notebooks=args.notebooks)
+        plan, key, skip = prepare(args.dir, out=args.out, period=args.period, formats=formats,
+                                  notebooks=args.notebooks, force=args.force)
     except EngagementError as exc:
         return print_input_errors(args.dir, exc, "nothing was run")
     say = _progress(args.quiet)
+    if skip is not None:
+        print(f"kpikit run: {plan.eng.client}: {unchanged_line(skip)}", file=sys.stderr)
+        for p in skip.reports:
+            print(p)
+        print(skip.run_dir)
+        return EXIT_OK
     if say:
         say(f"{plan.eng.client}: {len(plan.notebooks)} notebooks, period {plan.period or '(none)'}")
     try:
         with _signals_interrupt():
             result = execute_plan(plan, progress=say)
+            record_success(result, key)
     except KeyboardInterrupt as exc:
         name = getattr(exc, "signal_name", "SIGINT")
         out_dir = getattr(exc, "out_dir", None)
@@ -184,6 +205,17 @@ def _run_all(args: argparse.Namespace, formats: frozenset[str]) -> int:
         formats=formats,
         notebooks=args.notebooks,
         progress=_progress(args.quiet),
+        force=args.force,
+        **_cluster_options(args),
     )
     print(format_summary(results))
     return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
+
+
+def _cluster_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--cluster``/``--scheduler`` for :func:`~kpikit.run.batch.run_all` (checked there: exit 2 when bad)."""
+    if args.cluster:
+        from kpikit.run.cluster import parse_cluster
+
+        parse_cluster(args.cluster)
+    return {"cluster": args.cluster, "scheduler": args.scheduler}

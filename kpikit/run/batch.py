@@ -34,7 +34,8 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class ClientOutcome:
-    """One client's result in a batch. ``outcome``: ``succeeded``, ``failed`` or ``input errors``."""
+    """One client's result in a batch. ``outcome``: ``succeeded``, ``unchanged`` (skipped: its last
+    successful run is current, :mod:`kpikit.run.incremental`), ``failed`` or ``input errors``."""
 
     folder: str
     client: str
@@ -46,7 +47,7 @@ class ClientOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "succeeded"
+        return self.outcome in ("succeeded", "unchanged")
 
 
 def find_engagements(root: Path) -> list[Path]:
@@ -95,17 +96,29 @@ def _worker_init(kernel_env: dict[str, str]) -> None:
 
 
 def _run_client(
-    folder: str, out: str | None, period: str | None, formats: list[str], notebooks: str | None, quiet: bool
+    folder: str,
+    out: str | None,
+    period: str | None,
+    formats: list[str],
+    notebooks: str | None,
+    quiet: bool,
+    force: bool = False,
+    before_run: Callable[[Path], None] | None = None,
 ) -> ClientOutcome:
-    """Run one client in this worker; every error becomes a :class:`ClientOutcome`."""
+    """Run one client in this worker (or skip it when unchanged); every error becomes a :class:`ClientOutcome`.
+
+    ``before_run`` (Dask workers) is told the run folder before anything is written in it;
+    the folder is then created here rather than by the runner.
+    """
     import sys
 
-    from kpikit.run.runner import execute_plan, prepare_run
+    from kpikit.run.incremental import prepare, record_success, unchanged_line
+    from kpikit.run.runner import execute_plan, new_run_folder
 
     t0 = time.perf_counter()
     name = Path(folder).name
     try:
-        plan = prepare_run(folder, out=out, period=period, formats=formats, notebooks=notebooks)
+        plan, key, skip = prepare(folder, out=out, period=period, formats=formats, notebooks=notebooks, force=force)
     except EngagementError as exc:
         first = "; ".join(str(p) for p in exc.problems[:3])
         more = f" (+{len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
@@ -117,9 +130,18 @@ def _run_client(
     def say(line: str) -> None:
         print(f"{name}: {line}", file=sys.stderr, flush=True)
 
+    if skip is not None:
+        report = next((str(p) for p in skip.reports), None)
+        return ClientOutcome(folder, plan.eng.client, "unchanged", time.perf_counter() - t0,
+                             out_dir=str(skip.run_dir), report=report, error=unchanged_line(skip))
     session = _WORKER.session if _WORKER is not None else None
     try:
+        if before_run is not None:
+            if plan.out is None:
+                plan.out = new_run_folder(plan.eng)
+            before_run(plan.out)
         result = execute_plan(plan, progress=None if quiet else say, session=session)
+        record_success(result, key)
     except Exception as exc:  # a bug must not take the batch down
         if session is not None:
             session.shutdown()
@@ -153,16 +175,27 @@ def run_all(
     formats: Iterable[str] = ("html", "pdf"),
     notebooks: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    force: bool = False,
+    cluster: str | None = None,
+    scheduler: str | None = None,
 ) -> list[ClientOutcome]:
     """Run every engagement under ``root`` with ``workers`` processes; results in folder order.
 
     ``out`` (optional) gets one sub-folder per client (``OUT/<folder name>``);
-    otherwise each client writes to its own ``runs/<UTC timestamp>/``.
+    otherwise each client writes to its own ``runs/<UTC timestamp>/``. A client whose
+    last successful run is current is skipped (``unchanged``) unless ``force``.
+    ``cluster`` (``local:N``) or ``scheduler`` (``tcp://HOST:PORT``) run the clients on
+    Dask instead of the local process pool (:mod:`kpikit.run.cluster`).
     """
     folders = find_engagements(root)
     fmts = sorted(formats)
     nb = str(Path(notebooks).resolve()) if notebooks is not None else None
     quiet = progress is None
+    if cluster is not None or scheduler is not None:
+        from kpikit.run.cluster import run_on_dask
+
+        return run_on_dask(folders, cluster=cluster, scheduler=scheduler, out=out, period=period, formats=fmts,
+                           notebooks=nb, force=force, progress=progress)
     results: dict[str, ClientOutcome] = {}
     ctx = multiprocessing.get_context("spawn")
     n = len(folders)
@@ -172,7 +205,7 @@ def run_all(
         futures: dict[Future[ClientOutcome], Path] = {}
         for f in folders:
             dest = str(out / f.name) if out is not None else None
-            futures[pool.submit(_run_client, str(f), dest, period, fmts, nb, quiet)] = f
+            futures[pool.submit(_run_client, str(f), dest, period, fmts, nb, quiet, force)] = f
         for done, fut in enumerate(as_completed(futures), 1):
             folder = futures[fut]
             try:
@@ -193,5 +226,8 @@ def format_summary(results: list[ClientOutcome]) -> str:
     lines = [f"{head[0]:<{widths[0]}}  {head[1]:<{widths[1]}}  {head[2]:>{widths[2]}}  {head[3]}"]
     lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}" for a, b, c, d in rows]
     failed = sum(not r.ok for r in results)
-    lines.append(f"{len(results) - failed} of {len(results)} clients succeeded" + (f"; {failed} failed" if failed else ""))
+    unchanged = sum(r.outcome == "unchanged" for r in results)
+    lines.append(f"{len(results) - failed} of {len(results)} clients succeeded"
+                 + (f" ({unchanged} unchanged, not run again)" if unchanged else "")
+                 + (f"; {failed} failed" if failed else ""))
     return "\n".join(lines)
