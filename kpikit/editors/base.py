@@ -455,6 +455,20 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
     # -- actions ---------------------------------------------------------------------------
     def save(self) -> bool:
         """The Save button: validate and write, or show why not. True when something was written."""
+        self.save_button.disabled = True  # busy: a large client's save takes a second or two
+        self.save_button.description, self.save_button.icon = "Saving…", "spinner"
+        self.message.value = "<div class='kpikit-info'>Saving: validating every file…</div>"
+        try:
+            return self._save()
+        finally:
+            self.save_button.disabled = False
+            self.save_button.description, self.save_button.icon = "Save", "save"
+
+    def save_warnings(self) -> list[str]:
+        """Problems a save knowingly leaves (a SMART failure, a missing Accountable), said on Save."""
+        return []
+
+    def _save(self) -> bool:
         draft = self.session.draft()
         try:
             changes = self.with_reasons(self.apply(draft))
@@ -480,8 +494,12 @@ class EditorBox(widgets.VBox):  # type: ignore[misc]
         logged = f" {len(changes)} decision{'s' if len(changes) != 1 else ''} logged." if changes else ""
         if not changes and self.rationale.value.strip():
             logged = " The rationale was not recorded: nothing in this save is a logged decision."
-        self.show_info(f"Saved {', '.join(record.written)}.{logged}{where} Run the notebook again to refresh its tables and charts.")
+        warnings = self.save_warnings()
         self.after_write()
+        self.show_info(f"Saved {', '.join(record.written)}.{logged}{where} Run the notebook again to refresh its tables and charts.")
+        if warnings:
+            self.message.value += (f"<div class='kpikit-warning' style='color:#8a5a00'><b>Saved, but still open:</b>"
+                                   f"{html_list(warnings)}</div>")
         return True
 
     def undo(self) -> bool:

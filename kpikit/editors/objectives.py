@@ -85,6 +85,17 @@ class ObjectiveForm(EditorBox):
         return (f"{pid} is not offered: its unit ({cell_text(unit.get(pid))}) is not {oid}'s unit "
                 f"({cell_text(unit.get(oid))}) or above it")
 
+    def save_warnings(self) -> list[str]:
+        """Edited objectives whose title still fails SMART's Specific test."""
+        titles = dict(zip(self.work["id"].astype("str"), self.work["title"], strict=True))
+        out = []
+        for oid in dict.fromkeys(c.item_id for c in self.pending):
+            if oid in titles:
+                passed, reason = smart.assess_title(cell_text(titles[oid]))
+                if not passed:
+                    out.append(f"{oid} is not Specific: {reason}")
+        return out
+
     def place(self) -> object:
         """The objective on screen (kept across a save)."""
         return self.picker.value

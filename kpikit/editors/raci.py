@@ -314,6 +314,11 @@ class RaciGrid(EditorBox):
                                   key=f"{item}|{person}"))
         return out
 
+    def save_warnings(self) -> list[str]:
+        """Items this save touched that still lack exactly one Accountable."""
+        bad = self.gap_items()
+        return [f"{i}: {bad[i]}" for i in dict.fromkeys(c.item_id for c in self.pending) if i in bad]
+
     def apply(self, draft: Engagement) -> list[Change]:
         draft.tables["raci"] = self.table()
         return self.cell_changes()

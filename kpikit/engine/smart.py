@@ -50,6 +50,7 @@ from datetime import date
 
 import pandas as pd
 
+from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.engine import cascade, targets
 from kpikit.engine.findings import Finding
@@ -165,7 +166,7 @@ def assess(eng: Engagement, period: str | None = None) -> pd.DataFrame:
         def add(criterion: str, passed: bool, reason: str, oid: str = oid) -> None:
             rows.append({"objective_id": oid, "criterion": criterion, "passed": bool(passed), "reason": reason})
 
-        add("Specific", *assess_title(str(r.title)))
+        add("Specific", *assess_title(cell_text(r.title)))  # an empty title is empty, not "nan"
 
         # Measurable
         if not eng.has("kpis"):
