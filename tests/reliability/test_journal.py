@@ -165,6 +165,7 @@ def test_a_save_killed_before_any_of_its_steps_leaves_the_folder_old_or_new(
     assert outcomes.get("old", 0) >= 1, outcomes
     assert outcomes.get("new", 0) >= 1, outcomes
     assert steps >= 10, steps
+    print(f"{case}: killed before each of {steps} steps: {outcomes}")
 
 
 def test_the_import_command_killed_at_random_moments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
