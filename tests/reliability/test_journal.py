@@ -30,6 +30,7 @@ from support import FIXTURES
 from kpikit.cli import main
 from kpikit.data import journal
 from kpikit.data.schema import CONFIG_FILE, TABLES
+from kpikit.data.model import Engagement
 from kpikit.data.store import load_engagement
 from kpikit.editors.base import Change, Session
 from kpikit.errors import InterruptedSaveError
@@ -335,3 +336,53 @@ def test_an_undo_of_several_files_is_all_or_nothing(tmp_path: Path, capsys: pyte
         seen.add(bool(changed))
         shutil.rmtree(folder)
     assert seen == {True, False}
+
+
+def test_a_read_only_folder_with_an_interrupted_save_is_exit_5_and_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The kit never shows a half-saved folder: read-only, it refuses (exit 5) and says what to do."""
+    from reliability.fsfaults import read_only_view
+
+    folder, old, _new, _entries = _interrupted(tmp_path)
+    with read_only_view(folder, tmp_path / "view") as view:
+        capsys.readouterr()
+        assert main(["validate", str(view)]) == 5
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert "a save was interrupted here and cannot be finished" in err
+        assert "make the folder writable" in err
+    assert contract_hashes(folder) == old  # untouched; writable again, it finishes
+    assert (folder / journal.JOURNAL).exists()
+
+
+def test_a_save_onto_a_full_disk_changes_nothing_and_leaves_nothing(tmp_path: Path) -> None:
+    """Two big tables saved onto a disk with room for one: ENOSPC while staging, every file old, nothing left."""
+    from reliability.fsfaults import tmpfs
+
+    def edit(folder: Path) -> Engagement:
+        eng = load_engagement(folder)
+        eng.tables["objectives"] = eng.objectives.assign(description="x" * 9_000)
+        eng.tables["metrics"] = eng.metrics.assign(definition="y" * 9_000, data_source="z" * 9_000)
+        return eng
+
+    scratch = tmp_path / "scratch"
+    shutil.copytree(FIXTURES / "editors_small", scratch)
+    edit(scratch).save()
+    first, second = (scratch / "objectives.csv").stat().st_size, (scratch / "metrics.csv").stat().st_size
+    with tmpfs(tmp_path / "disk", 4 * 1024 * 1024) as disk:
+        folder = disk / "c"
+        shutil.copytree(FIXTURES / "editors_small", folder)
+        st = os.statvfs(disk)
+        room = 16 * 1024 + first + second // 2  # backups and the first staged file fit, the second does not
+        assert second // 2 > 16 * 1024
+        (disk / "ballast").write_bytes(b"\0" * (st.f_bavail * st.f_frsize - room))
+        before = contract_hashes(folder)
+        eng = edit(folder)
+        with pytest.raises(OSError, match="No space left"):
+            eng.save()
+        assert contract_hashes(folder) == before
+        assert leftovers(folder) == []
+        (disk / "ballast").unlink()
+        assert sorted(eng.save().written) == ["metrics.csv", "objectives.csv"]
+        assert contract_hashes(folder) != before
