@@ -26,12 +26,11 @@ from kpikit.data.config import EngagementConfig
 from kpikit.data.csvio import frame_to_csv_bytes
 from kpikit.data.schema import SPECS, TABLES, TableSpec, spec_for_scores
 from kpikit.data.store import load_engagement
+from kpikit.engine.behaviour import SCORECARD_FILE_COLUMNS, scorecard_file
 from kpikit.engine.findings import CODES, FINDING_COLUMNS
 from kpikit.engine.review import (
     OBJECTIVE_SCORE_COLUMNS,
-    SCORECARD_COLUMNS,
     objective_scores,
-    scorecard,
 )
 from kpikit.report.build import FORMATS
 
@@ -175,7 +174,7 @@ def test_planned_names_do_not_exist_yet() -> None:
         "finding code": lambda n: n in CODES,
         "command": lambda n: n.removeprefix("kpikit ") in SUBCOMMANDS,
         "option of `kpikit run`": lambda n: n in run_options(),
-        "scorecard.csv column": lambda n: n in SCORECARD_COLUMNS,
+        "scorecard.csv column": lambda n: n in SCORECARD_FILE_COLUMNS,
         "report format": lambda n: n in FORMATS,
     }
     found = []
@@ -211,7 +210,7 @@ def test_every_command_and_option_is_documented() -> None:
     assert not missing, f"not documented in docs/run-and-report.md: {missing}"
 
 
-@pytest.mark.parametrize(("file", "columns"), [("findings.csv", FINDING_COLUMNS), ("scorecard.csv", SCORECARD_COLUMNS),
+@pytest.mark.parametrize(("file", "columns"), [("findings.csv", FINDING_COLUMNS), ("scorecard.csv", SCORECARD_FILE_COLUMNS),
                                                ("objective_scores.csv", OBJECTIVE_SCORE_COLUMNS)])
 def test_output_columns_are_documented(file: str, columns: list[str]) -> None:
     rows = {first_ticked(r[0]): r[1] for r in table_rows(current_part(RUN_DOC).split("## The output folder")[1])}
@@ -347,7 +346,7 @@ def test_walkthrough_outputs_are_what_the_commands_print(
 
     # what `kpikit run` writes to scorecard.csv and objective_scores.csv (kpikit.run.runner.write_tables)
     eng = load_engagement(acme)
-    shown_tables: dict[str, Any] = {"scorecard.csv": scorecard(eng), "objective_scores.csv": objective_scores(eng)}
+    shown_tables: dict[str, Any] = {"scorecard.csv": scorecard_file(eng), "objective_scores.csv": objective_scores(eng)}
     for name, frame in shown_tables.items():
         pasted = next(b.text.split("\n", 1)[1] for b in doc.blocks
                       if b.text.startswith("$ cat acme/runs/") and b.text.split("\n", 1)[0].endswith(f"/{name}"))
