@@ -29,8 +29,8 @@ from support import FIXTURES
 
 from kpikit.cli import main
 from kpikit.data import journal
-from kpikit.data.schema import CONFIG_FILE, TABLES
 from kpikit.data.model import Engagement
+from kpikit.data.schema import CONFIG_FILE, TABLES
 from kpikit.data.store import load_engagement
 from kpikit.editors.base import Change, Session
 from kpikit.errors import InterruptedSaveError
