@@ -32,7 +32,10 @@ DEFAULT_CRITERIA: dict[str, float] = {
 ID_PATTERN = r"[A-Za-z0-9._-]{1,64}"
 SAME_CRITERION = "name the same criterion"
 """Words of the message for criteria names that differ only by case (``Relevance`` and ``relevance``)."""
-PATH_SETTINGS: dict[tuple[str, ...], limits.FileKind] = {("report", "logo"): limits.LOGO}
+DECK_TEMPLATE = limits.FileKind("the deck template", 64 * limits.MIB)
+"""A consultancy's branded .pptx (report.deck_template): masters, layouts and a few images, a few MB."""
+PATH_SETTINGS: dict[tuple[str, ...], limits.FileKind] = {("report", "logo"): limits.LOGO,
+                                                         ("report", "deck_template"): DECK_TEMPLATE}
 """Settings that name a file of the engagement folder, and its kind: each obeys ``data/paths.RULE``."""
 NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 _NOT_RESOLVED = {"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
@@ -103,6 +106,8 @@ class ReportSettings(_Model):
     logo: str | None = None
     confidentiality: str | None = "Confidential"
     page_size: Literal["A4", "Letter"] = "A4"
+    deck_template: str | None = None
+    """A .pptx of the folder whose layouts and theme report.pptx uses (the kit's own when empty)."""
 
 
 SECRET_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -494,7 +499,8 @@ def _path_problems(data: dict[Any, Any], node: yaml.Node | None, file: str, fold
             try:
                 check_inside(folder, name, kind)
             except FolderFileError as exc:
-                reason = None if exc.missing else exc.reason  # a missing logo: the cover has none (the contract)
+                # a missing logo: the cover has none (the contract); a missing deck template is an error
+                reason = None if exc.missing and loc == ("report", "logo") else exc.reason
         if reason is not None:
             out.append(Problem(file, _line_of(node, loc), f"{where} {reason}"))
     return out

@@ -22,8 +22,9 @@ from kpikit.data.model import Engagement
 from kpikit.errors import ReportError
 from kpikit.kit.resources import templates_dir
 
-FORMATS = frozenset({"html", "pdf"})
-"""The report formats a run can deliver (``kpikit run --format``)."""
+FORMATS = frozenset({"html", "pdf", "pptx"})
+"""The report formats a run can deliver (``kpikit run --format``): the report and the board deck
+(``report.pptx``, :mod:`kpikit.report.deck`); all three by default (docs/decisions.md)."""
 TEMPLATE = "report"
 REMOVE_TAGS = frozenset({"guide", "remove-cell", "parameters", "injected-parameters"})
 """Cells with these tags never reach the client (consultant guidance, parameters)."""
@@ -76,17 +77,31 @@ def check_no_local_paths(html: str, paths: list[str]) -> None:
             raise ReportError("the report would contain a local folder path; a section printed one")
 
 
-def build_report(executed_report_notebook: Path, out_dir: Path, eng: Engagement, formats: set[str]) -> list[Path]:
-    """Write ``report.html`` and/or ``report.pdf`` into ``out_dir``; return the files written.
+def build_report(executed_report_notebook: Path, out_dir: Path, eng: Engagement, formats: set[str],
+                 period: str | None = None) -> list[Path]:
+    """Write ``report.html``, ``report.pdf`` and/or ``report.pptx`` into ``out_dir``; return the files written.
 
-    ``formats`` is a subset of ``{"html", "pdf"}``. Both come from the same HTML, so
-    the PDF is the HTML paginated. Files are written atomically.
+    ``formats`` is a subset of :data:`FORMATS`. HTML and PDF come from the same HTML, so
+    the PDF is the HTML paginated; the deck from the report's context for ``period``
+    (the run's review period). Files are written atomically.
     """
     unknown = set(formats) - FORMATS
     if unknown:
-        raise ReportError(f"unknown report format(s) {', '.join(sorted(unknown))}; use html and/or pdf")
+        raise ReportError(f"unknown report format(s) {', '.join(sorted(unknown))}; use html, pdf and/or pptx")
     executed = Path(executed_report_notebook)
     out = Path(out_dir)
+    written: list[Path] = []
+    if formats & {"html", "pdf"}:
+        written += _write_html_pdf(executed, out, eng, formats)
+    if "pptx" in formats:
+        from kpikit.report.context import ReportContext
+        from kpikit.report.deck import write_deck
+
+        written.append(write_deck(ReportContext(eng, period), out))
+    return written
+
+
+def _write_html_pdf(executed: Path, out: Path, eng: Engagement, formats: set[str]) -> list[Path]:
     html = export_html(executed, eng)
     check_no_local_paths(html, _local_paths(eng, executed, out))
     written: list[Path] = []

@@ -24,6 +24,11 @@ def recommendations(ctx: ReportContext) -> Fragment:
     name, at most :data:`~kpikit.report.wording.MAX_NAMED`, and how many more there are
     (Appendix B lists every finding by code).
     """
+    return section("recommendations", recs=recommendation_items(ctx), period=ctx.period_text)
+
+
+def recommendation_items(ctx: ReportContext) -> list[dict[str, Any]]:
+    """The recommendations (``title``, ``why``, ``named``), most pressing first: the report's and the deck's."""
     recs: list[dict[str, Any]] = []
     reds = [r for r in ctx.attention_rows() if r["view"] == "red"]
     if reds:
@@ -52,7 +57,7 @@ def recommendations(ctx: ReportContext) -> Fragment:
     for step in ctx.eng.outstanding_steps():
         recs.append({"title": f"Complete the outstanding step: {step}", "why":
                      "Until it is done, the sections that depend on it cannot show results.", "named": ""})
-    return section("recommendations", recs=recs, period=ctx.period_text)
+    return recs
 
 
 _NOUN = {"OBJECTIVE_UNALIGNED": "objective", "OBJECTIVE_NO_KPI": "objective", "OBJECTIVE_NOT_SMART": "objective",

@@ -19,6 +19,15 @@ from kpikit.text import join_words
 
 def executive_summary(ctx: ReportContext) -> Fragment:
     """Headline score against the plan, KPI status counts, top concerns and successes in plain words, outstanding steps."""
+    w = summary_words(ctx)
+    return section("summary", headline=w["headline"], score_line=w["score_line"], tiles=w["tiles"],
+                   concerns=w["concerns"], successes=w["successes"], has_figures=w["has_figures"],
+                   outstanding=ctx.eng.outstanding_steps(), n_objectives=len(ctx.eng.objectives),
+                   n_kpis=len(ctx.detail), errors=w["errors"], warnings=w["warnings"], period=ctx.period_text)
+
+
+def summary_words(ctx: ReportContext) -> dict[str, Any]:
+    """The summary's words and figures (headline, score line, tiles, concerns, successes): the report's and the deck's."""
     detail = ctx.detail
     counts = _status_counts(ctx)
     by_pillar = review.rollup(ctx.eng, "pillar", ctx.period_override) if ctx.period is not None else None
@@ -48,10 +57,9 @@ def executive_summary(ctx: ReportContext) -> Fragment:
               for s in VIEW_STATUS if s != "baseline" or counts[s]]
     errors = sum(1 for f in ctx.findings if f.severity == "error")
     warnings = sum(1 for f in ctx.findings if f.severity == "warning")
-    return section("summary", headline=headline, score_line=score_line, tiles=tiles, concerns=concerns,
-                   successes=successes, has_figures=ctx.period is not None and counts["no-data"] < n,
-                   outstanding=ctx.eng.outstanding_steps(), n_objectives=len(ctx.eng.objectives),
-                   n_kpis=n, errors=errors, warnings=warnings, period=ctx.period_text)
+    return {"headline": headline, "score_line": score_line, "tiles": tiles, "concerns": concerns,
+            "successes": successes, "has_figures": ctx.period is not None and counts["no-data"] < n,
+            "errors": errors, "warnings": warnings}
 
 
 def _status_counts(ctx: ReportContext) -> dict[str, int]:
