@@ -102,6 +102,15 @@ class ExcelError(KpikitError):
     """An Excel workbook could not be read (not xlsx, corrupt, or password-protected)."""
 
 
+class ImportWriteError(ExcelError):
+    """An Excel import was valid but the folder refused the write (full disk, read-only): exit 5.
+
+    The message says whether anything changed (a save writes all its files or none).
+    """
+
+    exit_code = 5
+
+
 class UndoError(KpikitError):
     """An editor's Undo cannot run (nothing saved yet, or the backup it needs is gone)."""
 

@@ -47,7 +47,14 @@ from kpikit.data.store import (
     read_engagement,
 )
 from kpikit.data.validation import RawEngagement
-from kpikit.errors import EngagementError, ExcelError, Problem, RefusedError, WorkbookInputError
+from kpikit.errors import (
+    EngagementError,
+    ExcelError,
+    ImportWriteError,
+    Problem,
+    RefusedError,
+    WorkbookInputError,
+)
 from kpikit.excel.cells import cell_text, number_text
 from kpikit.excel.layout import (
     CLIENT_PROPERTY,
@@ -726,7 +733,7 @@ def import_workbook(
         where = journal.target_of(exc.filename) if getattr(exc, "filename", None) else "the folder"
         state = ("the save is recorded and is finished the next time the folder is opened"
                  if journal.pending(dest) else "nothing was changed (a save writes all its files or none)")
-        raise ExcelError(f"{folder}: could not write {where} ({exc.strerror or exc}); {state}; "
+        raise ImportWriteError(f"{folder}: could not write {where} ({exc.strerror or exc}); {state}; "
                          f"the previous files are in {dest / BACKUP_DIR}") from exc
     result.written = saved.written
     result.backup = saved.backup
