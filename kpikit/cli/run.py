@@ -46,7 +46,10 @@ def register(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N", help="parallel clients with --all (default: CPU count, at most 4)")
     p.add_argument("--out", metavar="OUT", help="output folder (new or empty); with --all, OUT/<client folder name>")
     p.add_argument("--period", metavar="P", help=f"review period ({FORMS_TEXT}); default current_period")
-    p.add_argument("--format", dest="formats", default="html,pdf", metavar="FMT", help="report formats: html, pdf or html,pdf (default)")
+    p.add_argument("--format", dest="formats", default="html,pdf,pptx", metavar="FMT",
+                   help="report formats, any of html, pdf, pptx (the board deck), comma-separated (default: all three)")
+    p.add_argument("--packs", metavar="WHO", default=None,
+                   help="also write packs/units/<unit>.html|pdf (units) and/or packs/owners/<person>.html|pdf (owners): units,owners")
     p.add_argument("--notebooks", metavar="NBDIR", help="run these notebooks instead of the kit's own (name order)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--refresh", action="store_true",
@@ -83,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
     from kpikit.run.runner import parse_formats
 
     formats = parse_formats(args.formats)
+    if args.packs is not None and args.all_root is not None:
+        print("kpikit run: --packs works with one DIR, not with --all", file=sys.stderr)
+        return EXIT_USAGE
     refreshed = _refresh_first(args)
     if refreshed not in (EXIT_OK, EXIT_SOURCE) or (refreshed == EXIT_SOURCE and not args.keep_going):
         return refreshed
@@ -130,7 +136,7 @@ def _run_one(args: argparse.Namespace, formats: frozenset[str]) -> int:
 
     try:
         plan, key, skip = prepare(args.dir, out=args.out, period=args.period, formats=formats,
-                                  notebooks=args.notebooks, force=args.force)
+                                  notebooks=args.notebooks, force=args.force, packs=args.packs)
     except EngagementError as exc:
         return print_input_errors(args.dir, exc, "nothing was run")
     say = _progress(args.quiet)
