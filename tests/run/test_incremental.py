@@ -13,7 +13,7 @@ from support import FIXTURES, hash_inputs, run_cli, write_minimal_client
 from kpikit.run import incremental
 from kpikit.run.batch import format_summary, run_all
 from kpikit.run.incremental import KEY_FILE, changed_parts, digest, find_unchanged, prepare
-from kpikit.run.manifest import read_manifest
+from kpikit.run.manifest import package_versions, read_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def _flip_one_byte(path: Path, still_valid: Callable[[], bool]) -> None:
 @pytest.fixture(scope="module")
 def done(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One client after one successful run (html, the small notebooks)."""
-    client = write_minimal_client(tmp_path_factory.mktemp("inc") / "acme", "Acme Ltd")
+    client: Path = write_minimal_client(tmp_path_factory.mktemp("inc") / "acme", "Acme Ltd")
     (client / "actuals.csv").write_text("metric_id,period,value,note\nM1,2026-Q1,3.1,\nM1,2026-Q2,2.8,\n", encoding="utf-8")
     assert run_cli(["run", str(client), "--notebooks", str(SMALL), "--format", "html", "--quiet"]) == 0
     return client
@@ -123,7 +123,7 @@ def test_each_input_byte_each_notebook_the_period_and_each_option_change_the_key
 
 def test_the_kit_version_is_in_the_key(done: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     base = _key(done)
-    real = incremental.package_versions
+    real = package_versions
     monkeypatch.setattr(incremental, "package_versions", lambda: {**real(), "kpikit": "0.2.0"})
     assert changed_parts(base, _key(done)) == ["kit"]
     assert incremental.kit_code_hash() == base["kit"]["code"]  # type: ignore[index]
@@ -187,7 +187,8 @@ def test_all_runs_only_the_clients_that_changed(tmp_path: Path) -> None:
     metrics.write_bytes(metrics.read_bytes().replace(b"ERP", b"ERp"))
     second = run_all(root, workers=2, notebooks=SMALL, formats={"html"})
     assert [r.outcome for r in second] == ["unchanged", "succeeded", "unchanged"]
-    assert second[0].out_dir == first[0].out_dir and second[2].out_dir == first[2].out_dir
+    assert second[0].out_dir == first[0].out_dir
+    assert second[2].out_dir == first[2].out_dir
     assert second[1].out_dir != first[1].out_dir
     assert [len(_runs(root / n)) for n in ("a", "b", "c")] == [1, 2, 1]
     summary = format_summary(second)
