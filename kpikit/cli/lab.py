@@ -6,6 +6,11 @@ JupyterLab rooted there until it is stopped (Ctrl-C). A copy the consultant edit
 never overwritten silently: when the kit's notebook changed too, ``kpikit lab`` asks
 (on a terminal) or keeps the copy and says so; ``--refresh`` replaces such copies,
 keeping the consultant's version under ``.kpikit/workbook/replaced/``.
+
+``--present`` is for the client's eyes: the copies open with every code input collapsed
+(:func:`kpikit.kit.workspace.set_presenting`) in JupyterLab's simple interface (the
+``/doc`` URL: one notebook, no file browser or side panels). Without it the inputs are
+shown again and the full interface opens.
 """
 
 from __future__ import annotations
@@ -39,11 +44,17 @@ def register(sub: Any) -> None:
     p.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     p.add_argument("--refresh", action="store_true",
                    help="replace working copies you edited when the kit's notebook changed (yours are kept under replaced/)")
+    p.add_argument("--present", action="store_true",
+                   help="presenting mode: code inputs collapsed, JupyterLab's simple interface (for the client's eyes)")
     p.set_defaults(handler=run)
 
 
-def lab_command(workspace: Path, port: int | None, no_browser: bool, first: str | None = None) -> list[str]:
-    """The JupyterLab command line for a client's workspace folder (``--allow-root`` only as root)."""
+def lab_command(workspace: Path, port: int | None, no_browser: bool, first: str | None = None,
+                present: bool = False) -> list[str]:
+    """The JupyterLab command line for a client's workspace folder (``--allow-root`` only as root).
+
+    ``present`` opens ``first`` in the simple interface (``/doc/tree/...``) instead of the full one.
+    """
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={workspace}"]
     if port is not None:
         cmd += ["--port", str(port)]
@@ -52,7 +63,7 @@ def lab_command(workspace: Path, port: int | None, no_browser: bool, first: str 
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")
     if first:
-        cmd.append(f"--LabApp.default_url=/lab/tree/{first}")
+        cmd.append(f"--LabApp.default_url=/{'doc' if present else 'lab'}/tree/{first}")
     return cmd
 
 
@@ -79,9 +90,9 @@ def run(args: argparse.Namespace) -> int:
     from kpikit.kit.workspace import prepare_workspace  # slow: nbformat
 
     try:
-        ws = prepare_workspace(args.dir, replace=args.refresh)
+        ws = prepare_workspace(args.dir, replace=args.refresh, present=args.present)
         if ws.conflicts and _ask_replace(ws):
-            ws = prepare_workspace(args.dir, replace=True)
+            ws = prepare_workspace(args.dir, replace=True, present=args.present)
     except OSError as exc:  # a read-only or full engagement folder: the editors could not save either
         raise CannotWriteError(
             f"cannot write the working copies in .kpikit/workbook/ ({exc.strerror or exc}); "
@@ -95,8 +106,10 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     env = {k: v for k, v in os.environ.items() if k != UNATTENDED_ENV}
     first = ws.notebooks[0].name if ws.notebooks else None
-    cmd = lab_command(ws.folder, args.port, args.no_browser, first)
-    print(f"JupyterLab on {ws.folder} (Ctrl-C to stop)")
+    cmd = lab_command(ws.folder, args.port, args.no_browser, first, present=args.present)
+    mode = " in presenting mode (code hidden; View > Expand All Code shows it; `kpikit lab` without --present restores the copies)" \
+        if args.present else ""
+    print(f"JupyterLab on {ws.folder}{mode} (Ctrl-C to stop)")
     try:
         proc = start_lab(cmd, env)
     except OSError as exc:

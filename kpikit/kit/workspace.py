@@ -17,6 +17,13 @@ count: running cells is not editing them). On refresh a copy is
 * **kept** when both changed (``conflict``), unless the caller says ``replace=True``:
   then the consultant's copy is first moved to ``.kpikit/workbook/replaced/<stamp>/``.
 
+Presenting (``present=True``, ``kpikit lab --present``) collapses the code input of every
+code cell in the copies (``metadata.jupyter.source_hidden``, which JupyterLab honours on
+open), so the client sees the editors, tables and charts and not the code. Cells collapsed
+this way carry ``metadata.kpikit.presenting`` and are expanded again by the next
+``present=False`` preparation; a cell the consultant collapsed by hand stays collapsed.
+Only metadata changes, so a copy does not count as edited (the fingerprint is the sources).
+
 >>> result = prepare_workspace("clients/demo-harbor")       # doctest: +SKIP
 >>> [(s.name, s.action) for s in result.notebooks]          # doctest: +SKIP
 [('01_objectives.ipynb', 'created'), ...]
@@ -42,6 +49,8 @@ from kpikit.kit.resources import notebooks_dir
 WORKSPACE_DIR = Path(".kpikit") / "workbook"
 """Where the working copies live in a client folder (named before "workspace" was; kept for existing copies)."""
 MANIFEST = ".kpikit-workbook.json"
+PRESENTING_KEY = "presenting"
+"""``metadata.kpikit.presenting``: this cell's input was collapsed by presenting mode."""
 Action = Literal["created", "unchanged", "updated", "conflict", "replaced"]
 
 
@@ -110,10 +119,13 @@ def prepare_workspace(
     source_dir: str | os.PathLike[str] | None = None,
     *,
     replace: bool = False,
+    present: bool = False,
 ) -> Workspace:
     """Create or refresh the working copies for ``client_dir`` (see the module doc for the rules).
 
     ``source_dir`` defaults to the kit's ``notebooks/``. The kit notebooks are only read.
+    ``present`` collapses the code inputs of every copy (presenting mode); without it the
+    inputs presenting mode collapsed are shown again.
     """
     client = Path(client_dir).resolve()
     src = Path(source_dir) if source_dir is not None else notebooks_dir()
@@ -138,9 +150,11 @@ def prepare_workspace(
             edited = entry is None or source_fingerprint(_read_nb(target)) != entry.get("written")
             kit_changed = entry is None or entry.get("kit") != kit_fp
             if not kit_changed:
+                _set_presenting_file(target, present)
                 out.append(NotebookCopy(s.name, target, "unchanged"))
                 continue
             if edited and not replace:
+                _set_presenting_file(target, present)
                 out.append(NotebookCopy(s.name, target, "conflict"))
                 continue
             if edited:
@@ -150,11 +164,51 @@ def prepare_workspace(
                 action = "replaced"
             else:
                 action = "updated"
+        set_presenting(nb, present)
         atomic_write(target, _writes_nb(nb).encode("utf-8"))
         manifest[s.name] = {"kit": kit_fp, "written": source_fingerprint(nb)}
         out.append(NotebookCopy(s.name, target, action))
     atomic_write(manifest_path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return Workspace(dest, out)
+
+
+def set_presenting(nb: Any, present: bool) -> bool:
+    """Collapse (or expand again) the code inputs of ``nb`` for presenting; True if anything changed.
+
+    Expanding touches only cells presenting mode collapsed (``metadata.kpikit.presenting``).
+    """
+    changed = False
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        meta = cell.setdefault("metadata", {})
+        marks = meta.get("kpikit", {})
+        ours = isinstance(marks, dict) and marks.get(PRESENTING_KEY) is True
+        jupyter = meta.get("jupyter", {})
+        hidden = isinstance(jupyter, dict) and jupyter.get("source_hidden") is True
+        if present and not hidden:
+            meta.setdefault("jupyter", {})["source_hidden"] = True
+            meta.setdefault("kpikit", {})[PRESENTING_KEY] = True
+            changed = True
+        elif not present and ours:
+            meta["jupyter"].pop("source_hidden", None)
+            if not meta["jupyter"]:
+                del meta["jupyter"]
+            meta["kpikit"].pop(PRESENTING_KEY, None)
+            if not meta["kpikit"]:
+                del meta["kpikit"]
+            changed = True
+    return changed
+
+
+def _set_presenting_file(path: Path, present: bool) -> None:
+    """:func:`set_presenting` on a copy on disk, rewritten only when a cell changed."""
+    try:
+        nb = _read_nb(path)
+    except (OSError, ValueError):
+        return  # an unreadable copy is the consultant's; leave it as it is
+    if set_presenting(nb, present):
+        atomic_write(path, _writes_nb(nb).encode("utf-8"))
 
 
 def _read_nb(path: Path) -> Any:

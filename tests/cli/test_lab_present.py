@@ -1,0 +1,105 @@
+"""``kpikit lab --present``: code inputs collapsed in the copies, the simple interface, and back."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, ClassVar
+
+import nbformat
+import pytest
+from support import FIXTURES
+
+from kpikit.cli import lab as lab_cli
+from kpikit.cli import main
+from kpikit.kit.workspace import source_fingerprint
+
+FIXTURE = FIXTURES / "editors_small"
+
+
+@pytest.fixture
+def kit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """KPIKIT_HOME with one notebook: markdown, parameters, an editor cell."""
+    home = tmp_path / "kit"
+    (home / "notebooks").mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell('client_dir = ""')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Step 1"), params,
+                nbformat.v4.new_code_cell("print('editor')")]
+    nbformat.write(nb, home / "notebooks" / "01_objectives.ipynb")
+    monkeypatch.setattr(lab_cli, "start_lab", _FakeLab)
+    monkeypatch.setenv("KPIKIT_HOME", str(home))
+    return home
+
+
+class _FakeLab:
+    """Stands in for JupyterLab: records the command and exits at once."""
+
+    calls: ClassVar[list[list[str]]] = []
+
+    def __init__(self, cmd: list[str], _env: dict[str, str], **_kw: Any) -> None:
+        _FakeLab.calls.append(cmd)
+
+    def wait(self) -> int:
+        return 0
+
+
+def _hidden(copy: Path) -> list[bool]:
+    nb = nbformat.read(copy, as_version=4)
+    return [bool(c.metadata.get("jupyter", {}).get("source_hidden")) for c in nb.cells if c.cell_type == "code"]
+
+
+def test_present_collapses_code_opens_simple_interface_and_lab_restores(
+        tmp_path: Path, kit_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    client = tmp_path / "client"
+    shutil.copytree(FIXTURE, client)
+    copy = client.resolve() / ".kpikit" / "workbook" / "01_objectives.ipynb"
+    kit_bytes = (kit_home / "notebooks" / "01_objectives.ipynb").read_bytes()
+    _FakeLab.calls.clear()
+
+    assert main(["lab", str(client), "--no-browser", "--present"]) == 0
+    assert "--LabApp.default_url=/doc/tree/01_objectives.ipynb" in _FakeLab.calls[-1]
+    assert "presenting mode" in capsys.readouterr().out
+    hidden = _hidden(copy)
+    assert len(hidden) == 3  # parameters, injected parameters, the editor cell
+    assert all(hidden)
+    nb = nbformat.read(copy, as_version=4)
+    assert nb.cells[0].cell_type == "markdown"
+    assert "jupyter" not in nb.cells[0].metadata
+    written = source_fingerprint(nb)
+
+    # the consultant collapses nothing, then starts the lab normally: the code is back
+    assert main(["lab", str(client), "--no-browser"]) == 0
+    assert "--LabApp.default_url=/lab/tree/01_objectives.ipynb" in _FakeLab.calls[-1]
+    assert _hidden(copy) == [False, False, False]
+    assert "kpikit" not in nbformat.read(copy, as_version=4).cells[-1].metadata
+    assert source_fingerprint(nbformat.read(copy, as_version=4)) == written
+    assert (kit_home / "notebooks" / "01_objectives.ipynb").read_bytes() == kit_bytes
+
+
+def test_present_is_not_an_edit_and_keeps_a_cell_the_consultant_collapsed(
+        tmp_path: Path, kit_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    client = tmp_path / "client"
+    shutil.copytree(FIXTURE, client)
+    copy = client.resolve() / ".kpikit" / "workbook" / "01_objectives.ipynb"
+    assert main(["lab", str(client), "--no-browser"]) == 0
+    nb = nbformat.read(copy, as_version=4)
+    nb.cells[-1].metadata["jupyter"] = {"source_hidden": True}  # collapsed by hand in JupyterLab
+    nbformat.write(nb, copy)
+
+    assert main(["lab", str(client), "--no-browser", "--present"]) == 0
+    assert main(["lab", str(client), "--no-browser"]) == 0
+    assert _hidden(copy) == [False, False, True]
+    out = capsys.readouterr()
+    assert "updated" not in out.out  # metadata is not an edit
+    assert "kept your edited" not in out.err
+
+    # the kit's notebook changes: the copy (never edited in its sources) is updated, still presenting
+    kit_nb = kit_home / "notebooks" / "01_objectives.ipynb"
+    nb = nbformat.read(kit_nb, as_version=4)
+    nb.cells[0].source = "# Step 1, reworded"
+    nbformat.write(nb, kit_nb)
+    assert main(["lab", str(client), "--no-browser", "--present"]) == 0
+    assert "updated" in capsys.readouterr().out
+    assert all(_hidden(copy))
