@@ -15,7 +15,6 @@ from collections.abc import Callable
 from kpikit.data.model import Engagement
 from kpikit.engine import (
     actions,
-    behaviour,
     cascade,
     measured,
     restatements,
@@ -39,7 +38,6 @@ CHECKS: tuple[Check, ...] = (
     review.findings,
     restatements.findings,
     measured.findings,
-    behaviour.findings,
     actions.findings,
 )
 """Every check behind ``findings.csv``, the report and ``kpikit validate``."""

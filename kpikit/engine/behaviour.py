@@ -28,7 +28,6 @@ import numpy as np
 import pandas as pd
 
 from kpikit.data.model import Engagement
-from kpikit.engine.findings import Finding
 from kpikit.engine.frames import actuals_frame, selected_kpis
 from kpikit.periods import Period
 from kpikit.text import fmt
@@ -195,30 +194,34 @@ def reading(status: str, sig: str) -> str:
     return "a signal: something changed" if sig != "none" else "ordinary variation"
 
 
-def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
-    """``KPI_TARGET_UNREALISTIC`` where the target is beyond what the process produces (and targets.py has not said so)."""
-    from kpikit.engine import targets
+def target_notes(eng: Engagement, period: str | None = None) -> dict[str, str]:
+    """``OBJECTIVE_ID/METRIC_ID`` -> a sentence, for each KPI whose target is beyond its good-side limit.
 
+    Not a finding of its own: a plan that asks for a 30% improvement always sets a target
+    beyond how the process runs today, so a finding per KPI would drown the review. The
+    sentence is what the target-realism check and the report's "Signal or noise" add: the
+    target needs a change to the process, not just more effort.
+    """
     table = behaviour(eng, period)
     if table.empty or "direction" not in table.columns:
-        return []
-    flagged = {f.item_id for f in targets.findings(eng, period) if f.code == "KPI_TARGET_UNREALISTIC"}
+        return {}
     units = eng.metrics.set_index("id")["unit"] if len(eng.metrics) else pd.Series(dtype="object")
-    out = []
+    out = {}
     for r in table.to_dict("records"):
-        item = f"{r['objective_id']}/{r['metric_id']}"
-        if item in flagged or not target_beyond_limits(r):
+        if not target_beyond_limits(r):
             continue
         u = units.get(r["metric_id"])
         unit = u if isinstance(u, str) else None
         side, limit = ("below the lower", r["lower_limit"]) if r["direction"] == "down" else ("above the upper", r["upper_limit"])
-        out.append(Finding(
-            "KPI_TARGET_UNREALISTIC", item,
+        out[f"{r['objective_id']}/{r['metric_id']}"] = (
             f"the target {fmt(float(r['target']), unit)} is {side} natural process limit {fmt(float(limit), unit)} "
             f"(centre {fmt(float(r['centre']), unit)} over {int(r['points'])} periods): more than the process produces "
-            "as it runs; the process must change, not just the effort",
-        ))
+            "as it runs; the process must change, not just the effort"
+        )
     return out
 
 
-__all__ = ["BEHAVIOUR_COLUMNS", "METHOD", "SCORECARD_FILE_COLUMNS", "SIGNALS", "Limits", "behaviour", "findings", "reading", "scorecard_file", "signal", "target_beyond_limits", "xmr"]
+__all__ = [
+    "BEHAVIOUR_COLUMNS", "METHOD", "SCORECARD_FILE_COLUMNS", "SIGNALS", "Limits", "behaviour", "has_limits", "reading",
+    "scorecard_file", "signal", "target_beyond_limits", "target_notes", "xmr",
+]

@@ -26,11 +26,16 @@ INPUTS_DIR = "inputs"
 
 
 def extra_inputs(eng: Engagement) -> list[str]:
-    """Files beyond the hashed tables that the run reads: the logo and ``.sql`` query files, relative paths."""
+    """Files beyond the hashed tables that the run reads: the logo and ``.sql`` query files (of metrics and of
+    sources' bulk queries), relative paths."""
     names: list[str] = []
     logo = eng.config.report.logo
     if logo and _inside_folder(eng.path, logo):
         names.append(Path(logo).as_posix())
+    for src in getattr(eng.config, "sources", {}).values():  # a source's bulk query file (its data is not copied)
+        q = (getattr(src, "query", None) or "").strip()
+        if q.lower().endswith(".sql") and _inside_folder(eng.path, q):
+            names.append(Path(q).as_posix())
     metrics = eng.metrics
     if "query" in metrics.columns:
         for q in metrics["query"].dropna().astype(str):

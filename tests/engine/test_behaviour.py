@@ -119,10 +119,18 @@ def test_scorecard_and_findings_through_the_cli(make_client: Callable[[str], Pat
     assert los["centre"] != ""
     engage = card["OBJ-10/M-ENGAGE"]  # three annual values: no limits
     assert (engage["centre"], engage["signal"]) == ("", "")
-    # the 95% target is above the process's upper limit: the process must change
-    findings = (run / "findings.csv").read_text(encoding="utf-8")
-    assert "OBJ-02/M-ED-4HR" in findings
-    assert "natural process limit" in findings or "KPI_TARGET_UNREALISTIC" in findings
+    # the 95% target is above the process's upper limit: the process must change (a note, not a finding per KPI)
+    from kpikit.data.store import load_engagement
+    from kpikit.engine.behaviour import target_notes
+
+    notes = target_notes(load_engagement(client))
+    assert "is above the upper natural process limit 87.16%" in notes["OBJ-02/M-ED-4HR"]
+    assert notes["OBJ-02/M-ED-4HR"].startswith("the target 95%")
+    assert "OBJ-10/M-ENGAGE" not in notes  # no limits
+    report = (run / "report.html").read_text(encoding="utf-8")
+    section = report[report.index('id="sec-signals"'):report.index('id="sec-strategy"')]
+    assert "Targets beyond what the process produces" in section
+    assert "ED 4-hour performance" in section
 
 
 def test_behaviour_table_matches_the_scorecard_periods(make_client: Callable[[str], Path]) -> None:

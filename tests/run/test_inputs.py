@@ -27,10 +27,13 @@ def test_inputs_copy_matches_the_manifest_and_reruns_the_same(make_client: Calla
     run = _only_run(client)
     manifest = json.loads((run / "manifest.json").read_text(encoding="utf-8"))
     copied = input_hashes(run / "inputs")
-    # every hashed input, byte for byte, with the manifest's hashes; the logo besides; nothing else
-    assert {k: v for k, v in copied.items() if k != "logo.png"} == manifest["inputs"]
-    assert copied["logo.png"] == before["logo.png"]
-    assert set(copied) == set(before) - {"README.md"}  # a README is not an input: it stays behind
+    # every hashed input, byte for byte, with the manifest's hashes; besides them the logo and the .sql query
+    # files the metrics name, as they are in the folder; nothing else (a README is not an input)
+    assert {k: v for k, v in copied.items() if k in manifest["inputs"]} == manifest["inputs"]
+    extras = {k: v for k, v in copied.items() if k not in manifest["inputs"]}
+    assert "logo.png" in extras
+    assert extras == {k: before[k] for k in extras}
+    assert set(copied) == {k for k in before if k != "README.md" and not k.startswith("data/")}
     assert hash_inputs(client) == before  # the run changed nothing in the folder
     assert "inputs/actuals.csv" in manifest["outputs"]
 
