@@ -42,3 +42,19 @@ def test_inputs_copy_matches_the_manifest_and_reruns_the_same(make_client: Calla
     for name in ("findings.csv", "scorecard.csv", "objective_scores.csv"):
         assert (again / name).read_bytes() == (run / name).read_bytes(), name
     assert input_hashes(again / "inputs") == copied
+
+
+def test_an_input_edited_while_the_run_starts_stops_it_and_leaves_nothing(make_client: Callable[[str], Path], tmp_path: Path) -> None:
+    import pytest
+
+    from kpikit.errors import RunSetupError
+    from kpikit.run.runner import execute_plan, prepare_run
+
+    client = make_client("acme")
+    out = tmp_path / "out"
+    plan = prepare_run(client, out=out, formats={"html"})  # loaded and hashed
+    with (client / "kpis.csv").open("a", encoding="utf-8") as f:  # edited before the copy is taken
+        f.write("OBJ-02,M-ED-BOARD,4.0,2027-Q2,7.2,2024-Q4,3.5,4.0,peer median,1\n")
+    with pytest.raises(RunSetupError, match=r"kpis.csv changed while the run was starting; run again"):
+        execute_plan(plan)
+    assert not out.exists()  # no half-made run folder whose inputs/ would not be what was read
