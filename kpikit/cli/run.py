@@ -200,9 +200,22 @@ def _signals_interrupt() -> Iterator[None]:
 
 
 def _run_all(args: argparse.Namespace, formats: frozenset[str]) -> int:
-    from kpikit.run.batch import default_workers, format_summary, run_all
+    from kpikit.run.batch import default_workers, find_engagements, format_summary, run_all
 
     root = Path(args.all_root)
+    if args.cluster or args.scheduler:
+        from kpikit.run.cluster import parse_cluster, run_on_dask
+
+        if args.cluster:
+            parse_cluster(args.cluster)  # exit 2 before anything starts
+        results = run_on_dask(
+            find_engagements(root), cluster=args.cluster, scheduler=args.scheduler,
+            out=Path(args.out) if args.out else None, period=args.period, formats=sorted(formats),
+            notebooks=str(Path(args.notebooks).resolve()) if args.notebooks else None,
+            force=args.force, progress=_progress(args.quiet),
+        )
+        print(format_summary(results))
+        return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
     results = run_all(
         root,
         workers=args.workers or default_workers(),
@@ -212,16 +225,7 @@ def _run_all(args: argparse.Namespace, formats: frozenset[str]) -> int:
         notebooks=args.notebooks,
         progress=_progress(args.quiet),
         force=args.force,
-        **_cluster_options(args),
     )
     print(format_summary(results))
     return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
 
-
-def _cluster_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--cluster``/``--scheduler`` for :func:`~kpikit.run.batch.run_all` (checked there: exit 2 when bad)."""
-    if args.cluster:
-        from kpikit.run.cluster import parse_cluster
-
-        parse_cluster(args.cluster)
-    return {"cluster": args.cluster, "scheduler": args.scheduler}

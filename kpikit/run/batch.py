@@ -176,26 +176,18 @@ def run_all(
     notebooks: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     force: bool = False,
-    cluster: str | None = None,
-    scheduler: str | None = None,
 ) -> list[ClientOutcome]:
     """Run every engagement under ``root`` with ``workers`` processes; results in folder order.
 
     ``out`` (optional) gets one sub-folder per client (``OUT/<folder name>``);
     otherwise each client writes to its own ``runs/<UTC timestamp>/``. A client whose
     last successful run is current is skipped (``unchanged``) unless ``force``.
-    ``cluster`` (``local:N``) or ``scheduler`` (``tcp://HOST:PORT``) run the clients on
-    Dask instead of the local process pool (:mod:`kpikit.run.cluster`).
+    :func:`kpikit.run.cluster.run_on_dask` is the same on a Dask cluster.
     """
     folders = find_engagements(root)
     fmts = sorted(formats)
     nb = str(Path(notebooks).resolve()) if notebooks is not None else None
     quiet = progress is None
-    if cluster is not None or scheduler is not None:
-        from kpikit.run.cluster import run_on_dask
-
-        return run_on_dask(folders, cluster=cluster, scheduler=scheduler, out=out, period=period, formats=fmts,
-                           notebooks=nb, force=force, progress=progress)
     results: dict[str, ClientOutcome] = {}
     ctx = multiprocessing.get_context("spawn")
     n = len(folders)

@@ -40,7 +40,7 @@ from kpikit.run.batch import ClientOutcome, WorkerState
 from kpikit.run.manifest import MANIFEST_FILE, utc_now
 
 Progress = Callable[[str], None]
-SHARED_FS_HINT = ("client folders must be on a file system every worker sees at the same path "
+SHARED_FS_HINT = ("client folders must be on a shared file system that every worker sees at the same path "
                   "(docs/run-and-report.md, 'Running on a Dask cluster')")
 
 
