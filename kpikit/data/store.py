@@ -384,6 +384,7 @@ MATCH_KEYS: dict[str, tuple[str, ...]] = {
     "milestones": ("objective_id", "metric_id", "period"),
     "raci": ("item_id", "stakeholder_id"),
     "actuals": ("metric_id", "period"),
+    "actions": ("id",),
 }
 """What identifies a row of each table when a save matches its rows to the file's (``changes``: whole rows)."""
 

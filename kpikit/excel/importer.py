@@ -73,6 +73,7 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "kpis": ("objective_id", "metric_id"),
     "raci": ("item_id", "stakeholder_id"),
     "actuals": ("metric_id", "period"),
+    "actions": ("id",),
 }
 """What identifies a row of each table, for counting rows added, changed and removed."""
 LOGGED_KPI_FIELDS = ("target", "target_period")
