@@ -6,7 +6,6 @@ people by unit or search, and page and save without rebuilding its widgets.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -22,10 +21,7 @@ def _widget_count() -> int:
 
 def test_grid_at_benchmark_size_is_one_page_by_a_few_people(big_client: Path) -> None:
     eng = load_engagement(big_client)
-    t0 = time.perf_counter()
-    g = RaciGrid(eng)
-    opened = time.perf_counter() - t0
-    assert opened < 3, f"opening took {opened:.1f} s"
+    g = RaciGrid(eng)  # its speed: benchmarks/bench_editors.py, docs/workshop-latency.md
     assert "1500 items" in g.page_label.value
     assert "page 1 of 125" in g.page_label.value
     assert len(g.grid.children) == 1 + PAGE
@@ -71,10 +67,7 @@ def test_every_letter_is_offered_and_a_save_refreshes_in_place(big_client: Path)
     cell.value = "C"
     g.rationale.value = "finance signs off"
     before = _widget_count()
-    t0 = time.perf_counter()
-    assert g.save() is True, g.message.value
-    saved_in = time.perf_counter() - t0
-    assert saved_in < 10, f"save took {saved_in:.1f} s"  # the floor is the store re-validating 100,000 actuals (docs/workshop-latency.md)
+    assert g.save() is True, g.message.value  # its speed: benchmarks/bench_editors.py
     assert _widget_count() == before, "a save must refresh the grid, not rebuild it"
     # the place is kept: same filters, same person, the new letter shown
     assert g.filter_box.value == "O0412"
