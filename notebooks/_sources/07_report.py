@@ -20,6 +20,12 @@ from kpikit.run.step import open_step
 
 ctx = report.context(open_step(client_dir, period, static_charts, announce=False), period)
 
+# %% tags=["remove-cell"]
+# Export the report as `kpikit run` does (into the client's runs/ folder); nothing shows in the report itself.
+from kpikit.editors.export import export_button
+
+export_button(client_dir, period)
+
 # %%
 report.cover(ctx)
 
