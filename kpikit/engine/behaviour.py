@@ -109,10 +109,12 @@ def behaviour(eng: Engagement, period: str | None = None) -> pd.DataFrame:
     ``period`` is the review period R; each KPI is read in the period the scorecard reviews it in.
     ``points`` is how many earlier values the limits come from (0 without limits).
     """
+    from kpikit.engine.restatements import changed_definitions
     from kpikit.engine.review import scorecard
 
     card = scorecard(eng, period)
     kt = selected_kpis(eng)
+    breaks = {m: _period_or_none(p) for m, p in changed_definitions(eng, period).items()}
     acts = actuals_frame(eng)
     by_metric = {str(m): g for m, g in acts.groupby("metric_id", sort=False)} if len(acts) else {}
     rows = []
@@ -125,6 +127,10 @@ def behaviour(eng: Engagement, period: str | None = None) -> pd.DataFrame:
         if g is not None and p_ord is not None:
             ords = g["ord"].to_numpy(dtype="float64")
             vals = g["value"].to_numpy(dtype="float64")
+            since = breaks.get(mid)
+            if since is not None:  # a changed definition: only the comparable part (after the published report)
+                keep = ords > _in_frequency(since, str(per), eng)
+                ords, vals = ords[keep], vals[keep]
             earlier = vals[ords < p_ord]
             if len(earlier) >= MIN_POINTS:
                 base = earlier[-MAX_POINTS:]
@@ -162,6 +168,21 @@ def has_limits(eng: Engagement, period: str | None = None) -> bool:
     """Whether any selected KPI has natural process limits in the review period."""
     table = behaviour(eng, period)
     return bool(len(table)) and bool(table["centre"].notna().any())
+
+
+def _period_or_none(text: str) -> Period | None:
+    try:
+        return Period.parse(text)
+    except ValueError:
+        return None
+
+
+def _in_frequency(published: Period | None, kpi_period: str, eng: Engagement) -> float:
+    """The published period as an ordinal of the KPI's own frequency (its last period ending by then)."""
+    if published is None:
+        return -math.inf
+    own = Period.parse(kpi_period)
+    return float(published.in_frequency(own.freq, eng.config.fiscal_year_start).ordinal)
 
 
 def _ordinal(text: object) -> int | None:

@@ -67,6 +67,17 @@ def restatements(eng: Engagement, pubs: list[Publication] | None = None) -> pd.D
     return pd.DataFrame(rows, columns=RESTATEMENT_COLUMNS)
 
 
+def changed_definitions(eng: Engagement, period: str | None = None) -> dict[str, str]:
+    """Metric ID -> the published period after which its history is comparable, for metrics whose formula,
+    unit, direction, source or query changed since the last published report up to the review period."""
+    review = eng.review_period(period)
+    pub = published_up_to(eng.path, review, eng.config.fiscal_year_start)
+    old = load_published(pub) if pub is not None else None
+    if pub is None or old is None:
+        return {}
+    return {mid: pub.period for mid, _f, _a, _b in definition_changes(old, eng, BREAKING_FIELDS)}
+
+
 def definition_findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     """``KPI_DEFINITION_CHANGED`` for each selected KPI whose metric's formula, unit, direction or source
     changed since the last published report up to the review period."""
@@ -111,4 +122,4 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     return out
 
 
-__all__ = ["RESTATEMENT_COLUMNS", "definition_findings", "findings", "restatements"]
+__all__ = ["RESTATEMENT_COLUMNS", "changed_definitions", "definition_findings", "findings", "restatements"]

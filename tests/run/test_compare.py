@@ -35,6 +35,8 @@ def _edit(client: Path) -> None:
     _replace(client / "kpis.csv", "OBJ-04,M-MARGIN,2.0,2027-Q2", "OBJ-04,M-MARGIN,1.5,2027-Q2")  # target moved
     _replace(client / "metrics.csv", "sum of inpatient days / inpatient discharges",
              "sum of inpatient days / inpatient discharges (observation stays included)")  # formula changed, not logged
+    _replace(client / "metrics.csv", "over all ED attendances in the month,minutes,down",
+             "over all ED attendances in the month,seconds,down")  # unit changed: its history is not comparable
     _replace(client / "objectives.csv", "ORG-CLIN,OBJ-02,", "ORG-CLIN,OBJ-01,")  # OBJ-06 re-parented
     with (client / "kpis.csv").open("a", encoding="utf-8") as f:  # a new KPI
         f.write("OBJ-02,M-ED-BOARD,4.0,2027-Q2,7.2,2024-Q4,3.5,4.0,peer median,1\n")
@@ -64,6 +66,7 @@ def test_compare_published_with_the_folder_and_the_next_report(
     assert ("restated", "M-ED-4HR") in kinds
     assert ("target", "OBJ-04/M-MARGIN") in kinds
     assert ("definition", "M-LOS") in kinds
+    assert ("definition", "M-ED-D2P") in kinds
     assert ("objective moved", "OBJ-06") in kinds
     assert ("kpi added", "OBJ-02/M-ED-BOARD") in kinds
     assert len(kinds) == len(set(kinds))  # each change once
@@ -95,6 +98,17 @@ def test_compare_published_with_the_folder_and_the_next_report(
     assert "2026-Q2 restated from 89.1% to 88.4%" in section
     assert "late ED discharges re-coded after the audit" in section
     assert "not logged in changes.csv" in section  # the formula change
+
+    # process limits use only the comparable part: M-ED-D2P (monthly, 23 values before 2026-06) had limits in the
+    # published report; after its unit changed, none of its history before 2026-Q2 counts
+    def limits(run: Path) -> str:
+        with (run / "scorecard.csv").open(encoding="utf-8") as f:
+            row = next(r for r in csv.DictReader(f) if r["metric_id"] == "M-ED-D2P")
+        return row["centre"]
+
+    assert limits(first) != ""
+    assert limits(second) == ""
+    assert "KPI_DEFINITION_CHANGED" in (second / "findings.csv").read_text(encoding="utf-8")
 
     # two run folders give the same changes (the findings aside)
     capsys.readouterr()
