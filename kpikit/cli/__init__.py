@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from kpikit.cli.terminal import guarded
 from kpikit.errors import EngagementError, KpikitError
 
-SUBCOMMANDS = ("new", "validate", "lab", "excel", "refresh", "run", "publish", "compare")
+SUBCOMMANDS = ("new", "validate", "lab", "excel", "refresh", "run", "publish", "compare", "portfolio")
 """Modules of ``kpikit.cli`` that provide a subcommand, in ``--help`` order."""
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3

@@ -16,6 +16,7 @@ import pytest
 from support import FIXTURES, ROOT, run_cli, write_minimal_client
 
 from kpikit.run.cluster import parse_cluster, run_on_dask
+from kpikit.run.incremental import kit_code_hash
 from kpikit.run.manifest import read_manifest
 
 distributed = pytest.importorskip("distributed")
@@ -49,6 +50,7 @@ def scheduler() -> Iterator[Any]:
 def test_cluster_gives_the_local_pools_outputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = four_clients(tmp_path / "clients")
     base = ["run", "--all", str(root), "--notebooks", str(SMALL), "--format", "html"]
+    kit = kit_code_hash.__wrapped__()
     assert run_cli([*base, "--workers", "2", "--out", str(tmp_path / "pool")]) == 3
     pool_out = capsys.readouterr().out
     assert run_cli([*base, "--cluster", "local:2", "--out", str(tmp_path / "dask")]) == 3
@@ -72,7 +74,10 @@ def test_cluster_gives_the_local_pools_outputs(tmp_path: Path, capsys: pytest.Ca
     assert not (tmp_path / "dask" / "b").exists()
     # the second month: nothing changed, nothing runs on the cluster either
     assert run_cli([*base, "--cluster", "local:2", "--out", str(tmp_path / "dask")]) == 3
-    assert "3 of 4 clients succeeded (3 unchanged, not run again); 1 failed" in capsys.readouterr().out
+    second = capsys.readouterr().out
+    if kit_code_hash.__wrapped__() != kit:  # pragma: no cover - the shared checkout moved meanwhile
+        pytest.skip("the kit's code changed during the test (a concurrent edit): a re-run is then right")
+    assert "3 of 4 clients succeeded (3 unchanged, not run again); 1 failed" in second
 
 
 def test_bad_cluster_options_exit_2(tmp_path: Path) -> None:

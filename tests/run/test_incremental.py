@@ -181,11 +181,14 @@ def test_all_runs_only_the_clients_that_changed(tmp_path: Path) -> None:
     root = tmp_path / "clients"
     for name in ("a", "b", "c"):
         write_minimal_client(root / name, f"Client {name.upper()}")
+    kit = incremental.kit_code_hash.__wrapped__()
     first = run_all(root, workers=2, notebooks=SMALL, formats={"html"})
     assert [r.outcome for r in first] == ["succeeded"] * 3
     metrics = root / "b" / "metrics.csv"
     metrics.write_bytes(metrics.read_bytes().replace(b"ERP", b"ERp"))
     second = run_all(root, workers=2, notebooks=SMALL, formats={"html"})
+    if incremental.kit_code_hash.__wrapped__() != kit:  # pragma: no cover - the shared checkout moved meanwhile
+        pytest.skip("the kit's code changed during the test (a concurrent edit): a re-run is then right")
     assert [r.outcome for r in second] == ["unchanged", "succeeded", "unchanged"]
     assert second[0].out_dir == first[0].out_dir
     assert second[2].out_dir == first[2].out_dir
