@@ -54,6 +54,10 @@ MILESTONES_NAMED = 4
 """The subtitle names at most this many milestones (the rest are counted; every one has a tooltip)."""
 
 
+LIMIT_COLOUR = "#8a8a8a"
+"""Centre line and natural process limits: mid grey, apart from the status colours and the black references."""
+
+
 def _status_scale(field: str, what: Literal["color", "shape"], orient: Literal["right", "top"] = "right") -> Any:
     """Status as colour or shape, over the same fixed domain (so the two legends merge into one)."""
     domain = list(STATUS_ORDER)
@@ -109,7 +113,17 @@ def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str 
     row = kt[(kt["objective_id"] == objective_id) & (kt["metric_id"] == metric_id)].to_dict("records")[0]
     detail = review.scorecard_detail(eng, period)
     me = detail[(detail["objective_id"] == objective_id) & (detail["metric_id"] == metric_id)].to_dict("records")[0]
-    return _config(_history(row, me, traj))  # type: ignore[no-any-return]
+    limits = _limits(eng, period).get((str(objective_id), str(metric_id)))
+    return _config(_history(row, me, traj, limits=limits))  # type: ignore[no-any-return]
+
+
+def _limits(eng: Engagement, period: str | None) -> dict[tuple[str, str], Mapping[str, Any]]:
+    """Each KPI's natural process limits and signal (:mod:`kpikit.engine.behaviour`), where it has them."""
+    from kpikit.engine.behaviour import behaviour
+
+    table = behaviour(eng, period)
+    return {(str(r["objective_id"]), str(r["metric_id"])): {str(k): v for k, v in r.items()}
+            for r in table.to_dict("records") if not math.isnan(_num(r["centre"]))}
 
 
 def kpi_history_grid(eng: Engagement, period: str | None = None, columns: int = 2,
@@ -129,7 +143,8 @@ def kpi_history_grid(eng: Engagement, period: str | None = None, columns: int = 
     unknown = [f"{o}/{m}" for o, m in wanted if (o, m) not in rows]
     if unknown:
         raise KeyError(f"not selected KPIs (kpis.csv): {', '.join(unknown)}")
-    panels = [_history(rows[k], mes[k], trajs[k], width=GRID_WIDTH) for k in wanted]
+    limits = _limits(eng, period)
+    panels = [_history(rows[k], mes[k], trajs[k], width=GRID_WIDTH, limits=limits.get(k)) for k in wanted]
     if not panels:
         empty = alt.Chart(pd.DataFrame({"text": ["No KPIs selected yet (kpis.csv)."]})).mark_text(
             align="left", fontSize=12, font=FONT).encode(text="text:N").properties(width=GRID_WIDTH, height=30)
@@ -137,8 +152,13 @@ def kpi_history_grid(eng: Engagement, period: str | None = None, columns: int = 
     return _config(alt.concat(*panels, columns=max(1, columns)))  # type: ignore[no-any-return]
 
 
-def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, width: int | None = None) -> Any:
-    """The layered history chart of one KPI (unconfigured, so it can sit in a grid)."""
+def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, width: int | None = None,
+             limits: Mapping[str, Any] | None = None) -> Any:
+    """The layered history chart of one KPI (unconfigured, so it can sit in a grid).
+
+    ``limits`` (a row of :func:`kpikit.engine.behaviour.behaviour`) adds the centre line (thin, solid) and
+    the natural process limits (dotted), grey so that they read in greyscale and never compete with status.
+    """
     objective_id, metric_id = row["objective_id"], row["metric_id"]
     unit = str(row["unit"]) if isinstance(row["unit"], str) else ""
     traj, off_chart = window(traj, {"review": me["period"], "target": row["target_period"],
@@ -158,6 +178,12 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
             if kind == "benchmark" and isinstance(row["benchmark_source"], str):
                 extra = f" ({short(row['benchmark_source'], 24)})"
             refs.append({"kind": kind, "value": v, "label": f"{kind} {fmt(v, unit)}{extra}"})
+            values.append(v)
+    limit_rows = []
+    if limits is not None:
+        for kind, key in (("centre", "centre"), ("lower limit", "lower_limit"), ("upper limit", "upper_limit")):
+            v = _num(limits[key])
+            limit_rows.append({"kind": kind, "value": v, "label": f"{kind} {fmt(v, unit)}"})
             values.append(v)
     lo, hi = (min(values), max(values)) if values else (0.0, 1.0)
     pad = (hi - lo) * 0.08 or abs(hi) * 0.1 or 1.0
@@ -219,6 +245,13 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         layers.append(ref_base.mark_text(align="left", baseline="middle", fontSize=10, font=FONT,
                                          color="#222222").encode(
             x=alt.value(width + 6), y=alt.Y("px:Q", scale=None), text="label:N"))
+    if limit_rows:
+        layers.append(alt.Chart(pd.DataFrame(limit_rows)).mark_rule(strokeWidth=1, color=LIMIT_COLOUR).encode(
+            y=alt.Y("value:Q", scale=y_scale),
+            strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=["centre", "lower limit", "upper limit"],
+                                                                range=[[1, 0], [1, 3], [1, 3]]), legend=None),
+            tooltip=[alt.Tooltip("label:N", title="Natural process limits")],
+        ))
     if isinstance(me["period"], str) and me["period"] in order:
         mark = pd.DataFrame({"period": [me["period"]], "label": [f"review {me['period']}"]})
         layers.append(alt.Chart(mark).mark_rule(color="#555555", strokeDash=[2, 2]).encode(x=x))
@@ -239,6 +272,13 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         named = ", ".join(m["short"] for m in marks[:MILESTONES_NAMED])
         more = f" and {len(marks) - MILESTONES_NAMED} more" if len(marks) > MILESTONES_NAMED else ""
         sub.append(f"milestones (diamonds): {named}{more}")
+    if limit_rows:
+        signal = str(limits["signal"]) if limits is not None else ""
+        said = {"outside": "beyond a limit: a signal", "run": "a run on one side: a signal",
+                "near-limit": "near a limit: a signal", "none": "within ordinary variation"}.get(signal, "")
+        low, high = _num(limit_rows[1]["value"]), _num(limit_rows[2]["value"])
+        sub.append(f"process limits (dotted) {fmt(low, unit)} to {fmt(high, unit)}"
+                   + (f"; {said}" if said else ""))
     if off_chart:
         sub.append(off_chart)
     chart = alt.layer(*layers).properties(
