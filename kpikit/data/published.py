@@ -73,11 +73,15 @@ def _period_key(text: str) -> tuple[int, str]:
 
 def published_up_to(engagement: Path, period: Period | None, fiscal_year_start: int = 1) -> Publication | None:
     """The latest published report for a period that ends on or before the end of ``period`` (None without)."""
-    if period is None:
+    pubs = publications(engagement) if period is not None else []
+    if period is None or not pubs:
         return None
-    end = period.ends_on(fiscal_year_start)
+    try:
+        end = period.ends_on(fiscal_year_start)
+    except (ValueError, OverflowError):  # 9999-Q4 ends in the year 10000: every publication is before it
+        return pubs[-1]
     found = []
-    for pub in publications(engagement):
+    for pub in pubs:
         try:
             if Period.parse(pub.period).ends_on(fiscal_year_start) <= end:
                 found.append(pub)

@@ -47,7 +47,10 @@ def _bounds(eng: Engagement, period: str | None) -> tuple[date, date] | None:
     if r is None:
         return None
     start = eng.config.fiscal_year_start
-    return r.starts_on(start), r.ends_on(start)
+    try:
+        return r.starts_on(start), r.ends_on(start)
+    except (ValueError, OverflowError):  # a period at the end of the calendar (9999-Q4 ends in the year 10000)
+        return r.starts_on(start), date.max
 
 
 def action_table(eng: Engagement, period: str | None = None) -> pd.DataFrame:
