@@ -29,6 +29,7 @@ from kpikit.run.step import open_step
 eng = open_step(client_dir, period, static_charts)
 
 # %%
+from kpikit.editors.tables import show_table
 from kpikit.engine import smart
 from kpikit.report import sections as report
 
@@ -36,16 +37,17 @@ report.strategy(report.context(eng, period))
 
 # %%
 # SMART verdict per objective (False = the criterion fails)
-smart.summary(eng, period)
+show_table(smart.summary(eng, period))
 
 # %%
 # Why each failed criterion fails, in plain words
-smart.assess(eng, period).query("not passed")
+show_table(smart.assess(eng, period).query("not passed"), ["objective_id", "criterion", "reason"],
+           empty="Every objective passes every SMART criterion.")
 
 # %%
 from kpikit.engine.findings import findings_frame
 
-findings_frame(smart.findings(eng, period))
+show_table(findings_frame(smart.findings(eng, period)), sort=False, empty="No findings in this step.")
 
 # %% tags=["editor"]
 from kpikit import editors

@@ -29,26 +29,29 @@ from kpikit.run.step import open_step
 eng = open_step(client_dir, period, static_charts)
 
 # %%
+from kpikit.editors.tables import show_table
 from kpikit.engine import scoring
 from kpikit.charts import alignment
 
-eng.metrics[["id", "name", "unit", "direction", "frequency", "data_source", "type"]]
+show_table(eng.metrics, ["id", "name", "unit", "direction", "frequency", "data_source", "type"])
 
 # %%
 alignment.scoring_heatmap(eng)
 
 # %%
 # Recommended KPIs per objective (weighted score >= select_threshold, best first)
-scoring.recommended(eng)
+show_table(scoring.recommended(eng))
 
 # %%
 # Recommendations that change when one criterion weight moves by half
-scoring.sensitivity(eng).query("changed")
+show_table(scoring.sensitivity(eng).query("changed"),
+           ["criterion", "change", "objective_id", "recommended_before", "recommended_after"], sort=False,
+           empty="No recommendation changes when one criterion weight moves by ±50%.")
 
 # %%
 from kpikit.engine.findings import findings_frame
 
-findings_frame(scoring.findings(eng, period))
+show_table(findings_frame(scoring.findings(eng, period)), sort=False, empty="No findings in this step.")
 
 # %% tags=["editor"]
 from kpikit import editors

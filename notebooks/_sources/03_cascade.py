@@ -29,6 +29,7 @@ from kpikit.run.step import open_step
 eng = open_step(client_dir, period, static_charts)
 
 # %%
+from kpikit.editors.tables import show_table
 from kpikit.engine import cascade
 from kpikit.charts import alignment
 
@@ -39,15 +40,15 @@ cascade.coverage(eng)
 
 # %%
 # Links whose parent sits in a unit that is not the objective's own or above it
-cascade.wrong_unit_links(eng)
+show_table(cascade.wrong_unit_links(eng), empty="No objective is linked to a parent in another unit's branch.")
 
 # %%
-cascade.ownership(eng)
+show_table(cascade.ownership(eng), ["kind", "id", "name", "objectives", "kpis"], sort=["kind", "id"])
 
 # %%
 from kpikit.engine.findings import findings_frame
 
-findings_frame(cascade.findings(eng, period))
+show_table(findings_frame(cascade.findings(eng, period)), sort=False, empty="No findings in this step.")
 
 # %% tags=["editor"]
 from kpikit import editors

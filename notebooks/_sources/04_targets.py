@@ -30,12 +30,14 @@ from kpikit.run.step import open_step
 eng = open_step(client_dir, period, static_charts)
 
 # %%
+from kpikit.editors.tables import show_table
 from kpikit.engine import targets
 
-targets.measurability(eng)
+show_table(targets.measurability(eng), ["objective_id", "metric_id", "name", "data_source", "unit", "n_actuals",
+                                        "first_period", "last_period", "measurable"])
 
 # %%
-targets.realism(eng, period)[["objective_id", "metric_id", "realistic", "reason"]]
+show_table(targets.realism(eng, period), ["objective_id", "metric_id", "realistic", "reason"])
 
 # %%
 # One chart per KPI (history, trajectory, target, stretch, benchmark, forecast), as in the report
@@ -45,7 +47,7 @@ report.targets_benchmarks(report.context(eng, period))
 
 # %%
 # The interim targets (milestones.csv) the expected values run through; empty when the plan sets none
-eng.milestones.sort_values(["objective_id", "metric_id", "period"])
+show_table(eng.milestones, sort=["objective_id", "metric_id", "period"], empty="No milestones (milestones.csv).")
 
 # %%
 print(targets.METHOD)
@@ -53,7 +55,7 @@ print(targets.METHOD)
 # %%
 from kpikit.engine.findings import findings_frame
 
-findings_frame(targets.findings(eng, period))
+show_table(findings_frame(targets.findings(eng, period)), sort=False, empty="No findings in this step.")
 
 # %% tags=["editor"]
 from kpikit import editors

@@ -29,28 +29,30 @@ from kpikit.run.step import open_step
 eng = open_step(client_dir, period, static_charts)
 
 # %%
+from kpikit.editors.tables import show_table
 from kpikit.engine import stakeholders
 from kpikit.charts import alignment
 
-stakeholders.raci_matrix(eng)
+show_table(stakeholders.raci_matrix(eng))
 
 # %%
 # Items without exactly one Accountable
-stakeholders.accountability(eng).query("not ok")
+show_table(stakeholders.accountability(eng).query("not ok"), ["item_id", "kind", "name", "accountable_names", "problem"],
+           empty="Every item has exactly one Accountable.")
 
 # %%
-stakeholders.overloaded(eng)
+show_table(stakeholders.overloaded(eng), empty="Nobody is Accountable on more than 6 items.")
 
 # %%
 alignment.influence_map(eng)
 
 # %%
-stakeholders.quadrants(eng)
+show_table(stakeholders.quadrants(eng), ["stakeholder_id", "name", "role", "influence", "support", "quadrant", "advice"])
 
 # %%
 from kpikit.engine.findings import findings_frame
 
-findings_frame(stakeholders.findings(eng, period))
+show_table(findings_frame(stakeholders.findings(eng, period)), sort=False, empty="No findings in this step.")
 
 # %% tags=["editor"]
 from kpikit import editors

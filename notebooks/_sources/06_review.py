@@ -29,31 +29,36 @@ from kpikit.run.step import open_step
 eng = open_step(client_dir, period, static_charts)
 
 # %%
+from kpikit.editors.tables import show_table
 from kpikit.engine import review
 from kpikit.charts import performance
 
-review.scorecard_detail(eng, period)
+show_table(review.scorecard_detail(eng, period), ["objective_id", "metric_id", "name", "period", "status", "actual", "expected",
+                                                "target", "target_period", "trend", "forecast", "will_meet_target",
+                                                "status_change"])
 
 # %%
 performance.status_overview(eng, period)
 
 # %%
-review.rollup(eng, "pillar", period)
+show_table(review.rollup(eng, "pillar", period))
 
 # %%
-review.rollup(eng, "org_unit", period)
+show_table(review.rollup(eng, "org_unit", period))
 
 # %%
-review.changes_since_previous(eng, period)
+show_table(review.changes_since_previous(eng, period), ["objective_id", "metric_id", "previous_period", "period",
+                                                        "previous_status", "status", "message"],
+           empty="No status changed since the previous review period (or there is none).")
 
 # %%
-review.suggestions(eng, period)
+show_table(review.suggestions(eng, period), sort=False, empty="No suggestions.")
 
 # %%
 from kpikit.engine import all_findings
 from kpikit.engine.findings import findings_frame
 
-findings_frame(all_findings(eng, period))
+show_table(findings_frame(all_findings(eng, period)), sort=False, empty="No findings.")
 
 # %% tags=["editor"]
 from kpikit import editors
