@@ -144,3 +144,15 @@ def test_behaviour_table_matches_the_scorecard_periods(make_client: Callable[[st
     # before 2026-Q2 only 7 values (2024-Q3..2026-Q1): no limits
     assert math.isnan(ed["centre"])
     assert ed["signal"] == ""
+
+
+@given(st.lists(st.integers(min_value=-1000, max_value=1000), min_size=9, max_size=30),
+       st.integers(min_value=-1000, max_value=1000), st.integers(min_value=1, max_value=50))
+def test_signal_does_not_depend_on_the_units(values: list[int], shift: int, scale: int) -> None:
+    """A series in other units (shifted, or scaled by a positive factor) gives the same signal."""
+    history, last = [float(v) for v in values[:-1]], float(values[-1])
+    base = signal([*history, last], xmr(history))
+    moved = [v + shift for v in history]
+    assert signal([*moved, last + shift], xmr(moved)) == base
+    scaled = [v * scale for v in history]
+    assert signal([*scaled, last * scale], xmr(scaled)) == base
