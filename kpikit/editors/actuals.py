@@ -1,7 +1,10 @@
 """Actuals entry: add a measured value, or correct one, for a metric and period.
 
 The consultant picks a metric, types a period, a value and an optional note, and
-presses *Add / correct*: the entry is checked at once with the same rules as
+presses *Add / correct*. While typing, the form shows the status the review would give
+the typed value (green, amber, red or "not yet measured" for each KPI on the metric, with
+the expected value it is compared with: :func:`kpikit.engine.review.evaluate`, the one
+status rule). The entry is checked at once with the same rules as
 ``kpikit validate`` (the period must be in the metric's frequency, the value a
 number; :meth:`Engagement.validate` on a draft), and staged. An entry for a period
 that already has a value replaces it (a correction; the old value is shown). Nothing
@@ -17,14 +20,19 @@ import os
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 
 from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, parse_number
 from kpikit.editors.picker import SearchPicker
+from kpikit.engine.frames import selected_kpis
+from kpikit.engine.review import evaluate
 from kpikit.errors import EngagementError, Problem
 from kpikit.periods import FORMS, FREQUENCIES, Period
+from kpikit.report.wording import VIEW_STATUS
+from kpikit.text import fmt
 
 RECENT = 8
 """How many of the metric's latest values are shown next to the form."""
@@ -51,14 +59,20 @@ class ActualsEntry(EditorBox):
         self.add_button.on_click(lambda _b: self.stage())
         self.entry_message = widgets.HTML()
         self.entry_message.add_class("kpikit-entry-message")
+        self.kpi_table = selected_kpis(eng)
+        self.live = widgets.HTML()
+        self.live.add_class("kpikit-live-status")
+        for box in (self.period_box, self.value_box):
+            box.observe(lambda _c: self.show_live_status(), names="value")
         self.recent = widgets.HTML()
         self.staged_list = widgets.HTML()
         self.metric_box.observe(lambda _c: self.show_recent(), names="value")
+        self.metric_box.observe(lambda _c: self.show_live_status(), names="value")
         self.paste_box = widgets.Textarea(description="Paste", layout=widgets.Layout(width="60%", height="80px"),
                                           placeholder="rows copied from Excel: metric_id, period, value[, note] (tab-separated)")
         self.paste_button = widgets.Button(description="Add pasted rows", icon="paste")
         self.paste_button.on_click(lambda _b: self.paste(self.paste_box.value))
-        self.body.children = [self.metric_box, widgets.HBox([self.period_box, self.value_box]), self.note_box,
+        self.body.children = [self.metric_box, widgets.HBox([self.period_box, self.value_box]), self.live, self.note_box,
                               self.add_button, self.entry_message, widgets.HBox([self.paste_box, self.paste_button]), widgets.HTML("<b>Latest values</b>"), self.recent,
                               self.staged_list]
         self.show_recent()
@@ -191,6 +205,55 @@ class ActualsEntry(EditorBox):
         self.mark_dirty()
         self.show_recent()
         return True
+
+    def live_status(self) -> list[tuple[str, str, str]]:
+        """The status the review would give the typed value: ``(objective, status key, words)`` per KPI.
+
+        Empty while the form is incomplete. The typed period counts as the KPI's period
+        (what the review will read once the value is saved and that period is reviewed).
+        """
+        mid = self.metric_box.value
+        value = parse_number(self.value_box.value.strip())
+        try:
+            period = Period.parse(self.period_box.value.strip())
+        except (ValueError, KeyError, TypeError):
+            return []
+        rows = self.kpi_table[self.kpi_table["metric_id"] == mid].reset_index(drop=True)
+        if not mid or value is None or rows.empty or period.freq != rows["frequency"].iat[0]:
+            return []
+        acts = pd.DataFrame({"metric_id": [mid], "period": [str(period)], "value": [value],
+                             "ord": [float(period.ordinal)], "code": [0], "key": [period.ordinal]})
+        p = np.full(len(rows), float(period.ordinal))
+        ev = evaluate(rows, acts, p, self.eng.config.status.amber_tolerance)
+        gaps, expected = ev["gap"].to_numpy(dtype="float64"), ev["expected"].to_numpy(dtype="float64")
+        out = []
+        for i in range(len(rows)):
+            unit = cell_text(rows["unit"].iat[i]) or None
+            key = "baseline" if rows["baseline_ord"].iat[i] == period.ordinal else str(ev["status"].iat[i])
+            gap = float(gaps[i])
+            words = (f"expected {fmt(float(expected[i]), unit)}"
+                     + ("" if key == "baseline" or gap == 0 else
+                        f", {fmt(abs(gap), unit, change=True)} {'ahead' if gap > 0 else 'behind'}"))
+            out.append((str(rows["objective_id"].iat[i]), key, words))
+        return out
+
+    def show_live_status(self) -> None:
+        """Show :meth:`live_status` under the form (or why there is none for this metric)."""
+        verdicts = self.live_status()
+        mid = self.metric_box.value
+        if not verdicts:
+            typed = self.period_box.value.strip() and parse_number(self.value_box.value.strip()) is not None
+            selected = bool(mid) and bool((self.kpi_table["metric_id"] == mid).any())
+            self.live.value = ("<span style='color:#555'>Status: none, this metric is not a selected KPI "
+                               "(kpis.csv) of any objective.</span>" if typed and mid and not selected else "")
+            return
+        items = []
+        for objective, key, words in verdicts:
+            s = VIEW_STATUS[key]
+            items.append(f"<span class='kpikit-status-{html.escape(s['key'])}'>{html.escape(s['glyph'])} "
+                         f"<b>{html.escape(s['label'])}</b></span> for {html.escape(objective)} "
+                         f"<span style='color:#555'>({html.escape(words)})</span>")
+        self.live.value = "Status if saved: " + "; ".join(items)
 
     def after_review(self, period: str) -> str:
         """A warning when ``period`` ends after the review period (it will not count in this review)."""
