@@ -56,6 +56,8 @@ def folder_readme(client: str) -> str:
     ]
     for spec in TABLES:
         out.append(f"- `{spec.file}` ({'required' if spec.required_file else 'optional'}): {spec.help}")
+        if not spec.required_file:  # the line to start the file with, so nobody retypes the columns
+            out.append(f"  Start it with the header line `{','.join(spec.column_names)}`.")
         for c in spec.columns:
             flag = "required" if c.required else "optional"
             choices = f" One of: {', '.join(c.choices)}." if c.choices else ""
