@@ -16,6 +16,8 @@ when a cluster is asked for. Each client is one Dask task running the same
   (its manifest said ``running``; a run folder is never left looking complete when it
   is not) and, when it was the ``--out`` folder, moves it aside to
   ``OUT/<name>.failed-attempt-K`` so the retry gets a fresh folder.
+* **Progress.** One line per client as with the pool; a worker's per-notebook lines go to
+  its own stderr (the terminal for ``--cluster local:N``, the worker's log on a cluster).
 * **Shared folders.** Workers read client folders (and write run folders) at the same
   paths as the machine that runs ``kpikit``: a shared file system mounted at the same
   place. A worker that cannot see a folder fails that client with a message that says so.
@@ -139,7 +141,7 @@ def retire_dead_attempt(run_dir: Path, worker: str) -> Path | None:
 
 def _cluster_task(
     folder: str, out: str | None, period: str | None, formats: list[str], notebooks: str | None,
-    force: bool, token: str,
+    force: bool, token: str, quiet: bool = True,
 ) -> ClientOutcome:
     """One client on a Dask worker: check the worker sees the folders, retire a dead attempt, run.
 
@@ -168,7 +170,7 @@ def _cluster_task(
     def record(run_dir: Path) -> None:
         client.set_metadata(meta_key, [*earlier, {"run_dir": str(run_dir), "worker": worker}])
 
-    return batch._run_client(folder, out, period, formats, notebooks, True, force, before_run=record)
+    return batch._run_client(folder, out, period, formats, notebooks, quiet, force, before_run=record)
 
 
 # -- client side ----------------------------------------------------------------------
@@ -209,7 +211,7 @@ def run_on_dask(
         futures = {}
         for f in folders:
             dest = str(out.resolve() / f.name) if out is not None else None
-            fut = client.submit(_cluster_task, str(f), dest, period, formats, notebooks, force, token,
+            fut = client.submit(_cluster_task, str(f), dest, period, formats, notebooks, force, token, progress is None,
                                 key=f"kpikit-{f.name}-{token[:8]}", pure=False)
             futures[fut] = f
         n_all = len(futures)
