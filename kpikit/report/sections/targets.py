@@ -19,7 +19,7 @@ MAX_KPI_CHARTS = 40
 """At most this many KPI history charts in the report: those of the KPIs that need attention
 (off track, unrealistic target, at risk, no data, only a baseline), most urgent first. The
 section grows with the KPIs that need attention; an on-track KPI keeps its scorecard row and
-definition sheet (Appendix A) and is charted in the workbook (step 4)."""
+definition sheet (Appendix A) and is charted in notebook 04_targets."""
 
 CHART_PRIORITY = {"red": 0, "amber": 2, "no-data": 3, "baseline": 4}
 
