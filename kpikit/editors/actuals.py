@@ -26,13 +26,14 @@ import pandas as pd
 from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, parse_number
+from kpikit.editors.paste import check_draft, merge_rows, not_added, paste_area, read_paste, staged
 from kpikit.editors.picker import SearchPicker
 from kpikit.engine.frames import selected_kpis
 from kpikit.engine.review import evaluate
 from kpikit.errors import EngagementError, Problem
 from kpikit.periods import FORMS, FREQUENCIES, Period
 from kpikit.report.wording import VIEW_STATUS
-from kpikit.text import fmt
+from kpikit.text import fmt, plural
 
 RECENT = 8
 """How many of the metric's latest values are shown next to the form."""
@@ -68,12 +69,10 @@ class ActualsEntry(EditorBox):
         self.staged_list = widgets.HTML()
         self.metric_box.observe(lambda _c: self.show_recent(), names="value")
         self.metric_box.observe(lambda _c: self.show_live_status(), names="value")
-        self.paste_box = widgets.Textarea(description="Paste", layout=widgets.Layout(width="60%", height="80px"),
-                                          placeholder="rows copied from Excel: metric_id, period, value[, note] (tab-separated)")
-        self.paste_button = widgets.Button(description="Add pasted rows", icon="paste")
-        self.paste_button.on_click(lambda _b: self.paste(self.paste_box.value))
+        self.paste_box, paste_row = paste_area("rows copied from Excel: metric_id, period, value[, note] (tab-separated)",
+                                               self.paste)
         self.body.children = [self.metric_box, widgets.HBox([self.period_box, self.value_box]), self.live, self.note_box,
-                              self.add_button, self.entry_message, widgets.HBox([self.paste_box, self.paste_button]), widgets.HTML("<b>Latest values</b>"), self.recent,
+                              self.add_button, self.entry_message, paste_row, widgets.HTML("<b>Latest values</b>"), self.recent,
                               self.staged_list]
         self.show_recent()
 
@@ -139,68 +138,26 @@ class ActualsEntry(EditorBox):
     def paste(self, text: str) -> bool:
         """Stage a block of rows pasted from a spreadsheet (tab-separated), checked like a save.
 
-        Columns: metric ID, period, value, optional note; a header row is skipped. Every
-        problem is reported at once by pasted line and row (metric and period); nothing
-        is staged unless every row is right.
+        Columns: metric ID, period, value, optional note (or the order a header row names);
+        every problem is reported at once by pasted line and row (metric and period);
+        nothing is staged unless every row is right (:mod:`kpikit.editors.paste`).
         """
-        rows: list[tuple[int, str, str, float, str]] = []
-        problems: list[str] = []
         known = {str(m) for m in self.eng.metrics["id"]}
-        for n, line in enumerate(text.splitlines(), start=1):
-            cells = [c.strip() for c in line.split("\t")]
-            if not any(cells) or (n == 1 and cells[0].lower() in ("metric_id", "metric")):
-                continue
-            if len(cells) < 3:
-                problems.append(f"pasted line {n}: expected metric, period and value separated by tabs, got {line.strip()!r}")
-                continue
-            mid, period, raw = cells[:3]
-            value = parse_number(raw)
-            where = f"pasted line {n} ({mid} {period})"
-            if mid not in known:
-                problems.append(f"{where}: no metric {mid!r} in metrics.csv")
-            if value is None:
-                problems.append(f"{where}: value {raw!r} is not a number (plain decimal like 1234.5)")
-            if mid in known and value is not None:
-                rows.append((n, mid, period, value, cells[3] if len(cells) > 3 else ""))
+        rows, problems = read_paste(
+            text, ["metric_id", "period", "value", "note"], keys=2, required=3, numbers=["value"],
+            known=lambda key: None if key[0] in known else f"no metric {key[0]!r} in metrics.csv",
+            expected="metric, period and value")
         if problems:
             return self.reject(problems)
-        if not rows:
-            return self.reject(["nothing to add: paste rows of metric, period, value"])
-        candidate = self.work.copy()
-        at = {(str(m), str(p)): i for i, (m, p) in enumerate(zip(candidate["metric_id"], candidate["period"], strict=True))}
-        origin: dict[int, str] = {}
-        new: list[dict[str, object]] = []
-        for n, mid, period, value, note in rows:
-            i = at.get((mid, period))
-            if i is not None:
-                candidate.at[i, "value"] = value
-                candidate.at[i, "note"] = note or math.nan
-                origin[i] = f"pasted line {n} ({mid} {period})"
-            else:
-                origin[len(candidate) + len(new)] = f"pasted line {n} ({mid} {period})"
-                new.append({"metric_id": mid, "period": period, "value": value, "note": note or math.nan})
-        if new:
-            add = pd.DataFrame(new)
-            for col in candidate.columns:
-                if col not in add.columns:
-                    add[col] = math.nan
-            add = add[list(candidate.columns)].astype(candidate.dtypes.to_dict())
-            candidate = pd.concat([candidate, add], ignore_index=True) if len(candidate) else add
+        candidate, origin, _ = merge_rows(self.work, rows, ["metric_id", "period"])
         draft = self.session.draft()
         draft.tables["actuals"] = candidate
-        try:
-            draft.validate()
-        except EngagementError as exc:
-            mine = [p for p in exc.problems if p.file == "actuals.csv"]
-            def place_of(p: Problem) -> str:
-                row = p.row if p.row is not None else (p.line - 2 if p.line else -1)
-                return origin.get(row, "actuals.csv")
-
-            return self.reject([f"{place_of(p)}: {_without_place(p.message)}" for p in mine] or [str(p) for p in exc.problems])
+        problems = check_draft(draft, "actuals.csv", origin)
+        if problems:
+            return self.reject(problems)
         self.work = candidate
-        self.staged.append(f"pasted {len(rows)} row{'s' if len(rows) != 1 else ''}")
-        self.entry_message.value = (f"<span style='color:#1a5e20'>Staged {len(rows)} pasted "
-                                    f"row{'s' if len(rows) != 1 else ''} (press Save to write).</span>")
+        self.staged.append(f"pasted {plural(len(rows), 'row')}")
+        self.entry_message.value = staged(len(rows))
         self.paste_box.value = ""
         self.mark_dirty()
         self.show_recent()
@@ -267,8 +224,7 @@ class ActualsEntry(EditorBox):
                 "review." if later else "")
 
     def reject(self, problems: list[str]) -> bool:
-        self.entry_message.value = ("<div style='color:#a40000'>Not added: "
-                                    + "; ".join(html.escape(p) for p in problems) + "</div>")
+        self.entry_message.value = not_added(problems)
         return False
 
     def show_recent(self) -> None:
@@ -302,13 +258,6 @@ class ActualsEntry(EditorBox):
                 now = "(none)" if number(v) is None else f"{number(v):.15g}"
                 out.append(Change(key[0], f"actual for {key[1]} corrected: {was} -> {now}", key=f"{key[0]}|{key[1]}"))
         return out
-
-
-def _without_place(message: str) -> str:
-    """A validation message without a leading ``actuals.csv:N:`` (the draft's lines mean nothing to the user)."""
-    import re
-
-    return re.sub(r"^actuals\.csv:\d+:\s*", "", message)
 
 
 def _fmt(v: object) -> str:

@@ -7,6 +7,8 @@ moves. The *KPI* toggle adds or removes the pairing's ``kpis.csv`` row (a new on
 needs a target and target period; the target is pre-filled from
 :func:`kpikit.engine.targets.suggest_target` when it can be). Selections are logged in
 ``changes.csv``, and so are score changes (one row per pairing, each with its own rationale).
+A block of scores copied from Excel (objective, metric, one column per criterion) can be
+pasted in (:mod:`kpikit.editors.paste`: checked like a save, problems by pasted line).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from kpikit.editors.base import (
     parse_number,
     with_tables,
 )
+from kpikit.editors.paste import check_draft, merge_rows, not_added, paste_area, read_paste, staged
 from kpikit.editors.picker import SearchPicker
 from kpikit.engine import scoring
 from kpikit.errors import EngagementError, Problem
@@ -78,8 +81,12 @@ class ScoringGrid(EditorBox):
         legend = (f"Scores {self.low:g} (worst) to {self.high:g} (best); weights: "
                   + ", ".join(f"{c} {w:g}" for c, w in self.criteria.items())
                   + f". Recommended: weighted score ≥ {sc.select_threshold:g}, at most {sc.max_kpis_per_objective} per objective.")
+        self.paste_box, paste_row = paste_area(
+            "rows copied from Excel: objective_id, metric_id, " + ", ".join(self.criteria) + " (tab-separated)", self.paste)
+        self.paste_message = widgets.HTML()
+        self.paste_message.add_class("kpikit-paste-message")
         self.body.children = [self.objective, widgets.HTML(f"<small>{html.escape(legend)}</small>"), self.rows,
-                              widgets.HBox([self.add_metric, self.add_button])]
+                              widgets.HBox([self.add_metric, self.add_button]), paste_row, self.paste_message]
         self.show_rows()
 
     def place(self) -> object:
@@ -208,6 +215,51 @@ class ScoringGrid(EditorBox):
         self.removed.add(i)
         self.mark_dirty()
         self.show_rows()
+
+    def paste(self, text: str) -> bool:
+        """Stage a block of scores pasted from a spreadsheet; False (and every problem, by pasted line) if any is wrong.
+
+        A pairing already in the grid gets the pasted scores, a new one is added as a candidate.
+        """
+        criteria = list(self.criteria)
+        objectives = {str(o) for o in self.eng.objectives["id"]}
+        metrics = {str(m) for m in self.eng.metrics["id"]}
+
+        def known(key: tuple[str, ...]) -> str | None:
+            bad = [f"no objective {key[0]!r} in objectives.csv"] * (key[0] not in objectives)
+            bad += [f"no metric {key[1]!r} in metrics.csv"] * (key[1] not in metrics)
+            return "; ".join(bad) or None
+
+        rows, problems = read_paste(text, ["objective_id", "metric_id", *criteria], keys=2, required=2 + len(criteria),
+                                    numbers=criteria, known=known,
+                                    expected="objective, metric and a score for each of " + ", ".join(criteria))
+        if problems:
+            return self._paste_message(problems)
+        candidate, origin, _ = merge_rows(self.scores, rows, ["objective_id", "metric_id"])
+        removed = self.removed - set(origin)
+        kept = [i for i in range(len(candidate)) if i not in removed]
+        draft = self.session.draft()
+        draft.tables["metric_scores"] = candidate.iloc[kept].reset_index(drop=True)
+        problems = check_draft(draft, "metric_scores.csv", {j: origin[i] for j, i in enumerate(kept) if i in origin})
+        if problems:
+            return self._paste_message(problems)
+        self.scores, self.removed = candidate, removed
+        for i in origin:  # rebuilt with the pasted values when next shown
+            for c in criteria:
+                self.sliders.pop((i, c), None)
+        self.paste_box.value = ""
+        self.mark_dirty()
+        first = rows[0].key[0]
+        if first != self.objective.value:
+            self.objective.value = first  # shows the pasted rows
+        else:
+            self.show_rows()
+        self.paste_message.value = staged(len(rows), ", ".join(sorted({r.key[0] for r in rows})))
+        return True
+
+    def _paste_message(self, problems: list[str]) -> bool:
+        self.paste_message.value = not_added(problems)
+        return False
 
     def kept_scores(self) -> pd.DataFrame:
         """The scores as they will be written: removed candidates left out."""

@@ -9,7 +9,10 @@ keystroke) the history chart (:func:`kpikit.charts.performance.kpi_history`, as 
 so it shows offline) and the realism verdict (:func:`kpikit.engine.targets.realism`) are
 redrawn from the edited values. A target, baseline, stretch, benchmark or milestone change
 is logged in ``changes.csv`` on Save; the milestones' rules (after the baseline period,
-before the target period) are checked by the same save as every other edit.
+before the target period) are checked by the same save as every other edit. A block of
+targets copied from Excel (objective, metric, target, target period, then optionally the
+baseline, its period, stretch, benchmark and its source, or the columns a header row names)
+updates those KPIs at once (:mod:`kpikit.editors.paste`: checked like a save, by pasted line).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from kpikit.editors.base import (
     parse_number,
     with_tables,
 )
+from kpikit.editors.paste import check_draft, merge_rows, not_added, paste_area, read_paste, staged
 from kpikit.editors.picker import SearchPicker
 from kpikit.engine import targets
 from kpikit.errors import EngagementError, Problem
@@ -87,9 +91,15 @@ class TargetSetter(EditorBox):
         self.chart = widgets.HTML(layout=widgets.Layout(max_width="100%", overflow="auto"))
         self.chart.add_class("kpikit-chart")
         self.picker.observe(lambda _c: self.load_form(), names="value")
+        self.paste_box, paste_row = paste_area(
+            "rows copied from Excel: objective_id, metric_id, target, target_period[, baseline, baseline_period, "
+            "stretch, benchmark, benchmark_source] (tab-separated)", self.paste)
+        self.paste_message = widgets.HTML()
+        self.paste_message.add_class("kpikit-paste-message")
         self.body.children = [self.picker,
                               widgets.VBox([*(self.boxes[f] for f in FIELDS), self.milestones_box]), self.chart,
-                              self.field_errors, widgets.HTML("<b>Realism</b>"), self.verdict]
+                              self.field_errors, widgets.HTML("<b>Realism</b>"), self.verdict,
+                              paste_row, self.paste_message]
         self.load_form()
 
     def place(self) -> object:
@@ -137,6 +147,40 @@ class TargetSetter(EditorBox):
             self.work.at[i, f] = raw or math.nan
         self.mark_dirty()
         self.refresh()
+
+    def paste(self, text: str) -> bool:
+        """Update the KPIs of a block pasted from a spreadsheet; False (every problem, by pasted line) if any is wrong.
+
+        Only KPIs already in kpis.csv: selecting a new one is the scoring grid's decision.
+        """
+        pairs = set(zip(self.work["objective_id"].astype("str"), self.work["metric_id"].astype("str"), strict=True))
+        rows, problems = read_paste(
+            text, ["objective_id", "metric_id", "target", "target_period", "baseline", "baseline_period", "stretch",
+                   "benchmark", "benchmark_source"], keys=2, required=4, numbers=NUMBERS,
+            known=lambda key: None if key in pairs else
+            f"{key[1]} is not a KPI of {key[0]} in kpis.csv (select it in the scoring grid first)",
+            expected="objective, metric, target and target period")
+        if problems:
+            self.paste_message.value = not_added(problems)
+            return False
+        candidate, origin, _ = merge_rows(self.work, rows, ["objective_id", "metric_id"], add=False)
+        draft = self.session.draft()
+        draft.tables["kpis"] = candidate
+        problems = check_draft(draft, "kpis.csv", origin)
+        if problems:
+            self.paste_message.value = not_added(problems)
+            return False
+        self.work = candidate
+        self.bad = {(i, f): msg for (i, f), msg in self.bad.items() if i not in origin}
+        self.paste_box.value = ""
+        self.mark_dirty()
+        first = min(origin, key=lambda i: origin[i].line)
+        if first != self.picker.value:
+            self.picker.value = first  # shows the first pasted KPI
+        else:
+            self.load_form()
+        self.paste_message.value = staged(len(rows))
+        return True
 
     def _key(self, i: int) -> tuple[str, str]:
         return str(self.work.at[i, "objective_id"]), str(self.work.at[i, "metric_id"])
