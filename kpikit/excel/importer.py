@@ -38,6 +38,7 @@ from kpikit.data.schema import SPECS, TABLES, Column, TableSpec
 from kpikit.data.store import (
     BACKUP_DIR,
     LOG_COLUMNS,
+    MATCH_KEYS,
     append_log,
     build_engagement,
     folder_with_changes,
@@ -64,18 +65,8 @@ from kpikit.excel.layout import (
     table_specs,
 )
 
-ROW_KEYS: dict[str, tuple[str, ...]] = {
-    "org_units": ("id",),
-    "objectives": ("id",),
-    "metrics": ("id",),
-    "stakeholders": ("id",),
-    "metric_scores": ("objective_id", "metric_id"),
-    "kpis": ("objective_id", "metric_id"),
-    "raci": ("item_id", "stakeholder_id"),
-    "actuals": ("metric_id", "period"),
-    "actions": ("id",),
-}
-"""What identifies a row of each table, for counting rows added, changed and removed."""
+ROW_KEYS = MATCH_KEYS
+"""What identifies a row of each table, for counting rows added, changed and removed (the store's own)."""
 LOGGED_KPI_FIELDS = ("target", "target_period")
 DECIDED_BY = "excel import"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
