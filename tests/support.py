@@ -69,3 +69,13 @@ def run_cli(args: list[str]) -> int:
     from kpikit.cli import main
 
     return main(args)
+
+
+def visible(html: str) -> str:
+    """The text a reader sees in an HTML fragment or page (no styles or scripts), spaces folded."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup(["style", "script"]):
+        tag.decompose()
+    return " ".join(soup.get_text(" ").split())

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from pypdf import PdfReader
-from support import DEMO, FIXTURES, ROOT, copy_client
+from support import DEMO, FIXTURES, ROOT, copy_client, visible
 
 from kpikit import load_engagement
 from kpikit.errors import ReportError
@@ -36,11 +36,7 @@ EXTERNAL = re.compile(
 )
 
 
-def visible_text(html: str) -> str:
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup(["style", "script"]):
-        tag.decompose()
-    return " ".join(soup.get_text(" ").split())
+visible_text = visible
 
 
 @pytest.fixture(scope="module")

@@ -6,15 +6,11 @@ the client would read the section's text.
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup
 from enginebuild import build, kpi, metric, obj
+from support import visible
 
 from kpikit.data.model import Engagement
 from kpikit.report.sections import appendix_definitions, appendix_method, context
-
-
-def visible(html: str) -> str:
-    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
 
 
 def school_plan(fiscal: int = 7, milestones: bool = True, every: int = 2) -> Engagement:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 from enginebuild import build, kpi, metric, obj, person
+from support import visible
 
 from kpikit.data.model import Engagement
 from kpikit.report.sections import (
@@ -19,10 +20,6 @@ from kpikit.report.sections import (
     strategy,
     targets_benchmarks,
 )
-
-
-def visible(html: str) -> str:
-    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
 
 
 def _selected_without_actuals() -> Engagement:

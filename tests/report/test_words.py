@@ -10,6 +10,7 @@ import re
 
 from bs4 import BeautifulSoup
 from enginebuild import build, kpi, metric, obj
+from support import visible
 
 from kpikit.report.sections import (
     appendix_definitions,
@@ -21,10 +22,6 @@ from kpikit.report.sections import (
     targets_benchmarks,
 )
 from kpikit.text import natural_key
-
-
-def visible(html: str) -> str:
-    return " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
 
 
 def _part(html: str, selector: str) -> str:
