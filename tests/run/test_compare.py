@@ -125,3 +125,20 @@ def test_compare_refuses_what_it_cannot_read(make_client: Callable[[str], Path],
     assert "2026-Q1 is not published" in capsys.readouterr().err
     assert run_cli(["compare", str(tmp_path), str(client)]) == 2
     assert "not a run folder, a published report" in capsys.readouterr().err
+
+
+def test_compare_two_published_periods(make_client: Callable[[str], Path], capsys: pytest.CaptureFixture[str]) -> None:
+    client = make_client("harbor")
+    assert run_cli(["publish", str(_run(client, "--period", "2026-Q1"))]) == 0
+    _replace(client / "actuals.csv", "M-ED-4HR,2026-Q1,87.2,", "M-ED-4HR,2026-Q1,86.9,")
+    assert run_cli(["publish", str(_run(client, "--period", "2026-Q2"))]) == 0
+    capsys.readouterr()
+    assert run_cli(["compare", "2026-Q1", "2026-Q2", "--engagement", str(client)]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("From the 2026-Q1 report published on ")
+    assert " to the 2026-Q2 report published on " in text.splitlines()[0]
+    assert "ED 4-hour performance (M-ED-4HR) 2026-Q1 restated from 87.2% to 86.9%" in text
+    # RN vacancy: 2026-Q1 amber, 2026-Q2 red (demo actuals)
+    assert "RN vacancy rate (M-RN-VAC) went from amber in 2026-Q1 to red in 2026-Q2" in text
+    # the 2026-Q2 report saw the unexplained restatement: a finding opened between the two
+    assert "ACTUAL_RESTATED on M-ED-4HR" in text
