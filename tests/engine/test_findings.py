@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from enginebuild import build, obj
+from support import DEMO
 
 from kpikit.data.store import load_engagement
 from kpikit.engine import all_findings, cascade, review, scoring, smart, stakeholders, targets
 from kpikit.engine.findings import CODES, Finding, findings_frame, sort_findings
-
-DEMO = "clients/demo-harbor"
 
 # The demo README lists these as "Deliberate imperfections (expected findings)".
 EXPECTED = {
@@ -42,8 +41,21 @@ def demo_findings() -> list[Finding]:
     return all_findings(load_engagement(DEMO))
 
 
+def _declared_not_measured() -> set[tuple[str, str]]:
+    """The README's KPI_NOT_MEASURED row, from the files: selected KPIs whose metric names a
+    data source in words but has no query."""
+    import pandas as pd
+
+    metrics = pd.read_csv(DEMO / "metrics.csv", dtype=str, keep_default_na=False).set_index("id")
+    kpis = pd.read_csv(DEMO / "kpis.csv", dtype=str, keep_default_na=False)
+    return {("KPI_NOT_MEASURED", f"{o}/{m}") for o, m in zip(kpis["objective_id"], kpis["metric_id"], strict=True)
+            if metrics.loc[m, "data_source"].strip() and not metrics.loc[m, "query"].strip()}
+
+
 def test_demo_client_gives_exactly_the_findings_its_readme_lists(demo_findings: list[Finding]) -> None:
-    assert {(f.code, f.item_id) for f in demo_findings} == EXPECTED
+    declared = _declared_not_measured()
+    assert len(declared) == 26  # the README's count
+    assert {(f.code, f.item_id) for f in demo_findings} == EXPECTED | declared
 
 
 def test_every_finding_names_its_item_and_a_known_code(demo_findings: list[Finding]) -> None:
