@@ -156,3 +156,14 @@ def test_signal_does_not_depend_on_the_units(values: list[int], shift: int, scal
     assert signal([*moved, last + shift], xmr(moved)) == base
     scaled = [v * scale for v in history]
     assert signal([*scaled, last * scale], xmr(scaled)) == base
+
+
+def test_targets_beyond_the_limits_are_a_sentence_not_a_wall() -> None:
+    from kpikit.report.sections.signals import NAMED, beyond_words
+
+    items = [(i % 2 == 0, f"KPI {i} (target {i}%, limits 1% to 2%)") for i in range(29)]
+    words = beyond_words(items)
+    assert words.startswith("29 KPI targets lie beyond")
+    assert words.count("(target") == NAMED
+    assert f"and {29 - NAMED} more." in words
+    assert "KPI 1 (" in words  # those that need attention (not green) are named first

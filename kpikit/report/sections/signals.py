@@ -16,7 +16,10 @@ from kpikit.engine.behaviour import METHOD, behaviour, reading, target_beyond_li
 from kpikit.report.context import ReportContext
 from kpikit.report.html import Fragment
 from kpikit.report.sections.contents import section
-from kpikit.text import fmt
+from kpikit.text import fmt, join_words
+
+NAMED = 3
+"""At most this many KPIs named in a sentence; the rest are counted (scorecard.csv has every limit)."""
 
 SIGNAL_WORDS = {"outside": "beyond a limit", "run": "a run on one side", "near-limit": "near a limit", "none": "none"}
 
@@ -40,8 +43,8 @@ def signals(ctx: ReportContext) -> Fragment:
             reds_signal += sig != "none"
             reds_noise += sig == "none"
         if target_beyond_limits(r):
-            beyond.append(f"{ctx.kpi_label(mid)}: target {fmt(float(r['target']), unit)}, limits "
-                          f"{fmt(float(r['lower_limit']), unit)} to {fmt(float(r['upper_limit']), unit)}")
+            beyond.append((status == "green", f"{ctx.kpi_label(mid)} (target {fmt(float(r['target']), unit)}, limits "
+                                              f"{fmt(float(r['lower_limit']), unit)} to {fmt(float(r['upper_limit']), unit)})"))
         rows.append({
             "kpi": f"{ctx.kpi_label(mid)} ({r['objective_id']})", "status": status or "no-data",
             "actual": fmt(float(value), unit) if value is not None else "—",
@@ -62,7 +65,24 @@ def signals(ctx: ReportContext) -> Fragment:
                 "act on the first, do not react to one period of the second.")
     else:
         lede = "No red KPI has enough history to tell a signal from noise; the table reads the others."
-    return section("signals", rows=rows, beyond=beyond, lede=f"{lede} {green_words}".strip(), method=METHOD)
+    return section("signals", rows=rows, beyond=beyond_words(beyond), lede=f"{lede} {green_words}".strip(), method=METHOD)
+
+
+def beyond_words(beyond: list[tuple[bool, str]]) -> str:
+    """The KPIs whose target lies beyond their process limits, in one sentence: those that need
+    attention first, at most :data:`NAMED` named and the rest counted (never a wall of items).
+
+    >>> beyond_words([(True, "A"), (False, "B")])
+    '2 KPI targets lie beyond what their process produces today: B and A.'
+    >>> beyond_words([(False, x) for x in "ABCDE"])
+    '5 KPI targets lie beyond what their process produces today: A, B, C and 2 more.'
+    """
+    if not beyond:
+        return ""
+    named = [label for _green, label in sorted(beyond, key=lambda b: b[0])]
+    shown = named[:NAMED] + ([f"{len(named) - NAMED} more"] if len(named) > NAMED else [])
+    n = len(named)
+    return f"{n} KPI target{'s lie' if n != 1 else ' lies'} beyond what {'their' if n != 1 else 'its'} process produces today: {join_words(shown)}."
 
 
 __all__ = ["signals"]
