@@ -9,8 +9,10 @@ keeping the consultant's version under ``.kpikit/workbook/replaced/``.
 
 ``--present`` is for the client's eyes: the copies open with every code input collapsed
 (:func:`kpikit.kit.workspace.set_presenting`) in JupyterLab's simple interface (the
-``/doc`` URL: one notebook, no file browser or side panels). Without it the inputs are
-shown again and the full interface opens.
+``/doc`` URL: one notebook, no file browser or side panels), whose collapsed inputs the kit's
+``templates/lab/custom.css`` hides entirely (JupyterLab would show each one's first line;
+:func:`present_env` says how that file reaches JupyterLab).
+Without it the inputs are shown again and the full interface opens.
 """
 
 from __future__ import annotations
@@ -64,7 +66,49 @@ def lab_command(workspace: Path, port: int | None, no_browser: bool, first: str 
         cmd.append("--allow-root")
     if first:
         cmd.append(f"--LabApp.default_url=/{'doc' if present else 'lab'}/tree/{first}")
+    if present:
+        cmd += present_flags()
     return cmd
+
+
+def present_flags() -> list[str]:
+    """JupyterLab options for presenting: load ``custom.css`` (see :func:`present_env`; it styles only the simple interface)."""
+    return ["--LabApp.custom_css=True"]
+
+
+PRESENT_DIR = Path(".kpikit") / "present"
+"""Where presenting mode keeps the Jupyter config folder that holds its ``custom/custom.css``."""
+
+
+def present_env(client_dir: str | os.PathLike[str], env: dict[str, str]) -> dict[str, str]:
+    """The environment for a presenting JupyterLab: the kit's ``custom.css`` served, the user's setup kept.
+
+    JupyterLab serves ``custom.css`` only from the Jupyter config folder (not an option), so
+    presenting points ``JUPYTER_CONFIG_DIR`` at ``DIR/.kpikit/present/``, whose
+    ``custom/custom.css`` is the user's own custom.css (if any) followed by the kit's
+    ``templates/lab/custom.css``; the user's config folder stays on ``JUPYTER_CONFIG_PATH``
+    (their server settings still load) and their JupyterLab settings and workspaces folders
+    are named explicitly, so nothing of theirs is lost or written elsewhere.
+    """
+    from jupyter_core.paths import jupyter_config_dir
+
+    from kpikit.data.csvio import atomic_write
+    from kpikit.kit.resources import templates_dir
+
+    user = Path(env.get("JUPYTER_CONFIG_DIR") or jupyter_config_dir())
+    folder = Path(client_dir).resolve() / PRESENT_DIR
+    (folder / "custom").mkdir(parents=True, exist_ok=True)
+    theirs = user / "custom" / "custom.css"
+    css = (theirs.read_text(encoding="utf-8") + "\n" if theirs.is_file() else "")
+    kit_css = templates_dir() / "lab" / "custom.css"
+    css += kit_css.read_text(encoding="utf-8") if kit_css.is_file() else ""
+    atomic_write(folder / "custom" / "custom.css", css.encode("utf-8"))
+    out = dict(env)
+    out["JUPYTER_CONFIG_DIR"] = str(folder)
+    out["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(user), *([env["JUPYTER_CONFIG_PATH"]] if env.get("JUPYTER_CONFIG_PATH") else [])])
+    out.setdefault("JUPYTERLAB_SETTINGS_DIR", str(user / "lab" / "user-settings"))
+    out.setdefault("JUPYTERLAB_WORKSPACES_DIR", str(user / "lab" / "workspaces"))
+    return out
 
 
 def _ask_replace(ws: Workspace) -> bool:
@@ -93,6 +137,9 @@ def run(args: argparse.Namespace) -> int:
         ws = prepare_workspace(args.dir, replace=args.refresh, present=args.present)
         if ws.conflicts and _ask_replace(ws):
             ws = prepare_workspace(args.dir, replace=True, present=args.present)
+        env = {k: v for k, v in os.environ.items() if k != UNATTENDED_ENV}
+        if args.present:
+            env = present_env(args.dir, env)
     except OSError as exc:  # a read-only or full engagement folder: the editors could not save either
         raise CannotWriteError(
             f"cannot write the working copies in .kpikit/workbook/ ({exc.strerror or exc}); "
@@ -104,7 +151,6 @@ def run(args: argparse.Namespace) -> int:
     for nb in ws.conflicts:
         print(f"  kept your edited {nb.name}: the kit's version changed; `kpikit lab --refresh` replaces it",
               file=sys.stderr)
-    env = {k: v for k, v in os.environ.items() if k != UNATTENDED_ENV}
     first = ws.notebooks[0].name if ws.notebooks else None
     cmd = lab_command(ws.folder, args.port, args.no_browser, first, present=args.present)
     mode = " in presenting mode (code hidden; View > Expand All Code shows it; `kpikit lab` without --present restores the copies)" \

@@ -28,6 +28,7 @@ from kpikit.data.model import Engagement
 from kpikit.data.schema import RACI_LETTERS
 from kpikit.editors.base import Change, EditorBox, editor_or_summary, with_tables
 from kpikit.engine import stakeholders
+from kpikit.text import plural
 
 PAGE = 12
 """Items per page of the grid."""
@@ -91,6 +92,8 @@ class RaciGrid(EditorBox):
         self.prev_people.on_click(lambda _b: self.set_people_page(self.people_page - 1))
         self.next_people.on_click(lambda _b: self.set_people_page(self.people_page + 1))
         self.page_label = widgets.HTML()
+        self.page_label.add_class("kpikit-raci-page")
+        self.filter_box.add_class("kpikit-raci-filter")
         self.people_label = widgets.HTML()
         self.corner = widgets.HTML("<b>Item</b>", layout=_fixed(LABEL_WIDTH))
         self.heads = [widgets.HTML(layout=_fixed(CELL_WIDTH)) for _ in range(COLUMNS)]
@@ -185,7 +188,7 @@ class RaciGrid(EditorBox):
         self.shown_items = items[self.page * PAGE:(self.page + 1) * PAGE]
         self.prev_button.disabled = self.page == 0
         self.next_button.disabled = self.page >= pages - 1
-        self.page_label.value = f"page {self.page + 1} of {pages} ({len(items)} items)"
+        self.page_label.value = f"page {self.page + 1} of {pages} ({plural(len(items), 'item')})"
         for n, (item_id, kind, name) in enumerate(self.shown_items):
             short = name if len(name) <= 48 else name[:47] + "…"
             self.labels[n].value = (f"<div style='line-height:1.25' title='{html.escape(name, quote=True)}'>{html.escape(item_id)} "

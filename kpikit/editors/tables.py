@@ -31,6 +31,9 @@ DASH = "—"
 """What a missing value shows as."""
 MAX_ROWS = 500
 MAX_COLUMNS = 30
+SHORT = 16
+"""Cells this short (IDs, periods, numbers) never wrap: "2026-Q3" on one line."""
+NOWRAP = ";white-space:nowrap"
 HEIGHT_PX = 420
 """The scroll box's height: about fifteen rows, so the cells below stay in reach."""
 
@@ -65,7 +68,7 @@ class Table:
         head = "".join(f"<th style='{_align(c in self.numeric)};position:sticky;top:0;background:#f4f6f8'>"
                        f"{html.escape(_label(c))}</th>" for c in cols)
         body = "".join(
-            "<tr>" + "".join(f"<td style='{_align(c in self.numeric)}'>{html.escape(v)}</td>"
+            "<tr>" + "".join(f"<td style='{_align(c in self.numeric)}{NOWRAP if len(v) <= SHORT else ''}'>{html.escape(v)}</td>"
                              for c, v in zip(cols, row, strict=True)) + "</tr>"
             for row in self.frame.itertuples(index=False, name=None))
         notes = "".join(f"<div class='kpikit-table-note'><i>{html.escape(n)}</i></div>" for n in self.notes())

@@ -4,7 +4,10 @@ Starts JupyterLab (token and port chosen here) on the working copy that
 :func:`kpikit.kit.workspace.prepare_workspace` makes for a temp copy of the demo client,
 runs the scoring notebook, moves a slider, presses Save and checks the file on disk;
 then types a vague objective title and checks the SMART reason appears while nothing
-is written. Screenshots go to ``test-artifacts/``.
+is written; types an objective's ID into the searchable picker and lands on it; pages
+and filters the RACI grid; and opens the review notebook in presenting mode
+(``kpikit lab --present``: code collapsed, the simple interface). Screenshots go to
+``test-artifacts/``.
 
 The kit's notebooks are used when they carry editor cells; until then the test writes
 minimal notebooks (parameters cell + one editor call) and prepares the workspace from
@@ -13,6 +16,7 @@ those, through the same code path.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -34,6 +38,7 @@ import pytest
 from playwright.sync_api import expect
 from support import ROOT
 
+from kpikit.cli.lab import present_env, present_flags
 from kpikit.kit.resources import notebooks_dir
 from kpikit.kit.workspace import prepare_workspace
 
@@ -73,7 +78,8 @@ def _editor_notebook(source: Path, function: str) -> str | None:
 def _minimal_notebooks(folder: Path) -> dict[str, str]:
     """Two small notebooks shaped like the kit's: parameters, load, one editor cell."""
     folder.mkdir(parents=True, exist_ok=True)
-    names = {"scoring_grid": "02_metrics.ipynb", "objectives_editor": "01_objectives.ipynb"}
+    names = {"scoring_grid": "02_metrics.ipynb", "objectives_editor": "01_objectives.ipynb",
+             "raci_grid": "05_stakeholders.ipynb", "actuals_entry": "06_review.ipynb"}
     for function, name in names.items():
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -87,12 +93,16 @@ def _minimal_notebooks(folder: Path) -> dict[str, str]:
     return names
 
 
+EDITORS = ("scoring_grid", "objectives_editor", "raci_grid", "actuals_entry")
+
+
 @dataclass
 class Lab:
     url: str
     client: Path
     workspace: Path
     notebooks: dict[str, str]
+    source: Path
 
 
 @pytest.fixture(scope="module")
@@ -104,7 +114,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     client = base / "demo-harbor"
     shutil.copytree(DEMO, client, ignore=shutil.ignore_patterns(".kpikit", "runs"))
     real = notebooks_dir()
-    notebooks = {f: _editor_notebook(real, f) for f in ("scoring_grid", "objectives_editor")} if real.is_dir() else {}
+    notebooks = {f: _editor_notebook(real, f) for f in EDITORS} if real.is_dir() else {}
     if notebooks and all(notebooks.values()):
         source = real
         names = {k: str(v) for k, v in notebooks.items()}
@@ -115,10 +125,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "KPIKIT_UNATTENDED"}
     env["JUPYTER_CONFIG_DIR"] = str(base / "jupyter-config")  # no user settings leak in
+    env = present_env(client, env)  # the presenting CSS: it styles only the simple interface (/doc)
     log = (base / "jupyter.log").open("wb")
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
            f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={wb.folder}", "--allow-root",
-           "--LabApp.news_url=", "--ServerApp.open_browser=False"]
+           "--LabApp.news_url=", "--ServerApp.open_browser=False", *present_flags()]  # styles only /doc
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -135,7 +146,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             if time.monotonic() > deadline:
                 pytest.fail("JupyterLab did not answer /api/status within 60 s")
             time.sleep(0.3)
-        yield Lab(url, client, wb.folder, names)
+        yield Lab(url, client, wb.folder, names, source)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -161,10 +172,11 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-def _open_and_run(browser: Any, lab: Lab, notebook: str) -> Any:
+def _open_and_run(browser: Any, lab: Lab, notebook: str, ui: str = "lab") -> Any:
+    """Open ``notebook`` (``ui="doc"``: the simple interface, as ``kpikit lab --present`` does) and Run All."""
     page = browser.new_page(viewport={"width": 1600, "height": 1000})
     page.set_default_timeout(60_000)
-    page.goto(f"{lab.url}/lab/tree/{notebook}?reset&token={TOKEN}")  # reset: no tabs restored
+    page.goto(f"{lab.url}/{ui}/tree/{notebook}?reset&token={TOKEN}")  # reset: no tabs restored
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     _dismiss_dialogs(page)
     page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"] >> visible=true')
@@ -178,6 +190,19 @@ def _open_and_run(browser: Any, lab: Lab, notebook: str) -> Any:
         page.close()
         pytest.fail(f"the editor did not render in {notebook}; cell outputs: {outputs}")
     return page
+
+
+@contextlib.contextmanager
+def _running(browser: Any, lab: Lab, notebook: str, name: str, ui: str = "lab") -> Iterator[Any]:
+    """A page with ``notebook`` run; on a failure its screenshot is kept as ``lab-failed-NAME.png``."""
+    page = _open_and_run(browser, lab, notebook, ui)
+    try:
+        yield page
+    except Exception:
+        _shot(page, f"lab-failed-{name}.png")
+        raise
+    finally:
+        page.close()
 
 
 def _dismiss_dialogs(page: Any) -> None:
@@ -277,3 +302,94 @@ def test_working_copy_has_client_dir_and_kit_notebooks_untouched(lab: Lab) -> No
     injected = [c for c in nb["cells"] if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(injected) == 1
     assert repr(str(lab.client.resolve()))[1:-1] in "".join(injected[0]["source"])
+
+
+def test_typing_an_objective_id_in_the_picker_lands_on_it(lab: Lab, browser: Any) -> None:
+    """The searchable picker: a partial ID lists its matches, the whole ID picks that objective."""
+    objectives = pd.read_csv(lab.client / "objectives.csv")
+    target = objectives.iloc[-3]  # not the first: the editor opens on the first objective
+    with _running(browser, lab, lab.notebooks["objectives_editor"], "picker") as page:
+        title = page.locator(".kpikit-title textarea")
+        title.wait_for()
+        assert title.input_value() == objectives.iloc[0]["title"]
+        box = page.locator(".kpikit-editor .kpikit-picker input").first
+        box.click()
+        box.press("Control+a")
+        box.type(str(target["id"])[:-1], delay=30)  # "OBJ-1": several objectives match
+        page.wait_for_selector(".kpikit-picker-hint:has-text('matches')")
+        box.type(str(target["id"])[-1], delay=30)
+        expect(title).to_have_value(str(target["title"]), timeout=30_000)
+        assert box.input_value().startswith(f"{target['id']} — ")
+        _shot(page, "lab-picker-typed-id.png")
+
+
+def test_raci_grid_pages_and_filters_in_the_browser(lab: Lab, browser: Any) -> None:
+    with _running(browser, lab, lab.notebooks["raci_grid"], "raci") as page:
+        label = page.locator(".kpikit-raci-page")
+        expect(label).to_contain_text("page 1 of", timeout=30_000)
+        first_label = label.inner_text()
+        pages = int(first_label.split(" of ")[1].split()[0])
+        assert pages >= 2, first_label
+        rows = page.locator(".kpikit-editor .widget-html :text-matches('^(OBJ|M)-')")
+        first_item = rows.first.inner_text()
+        page.click(".jupyter-widgets.widget-button:has-text('Next ▶')")
+        expect(label).to_contain_text(f"page 2 of {pages}", timeout=30_000)
+        expect(rows.first).not_to_have_text(first_item, timeout=30_000)
+        _shot(page, "lab-raci-page-2.png")
+        wanted = "OBJ-05"
+        box = page.locator(".kpikit-raci-filter input")
+        box.click()
+        box.type(wanted, delay=30)
+        expect(label).to_contain_text("page 1 of 1 (1 item)", timeout=30_000)
+        shown = [t for t in page.locator(".kpikit-editor .widget-html").all_inner_texts() if t.startswith(("OBJ-", "M-"))]
+        assert shown
+        assert all(t.startswith(wanted) for t in shown), shown
+        assert page.locator(".kpikit-raci-cell select:visible").count() >= 1  # the item's cells are there to edit
+        _shot(page, "lab-raci-filtered.png")
+
+
+def _review_period(client: Path) -> object:
+    """The review period of the client (the actuals editor's first metric is quarterly in the demo)."""
+    from kpikit.data.store import load_engagement
+
+    return load_engagement(client).review_period()
+
+
+def test_presenting_mode_hides_code_in_the_simple_interface(lab: Lab, browser: Any) -> None:
+    """``kpikit lab --present``: the copies open with code collapsed; outputs, charts and editors stay."""
+    prepare_workspace(lab.client, lab.source, present=True)
+    notebook = lab.notebooks["actuals_entry"]
+    try:
+        with _running(browser, lab, notebook, "presenting", ui="doc") as page:
+            mode = page.evaluate("document.querySelector('.jp-LabShell')?.dataset.shellMode")
+            assert mode == "single-document"
+            assert page.locator("#jp-left-stack:visible").count() == 0  # no file browser beside the notebook
+            code_cells = page.locator(".jp-Notebook .jp-CodeCell")
+            n_code = code_cells.count()
+            assert n_code >= 3
+            assert page.locator(".jp-Notebook .jp-CodeCell .jp-InputPlaceholder").count() == n_code  # all collapsed
+            assert page.locator(".jp-Notebook .jp-CodeCell .jp-InputPlaceholder:visible").count() == 0  # not even line 1
+            assert page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-editor:visible").count() == 0
+            text = page.locator(".jp-Notebook").inner_text()
+            assert "import " not in text  # no code on the screen
+            assert "open_step" not in text
+            page.wait_for_selector(".kpikit-editor")
+            assert page.locator(".jp-Notebook .jp-MarkdownCell:visible").count() >= 1  # the guide still reads
+            assert page.locator(".jp-OutputArea .kpikit-table").count() >= 1  # and the formatted tables
+            _shot(page, "lab-presenting.png")
+            page.locator(".kpikit-editor").scroll_into_view_if_needed()
+            # the actuals editor's live status: what the review would call the typed value
+            period = page.locator(".kpikit-editor .widget-text:has(label:text-is('Period')) input")
+            value = page.locator(".kpikit-editor .widget-text:has(label:text-is('Value')) input")
+            period.fill(str(_review_period(lab.client)))
+            value.click()
+            value.type("1", delay=30)
+            live = page.locator(".kpikit-live-status")
+            expect(live).to_contain_text("Status if saved", timeout=30_000)
+            value.type("00", delay=30)  # 100: ahead of any expected share
+            expect(live).to_contain_text("On track", timeout=30_000)
+            _shot(page, "lab-presenting-editor.png")
+    finally:
+        prepare_workspace(lab.client, lab.source)  # code shown again for the other tests
+    nb = nbformat.read(lab.workspace / notebook, as_version=4)
+    assert not any(c.metadata.get("jupyter", {}).get("source_hidden") for c in nb.cells)

@@ -36,7 +36,7 @@ def test_numbers_missing_flags_and_ids_as_a_consultant_reads_them() -> None:
     assert "NaN" not in html
     assert "None" not in html
     assert "metric id" in html  # readable headers
-    assert "text-align:right'>14,403.1" in html  # numbers right-aligned
+    assert "text-align:right;white-space:nowrap'>14,403.1" in html  # numbers right-aligned, on one line
     assert "3 rows" in html
 
 
