@@ -7,10 +7,11 @@ the source file):
 
 * ``inputs``: the SHA-256 of every table the engagement loaded (the manifest's
   ``inputs``), plus the logo and ``.sql`` files the folder names (copied to ``inputs/``);
-* ``state``: what a run reads beside the tables: ``.kpikit/refresh.json`` (the outcome of
-  the last refresh: a ``--refresh`` whose queries returned other rows changes
-  ``actuals.csv``, one that failed changes this record) and ``published/`` (the section
-  "What changed since the last published report");
+* ``state``: what a run reads beside the tables: the last refresh's results per metric
+  from ``.kpikit/refresh.json`` (rows, latest period, outcome; not the time: a
+  ``--refresh`` whose queries returned other rows changes ``actuals.csv``, one that failed
+  changes the outcome, one that found the same again changes nothing) and ``published/``
+  (the section "What changed since the last published report");
 * ``kit``: the versions of the packages that decide a run's output
   (:func:`~kpikit.run.manifest.package_versions`) and a hash of the kit's own code and
   templates, so an edited checkout counts as a new kit even at the same version number;
@@ -34,7 +35,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,20 @@ def kit_code_hash() -> str:
     return h.hexdigest()
 
 
+def refresh_results(folder: Path) -> dict[str, dict[str, object]] | None:
+    """What the last refresh found per metric (source, rows, latest period, outcome, message), without *when*.
+
+    The rows themselves are in ``actuals.csv`` (hashed with the inputs); a refresh that
+    returned the same results at a later time changes nothing a run computes, so it does
+    not make the client run again (its report keeps the refresh time of its own run).
+    """
+    from kpikit.data.sources import read_record
+
+    if not (folder / REFRESH_RECORD).is_file():
+        return None
+    return {mid: {k: v for k, v in asdict(e).items() if k != "when"} for mid, e in sorted(read_record(folder).items())}
+
+
 def run_key(plan: RunPlan, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Everything a run of ``plan`` (a :class:`~kpikit.run.runner.RunPlan`) depends on, as plain JSON data."""
     eng = plan.eng
@@ -96,9 +111,8 @@ def run_key(plan: RunPlan, options: Mapping[str, Any] | None = None) -> dict[str
     inputs = dict(sorted(eng.fingerprints.items()))
     for name in extra_inputs(eng):
         inputs[name] = sha256_bytes((folder / name).read_bytes())
-    refresh = folder / REFRESH_RECORD
     state = {
-        "refresh": sha256_bytes(refresh.read_bytes()) if refresh.is_file() else None,
+        "refresh": refresh_results(folder),
         "published": _hash_tree(folder / PUBLISHED_DIR),
     }
     return {

@@ -102,11 +102,21 @@ def test_each_input_byte_each_notebook_the_period_and_each_option_change_the_key
     assert changed_parts(base, _key(client, nbs, formats={"html", "pdf"})) == ["options"]
     # what a run reads beside the tables: the last refresh's record and the published reports
     (client / ".kpikit").mkdir(exist_ok=True)
-    (client / ".kpikit" / "refresh.json").write_text('{"M1": {"outcome": "ok"}}\n', encoding="utf-8")
+    entry = {"metric_id": "M1", "source": "erp", "when": "2026-12-01T06:00:00+00:00", "rows": 8,
+             "latest_period": "2026-Q2", "outcome": "ok", "message": ""}
+
+    def refreshed(**change: object) -> None:
+        record = {"metrics": {"M1": {**entry, **change}}}
+        (client / ".kpikit" / "refresh.json").write_text(json.dumps(record), encoding="utf-8")
+
+    refreshed()
     with_refresh = _key(client, nbs)
     assert changed_parts(base, with_refresh) == ["state"]
-    (client / ".kpikit" / "refresh.json").write_text('{"M1": {"outcome": "failed"}}\n', encoding="utf-8")
-    assert changed_parts(with_refresh, _key(client, nbs)) == ["state"]
+    refreshed(when="2027-01-01T06:00:00+00:00")  # the same results a month later: nothing to re-run
+    assert _key(client, nbs) == with_refresh
+    for change in ({"rows": 9}, {"latest_period": "2026-Q3"}, {"outcome": "failed", "message": "no such table"}):
+        refreshed(**change)
+        assert changed_parts(with_refresh, _key(client, nbs)) == ["state"], change
     (client / ".kpikit" / "refresh.json").unlink()
     (client / "published" / "2026-Q1").mkdir(parents=True)
     (client / "published" / "2026-Q1" / "published.json").write_text("{}\n", encoding="utf-8")
