@@ -73,6 +73,30 @@ def measure(folder: Path) -> dict[str, float]:
     out["targets: edit to chart + verdict"], _ = timed(lambda: setattr(box, "value", str(float(box.value or 0) + 1)))
 
     out["actuals: open"], a = timed(lambda: ActualsEntry(eng))
+    kpi = eng.kpis.iloc[-1]
+    freq = str(eng.metrics.set_index("id").at[kpi["metric_id"], "frequency"])
+    review = eng.review_period()
+    a.metric_box.value = str(kpi["metric_id"])
+    a.period_box.value = str(review.in_frequency(freq, eng.config.fiscal_year_start)) if review else str(kpi["target_period"])
+    out["actuals: keystroke to live status"], _ = timed(lambda: setattr(a.value_box, "value", "42"))
+    assert a.live.value, "no live status"
+    a.value_box.value = ""
+    rows = eng.actuals.head(20)
+    block = "".join(f"{m}\t{p}\t{float(v) + 1:g}\n" for m, p, v in zip(rows["metric_id"], rows["period"], rows["value"], strict=True))
+    out["actuals: paste 20 rows"], ok = timed(lambda: a.paste(block))
+    assert ok, a.entry_message.value
+    crit = list(eng.config.scoring.criteria)
+    sc = eng.metric_scores.head(20)
+    block = "".join("\t".join([str(o), str(m), *(f"{float(sc.iloc[i][c]):g}" for c in crit)]) + "\n"
+                    for i, (o, m) in enumerate(zip(sc["objective_id"], sc["metric_id"], strict=True)))
+    out["scoring: paste 20 rows"], ok = timed(lambda: ScoringGrid(eng).paste(block))
+    assert ok
+    kp = eng.kpis.head(20)
+    block = "".join(f"{o}\t{m}\t{float(t) + 1:g}\t{tp}\n"
+                    for o, m, t, tp in zip(kp["objective_id"], kp["metric_id"], kp["target"], kp["target_period"], strict=True))
+    setter = TargetSetter(eng)
+    out["targets: paste 20 rows"], ok = timed(lambda: setter.paste(block))
+    assert ok, setter.paste_message.value
 
     out["raci: open"], r = timed(lambda: RaciGrid(eng))
     out["raci: page change"], _ = timed(lambda: r.set_page(1))
@@ -81,7 +105,6 @@ def measure(folder: Path) -> dict[str, float]:
     out["raci: cell to gap list"], _ = timed(lambda: setattr(cell, "value", "C" if cell.value != "C" else "I"))
     out["raci: save"], ok = timed(r.save)
     assert ok, r.message.value
-    del a
     return out
 
 
