@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
 from support import FIXTURES
 
@@ -15,20 +14,6 @@ from kpikit.cli import main
 from kpikit.cli.lab import lab_command
 
 FIXTURE = FIXTURES / "editors_small"
-
-
-@pytest.fixture
-def kit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """KPIKIT_HOME with a one-notebook kit, so the test does not depend on the real notebooks."""
-    home = tmp_path / "kit"
-    (home / "notebooks").mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('client_dir = ""')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [params]
-    nbformat.write(nb, home / "notebooks" / "01_objectives.ipynb")
-    monkeypatch.setenv("KPIKIT_HOME", str(home))
-    return home
 
 
 def test_lab_prepares_the_workspace_and_runs_jupyter_there(tmp_path: Path, kit_home: Path,

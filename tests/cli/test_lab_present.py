@@ -19,20 +19,10 @@ from kpikit.kit.workspace import source_fingerprint
 FIXTURE = FIXTURES / "editors_small"
 
 
-@pytest.fixture
-def kit_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """KPIKIT_HOME with one notebook: markdown, parameters, an editor cell."""
-    home = tmp_path / "kit"
-    (home / "notebooks").mkdir(parents=True)
-    nb = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell('client_dir = ""')
-    params.metadata["tags"] = ["parameters"]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Step 1"), params,
-                nbformat.v4.new_code_cell("print('editor')")]
-    nbformat.write(nb, home / "notebooks" / "01_objectives.ipynb")
+@pytest.fixture(autouse=True)
+def no_real_lab(monkeypatch: pytest.MonkeyPatch) -> None:
+    """JupyterLab itself is driven in tests/cli/test_lab_browser.py; here its start is recorded."""
     monkeypatch.setattr(lab_cli, "start_lab", _FakeLab)
-    monkeypatch.setenv("KPIKIT_HOME", str(home))
-    return home
 
 
 class _FakeLab:
