@@ -290,12 +290,110 @@ def raci_chart(eng: Engagement, item_ids: Iterable[str] | None = None) -> alt.La
     return _config(chart)  # type: ignore[no-any-return]
 
 
-def influence_map(eng: Engagement) -> alt.LayerChart:
+MAP_WIDTH = 760
+MAP_FONT = 10
+MAP_LINE = 12
+CHAR_EM = 0.62
+"""Width of an average DejaVu Sans character in em (a little generous), for label boxes in pixels."""
+MAP_NAME_CHARS = 26
+MAP_MAX_LINES = 6
+"""At most this many names beside one mark; a larger group gets a numbered tag and a line in the key."""
+
+Box = tuple[float, float, float, float]
+"""(left, top, right, bottom) in the plot's pixels."""
+
+
+def _text_box(x: float, y: float, lines: list[str], align: str) -> Box:
+    """The box a label of ``lines`` takes with its top-left (``align`` left) or top-right corner at (x, y)."""
+    w = max((len(t) for t in lines), default=0) * CHAR_EM * MAP_FONT + 2
+    h = MAP_LINE * len(lines)
+    return (x, y, x + w, y + h) if align == "left" else (x - w, y, x, y + h)
+
+
+def _clear(box: Box, taken: list[Box], width: float, height: float, pad: float = 2) -> bool:
+    """True when ``box`` lies inside the plot and touches none of ``taken`` (with ``pad`` px to spare)."""
+    left, top, right, bottom = box
+    if left < 0 or top < 0 or right > width or bottom > height:
+        return False
+    return all(left >= r + pad or right + pad <= lft or top >= b + pad or bottom + pad <= t
+               for lft, t, r, b in taken)
+
+
+def place_map_labels(groups: pd.DataFrame, height: float, width: float = MAP_WIDTH,
+                     x_domain: tuple[float, float] = (0.5, X_MAX),
+                     y_domain: tuple[float, float] = (0.5, 5.5)) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Label positions for the influence map that never overlap, and the key for the rest.
+
+    Greedy, in order of who matters most (influence, then support, highest first): each
+    point's names go right of its mark, else left, else a little higher or lower; a point
+    whose names fit nowhere (or that holds more than :data:`MAP_MAX_LINES` people) gets a
+    numbered tag beside its mark and its names in the key under the chart. Marks, the
+    quadrant names in the corners and every label already placed are obstacles.
+    Returns the labels (``x``, ``y`` in data units, ``text``, ``align``) and the key rows.
+    """
+    def px(s: float) -> float:
+        return (s - x_domain[0]) / (x_domain[1] - x_domain[0]) * width
+
+    def py(i: float) -> float:
+        return (y_domain[1] - i) / (y_domain[1] - y_domain[0]) * height
+
+    def data_x(v: float) -> float:
+        return x_domain[0] + v / width * (x_domain[1] - x_domain[0])
+
+    def data_y(v: float) -> float:
+        return y_domain[1] - v / height * (y_domain[1] - y_domain[0])
+
+    corner_h = MAP_LINE + 4
+    taken: list[Box] = [(0, 0, 180, corner_h), (width - 180, 0, width, corner_h),
+                        (0, height - corner_h, 180, height), (width - 180, height - corner_h, width, height)]
+    sup = [float(v) for v in groups["support"].tolist()]
+    inf = [float(v) for v in groups["influence"].tolist()]
+    people: list[list[str]] = [[str(n) for n in ns] for ns in groups["names"].tolist()]
+    taken += [(px(s) - 11, py(i) - 11, px(s) + 11, py(i) + 11) for s, i in zip(sup, inf, strict=True)]
+    order = sorted(range(len(groups)), key=lambda k: (-inf[k], -sup[k]))
+    labels: list[dict[str, Any]] = []
+    key: list[dict[str, Any]] = []
+    for k in order:
+        s, i, full = sup[k], inf[k], people[k]
+        x0, y0 = px(s), py(i)
+        spots = [(x0 + 13, y0 - 6, "left"), (x0 - 13, y0 - 6, "right")]
+        placed = None
+        tagged = False
+        h = MAP_LINE * len(full)
+        names = [short(n, MAP_NAME_CHARS) for n in full]
+        tries = [(dy, spot) for dy in (0.0, -(h - MAP_LINE), -(h / 2)) for spot in spots] if len(full) <= MAP_MAX_LINES else []
+        for dy, (x, y, align) in tries:
+            box = _text_box(x, y + dy, names, align)
+            if _clear(box, taken, width, height):
+                placed = (x, y + dy, names, align, box)
+                break
+        if placed is None:
+            tagged = True
+            tag = [str(len(key) + 1)]
+            key.append({"tag": tag[0], "influence": i, "support": s, "names": full})
+            for x, y, align in [*spots, (x0 - 4, y0 - 26, "left"), (x0 - 4, y0 + 13, "left"),
+                                (x0 + 13, y0 - 22, "left"), (x0 + 13, y0 + 10, "left"),
+                                (x0 - 13, y0 - 22, "right"), (x0 - 13, y0 + 10, "right")]:
+                box = _text_box(x, y, tag, align)
+                if _clear(box, taken, width, height):
+                    placed = (x, y, tag, align, box)
+                    break
+        if placed is None:  # nowhere free even for a number: the key says where the point is
+            continue
+        x, y, lines, align, box = placed
+        taken.append(box)
+        labels.append({"x": data_x(x), "y": data_y(y), "text": "\n".join(lines), "align": align, "tagged": tagged})
+    return pd.DataFrame(labels, columns=["x", "y", "text", "align", "tagged"]), key
+
+
+def influence_map(eng: Engagement) -> alt.LayerChart | alt.VConcatChart:
     """Stakeholders by support (across) and influence (up), with the four quadrants named.
 
-    People at the same point share one mark and are listed one per line beside it, so
-    every name stays readable; people without both ratings are left out and counted in
-    the subtitle.
+    People at the same point share one mark and are listed one per line beside it. Label
+    positions are computed here (:func:`place_map_labels`) so no two labels overlap at any
+    size: the people who matter most are named first; a point whose names do not fit gets
+    a numbered tag and its names in a key under the chart. People without both ratings are
+    left out and counted in the subtitle.
     """
     q = sh.quadrants(eng)
     rated = q[q["quadrant"] != "Not assessed"]
@@ -305,10 +403,13 @@ def influence_map(eng: Engagement) -> alt.LayerChart:
               .agg(quadrant=("quadrant", "first"), names=("name", list), roles=("role", list))
               .reset_index())
     groups["count"] = groups["names"].map(len).astype("int64")
-    groups["label"] = groups["names"].map(lambda ns: "\n".join(short(n, 26) for n in ns)).astype("str")
+    groups["label"] = groups["names"].map(lambda ns: "\n".join(short(n, MAP_NAME_CHARS) for n in ns)).astype("str")
     groups["people"] = [", ".join(f"{n} ({r})" if r else n for n, r in zip(ns, rs, strict=True))
                         for ns, rs in zip(groups["names"], groups["roles"], strict=True)]
     groups["advice"] = groups["quadrant"].map(sh.ADVICE).astype("str")
+    most = min(int(groups["count"].max()) if len(groups) else 1, MAP_MAX_LINES)
+    height = max(440, 5 * (MAP_LINE * most + 40))
+    labels, key = place_map_labels(groups, height)
     groups = groups.drop(columns=["names", "roles"])
     dom = alt.Scale(domain=[0.5, 5.5], nice=False, zero=False)
     xdom = alt.Scale(domain=[0.5, X_MAX], nice=False, zero=False)  # room for names right of 5
@@ -327,8 +428,13 @@ def influence_map(eng: Engagement) -> alt.LayerChart:
         shape=alt.Shape("quadrant:N", legend=None),
         size=alt.Size("count:Q", scale=alt.Scale(range=[110, 320]), legend=None),
     )
-    names = base.mark_text(align="left", baseline="top", dx=10, dy=-6, fontSize=10, font=FONT, color="#222222",
-                           lineBreak="\n", lineHeight=12).encode(text="label:N")
+    name_layers = [  # names, and the key's numbers in bold, each side aligned to its mark
+        alt.Chart(labels[(labels["align"] == side) & (labels["tagged"] == tagged)]).mark_text(
+            align=side, baseline="top", fontSize=MAP_FONT, font=FONT, color="#222222", lineBreak="\n",
+            lineHeight=MAP_LINE, fontWeight="bold" if tagged else "normal",
+        ).encode(x=alt.X("x:Q", scale=xdom), y=alt.Y("y:Q", scale=dom), text="text:N")
+        for side in ("left", "right") for tagged in (False, True)
+    ]
     line = sh.HIGH
     rules = pd.DataFrame({"v": [line]})
     vrule = alt.Chart(rules).mark_rule(strokeDash=[4, 4], color=GREY).encode(x=alt.X("v:Q", scale=xdom))
@@ -345,15 +451,38 @@ def influence_map(eng: Engagement) -> alt.LayerChart:
     left = alt.Chart(corners[corners["a"] == "left"]).mark_text(
         align="left", baseline="top", fontSize=11, font=FONT, fontStyle="italic", color="#555555",
     ).encode(x=alt.X("x:Q", scale=xdom), y=alt.Y("y:Q", scale=dom), text="t:N")
-    most = int(groups["count"].max()) if len(groups) else 1
-    height = max(440, min(1200, 5 * (12 * most + 30)))
     sub = f"High = {line:g} or more on 1-5"
     if missing:
         sub += f"; {missing} stakeholder{'s' if missing != 1 else ''} not rated yet (not shown)"
-    chart = alt.layer(vrule, hrule, left, right, points, names).properties(
-        width=760, height=height, title=alt.Title("Stakeholder influence and support", subtitle=sub),
+    if key:
+        sub += "; a number marks a point whose names are in the key below"
+    chart: Any = alt.layer(vrule, hrule, left, right, points, *name_layers).properties(
+        width=MAP_WIDTH, height=height, title=alt.Title("Stakeholder influence and support", subtitle=sub),
     )
+    if key:
+        chart = alt.vconcat(chart, _map_key(key), spacing=14)
     return _config(chart)  # type: ignore[no-any-return]
 
 
-__all__ = ["OKABE_ITO", "cascade_tree", "influence_map", "raci_chart", "scoring_heatmap", "short"]
+def _map_key(key: list[dict[str, Any]]) -> alt.Chart:
+    """The numbered points' names, one wrapped paragraph per number, as a text block the width of the map."""
+    chars = int(MAP_WIDTH / (CHAR_EM * MAP_FONT)) - 4
+    rows: list[dict[str, Any]] = []
+    for k in key:
+        line = f"{k['tag']}  influence {k['influence']:g}, support {k['support']:g}:"
+        for j, name in enumerate(k["names"]):
+            part = f" {name}" + ("," if j < len(k["names"]) - 1 else "")
+            if len(line) + len(part) > chars:  # a name is never split across lines
+                rows.append({"row": len(rows), "text": line})
+                line = "    "
+            line += part
+        rows.append({"row": len(rows), "text": line})
+    key_chart: alt.Chart = alt.Chart(pd.DataFrame(rows)).mark_text(
+        align="left", baseline="top", fontSize=MAP_FONT, font=FONT, color="#222222",
+    ).encode(
+        x=alt.value(0), y=alt.Y("row:O", axis=None, title=None), text="text:N",
+    ).properties(width=MAP_WIDTH, height=MAP_LINE * len(rows) + 4)
+    return key_chart
+
+
+__all__ = ["OKABE_ITO", "cascade_tree", "influence_map", "place_map_labels", "raci_chart", "scoring_heatmap", "short"]
