@@ -12,19 +12,14 @@ temp copy of the demo client); screenshots go to ``test-artifacts/``.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsers import chromium, chromium_or_skip, running_lab
 
 from kpikit.kit.resources import notebooks_dir
 from kpikit.kit.workspace import prepare_workspace
@@ -34,82 +29,31 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "clients" / "demo-harbor"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 TOKEN = "kpikit-chart-browser-token"
 CHART = ".jp-OutputArea-output .kpikit-chart, .jp-OutputArea-output .vega-visualization"
 """A chart's box in a cell output: kpikit's renderer, or altair's own (so the test shows the old failure too)."""
 
 
-def _chromium_or_skip() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = f"{CHROMIUM} is missing: apt-get install chromium"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """JupyterLab on the working copies of a temp demo client; yields its base URL."""
-    _chromium_or_skip()
+    chromium_or_skip()
     base = tmp_path_factory.mktemp("chart-lab")
     client = base / "demo-harbor"
     shutil.copytree(DEMO, client, ignore=shutil.ignore_patterns(".kpikit", "runs"))
     wb = prepare_workspace(client, notebooks_dir())
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "KPIKIT_UNATTENDED"}
-    env["JUPYTER_CONFIG_DIR"] = str(base / "jupyter-config")
-    log_path = base / "jupyter.log"
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={wb.folder}", "--allow-root",
-           "--LabApp.news_url=", "--ServerApp.open_browser=False"]
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                if proc.poll() is not None:
-                    pytest.fail(f"JupyterLab exited: {log_path.read_text()[-2000:]}")
-                try:
-                    with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail("JupyterLab did not answer /api/status within 60 s")
-                time.sleep(0.3)
-            yield url
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+    with running_lab(wb.folder, base, TOKEN) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _shot(page: Any, name: str) -> None:

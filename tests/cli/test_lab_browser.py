@@ -21,12 +21,7 @@ import hashlib
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +30,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 import pytest
+from browsers import chromium, chromium_or_skip, running_lab
 from playwright.sync_api import expect
 from support import ROOT
 
@@ -46,23 +42,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
 DEMO = ROOT / "clients" / "demo-harbor"
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
 TOKEN = "kpikit-browser-test-token"
 
 
-def _chromium_or_skip() -> None:
-    if Path(CHROMIUM).exists():
-        return
-    message = f"{CHROMIUM} is missing: apt-get install chromium"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _editor_notebook(source: Path, function: str) -> str | None:
@@ -107,7 +91,7 @@ class Lab:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    _chromium_or_skip()
+    chromium_or_skip()
     if not DEMO.exists():
         pytest.skip("clients/demo-harbor is not there yet")
     base = tmp_path_factory.mktemp("lab")
@@ -122,54 +106,17 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         source = base / "kit-notebooks"
         names = _minimal_notebooks(source)
     wb = prepare_workspace(client, source)
-    port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "KPIKIT_UNATTENDED"}
     env["JUPYTER_CONFIG_DIR"] = str(base / "jupyter-config")  # no user settings leak in
     env = present_env(client, env)  # the presenting CSS: it styles only the simple interface (/doc)
-    log = (base / "jupyter.log").open("wb")
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-           f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={wb.folder}", "--allow-root",
-           "--LabApp.news_url=", "--ServerApp.open_browser=False", *present_flags()]  # styles only /doc
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited: {(base / 'jupyter.log').read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("JupyterLab did not answer /api/status within 60 s")
-            time.sleep(0.3)
+    with running_lab(wb.folder, base, TOKEN, env, present_flags()) as url:
         yield Lab(url, client, wb.folder, names, source)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=5)
-        log.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update"])
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _open_and_run(browser: Any, lab: Lab, notebook: str, ui: str = "lab") -> Any:
