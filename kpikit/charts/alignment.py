@@ -32,6 +32,10 @@ OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4
 """Colour-blind-safe categorical palette (Okabe & Ito), strongest contrasts first."""
 GREY = "#8C8C8C"
 ROW_PX = 22
+CASCADE_WIDTH = 640
+"""Every cascade chart is this wide (px), so every part prints at the same scale."""
+CASCADE_INDENT_ROOM = 260
+"""At most this much of the cascade's width goes to indentation (26 px a level up to 10 levels)."""
 HEATMAP_MAX_METRICS = 60
 """Above this many candidate metrics the scoring heatmap lists candidates by rank instead of one column per metric."""
 
@@ -102,8 +106,15 @@ def cascade_tree(eng: Engagement, pillar_id: str | None = None,
     nodes = nodes.assign(
         pillar=nodes["pillar_name"].fillna(cascade.NO_PILLAR).astype("str"),
         unit=nodes["org_unit_id"].map(lambda u: f"{units.get(u, u)} ({u})").astype("str"),
-        label=[f"{o}  {short(t, 90)}" for o, t in zip(nodes["objective_id"], nodes["title"], strict=True)],
     )
+    max_depth = int(nodes["depth"].max()) if len(nodes) else 0
+    # one width for every cascade chart, however deep: printed at the page's width, the text is the
+    # same size on a 500-objective client as on a 20-objective one; deep levels indent less and cut
+    # titles to the room left
+    indent_px = min(26.0, CASCADE_INDENT_ROOM / (max_depth + 1))
+    width = CASCADE_WIDTH
+    chars = max(30, min(90, int((width - indent_px * (max_depth + 1) - 24) / (0.6 * 11))))
+    nodes["label"] = [f"{o}  {short(t, chars)}" for o, t in zip(nodes["objective_id"], nodes["title"], strict=True)]
     link = ["wrong unit" if o in wrong else "ok" for o in links["objective_id"]]
     # an elbow per link: down from the parent, then across to the child
     segments = pd.concat([
@@ -112,12 +123,9 @@ def cascade_tree(eng: Engagement, pillar_id: str | None = None,
         pd.DataFrame({"objective_id": links["objective_id"], "parent_id": links["parent_id"], "link": link,
                       "x": links["x2"], "y": links["y"], "x2": links["x"], "y2": links["y"]}),
     ], ignore_index=True)
-    max_depth = int(nodes["depth"].max()) if len(nodes) else 0
     n = max(1, len(nodes))
-    indent_px = 26
-    width = indent_px * (max_depth + 1) + 600
     height = max(100, ROW_PX * n)
-    # x in depth units: the label area to the right is worth 600 px of the width
+    # x in depth units: the label area takes what the indentation leaves of the width
     x = alt.Scale(domain=[-0.4, (width - 0.4 * indent_px) / indent_px - 0.4], nice=False, zero=False)
     y = alt.Scale(domain=[-0.6, n - 0.4], reverse=True, nice=False, zero=False)
     no_axis = alt.Axis(labels=False, ticks=False, domain=False, grid=False, title=None)

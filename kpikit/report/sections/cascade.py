@@ -15,9 +15,10 @@ from kpikit.report.html import Figure, Fragment, chart
 from kpikit.report.sections.contents import section
 from kpikit.text import join_words, natural_key, plural
 
-CASCADE_PAGE_ROWS = 36
+CASCADE_PAGE_ROWS = 34
 """At most this many objectives in one cascade chart: above it, one chart per pillar, and a
-pillar's cascade in page-sized parts, so the labels print at a readable size (about 7 pt)."""
+pillar's cascade in page-sized parts of even size, so the labels print at a readable size (about
+8 pt, the size of a 20-objective cascade: 34 rows still fit the page's height at the page's width)."""
 
 MAX_IDS = 40
 """A gap sentence lists at most this many IDs and counts the rest (Appendix A lists every objective)."""
@@ -72,7 +73,8 @@ def _charts(ctx: ReportContext, nodes: pd.DataFrame, cov: Mapping[str, Any]) -> 
     for pid, ids in groups:
         if not ids:
             continue
-        parts = [ids[i:i + CASCADE_PAGE_ROWS] for i in range(0, len(ids), CASCADE_PAGE_ROWS)]
+        size = -(-len(ids) // -(-len(ids) // CASCADE_PAGE_ROWS))  # even parts: 37 is 19 + 18, not 34 + 3
+        parts = [ids[i:i + size] for i in range(0, len(ids), size)]
         label = f"pillar {pid} “{names[pid]}”" if pid is not None else "no pillar"
         for k, part in enumerate(parts, start=1):
             of = f", part {k} of {len(parts)}" if len(parts) > 1 else ""
