@@ -114,7 +114,7 @@ def cascade_tree(eng: Engagement, pillar_id: str | None = None,
     indent_px = min(26.0, CASCADE_INDENT_ROOM / (max_depth + 1))
     width = CASCADE_WIDTH
     chars = max(30, min(90, int((width - indent_px * (max_depth + 1) - 24) / (0.6 * 11))))
-    nodes["label"] = [f"{o}  {short(t, chars)}" for o, t in zip(nodes["objective_id"], nodes["title"], strict=True)]
+    nodes["label"] = [f"{o}  {_cut_at_word(t, chars)}" for o, t in zip(nodes["objective_id"], nodes["title"], strict=True)]
     link = ["wrong unit" if o in wrong else "ok" for o in links["objective_id"]]
     # an elbow per link: down from the parent, then across to the child
     segments = pd.concat([
@@ -152,12 +152,29 @@ def cascade_tree(eng: Engagement, pillar_id: str | None = None,
     labels = base_nodes.mark_text(align="left", baseline="middle", dx=9, fontSize=11, font=FONT, color="#222222").encode(
         text="label:N",
     )
+    # a part of a split cascade is captioned by the report (which part, which pillar): no title of its own
+    title = None if objective_ids is not None else alt.Title(
+        "Objective cascade", subtitle=f"{len(nodes)} objectives; colour and shape = pillar (inherited from the parent "
+                                      f"when not set); dashed = parent in the wrong org unit")
     chart = alt.layer(edge_layer, points, labels).properties(
-        width=width, height=height,
-        title=alt.Title("Objective cascade", subtitle=f"{len(nodes)} objectives; colour and shape = pillar (inherited "
-                                                      f"from the parent when not set); dashed = parent in the wrong org unit"),
+        width=width, height=height, **({"title": title} if title is not None else {}),
     ).resolve_scale(color="independent", shape="independent")
     return _config(chart)  # type: ignore[no-any-return]
+
+
+def _cut_at_word(text: object, n: int) -> str:
+    """``text`` cut to at most ``n`` characters at a word boundary, with an ellipsis ("by December 20…" reads as
+    broken, "by…" as cut); the full title is in the tooltip and in Appendix A.
+
+    >>> _cut_at_word("Reduce falls by December 2027", 24), _cut_at_word("Short", 24)
+    ('Reduce falls by…', 'Short')
+    """
+    s = short(text, 10**6)
+    if len(s) <= n:
+        return s
+    head = s[: n - 1]
+    cut = head.rsplit(" ", 1)[0] if " " in head[n // 2:] else head
+    return cut.rstrip(" ,;:-") + "…"
 
 
 # -- scoring ---------------------------------------------------------------------------
@@ -333,7 +350,7 @@ def place_map_labels(groups: pd.DataFrame, height: float, width: float = MAP_WID
     """Label positions for the influence map that never overlap, and the key for the rest.
 
     Greedy, in order of who matters most (influence, then support, highest first): each
-    point's names go right of its mark, else left, else a little higher or lower; a point
+    point's names go right of its mark, else left (level, then raised), else under or over it; a point
     whose names fit nowhere (or that holds more than :data:`MAP_MAX_LINES` people) gets a
     numbered tag beside its mark and its names in the key under the chart. Marks, the
     quadrant names in the corners and every label already placed are obstacles.
@@ -358,6 +375,8 @@ def place_map_labels(groups: pd.DataFrame, height: float, width: float = MAP_WID
     inf = [float(v) for v in groups["influence"].tolist()]
     people: list[list[str]] = [[str(n) for n in ns] for ns in groups["names"].tolist()]
     taken += [(px(s) - 11, py(i) - 11, px(s) + 11, py(i) + 11) for s, i in zip(sup, inf, strict=True)]
+    # the dashed quadrant lines: a name struck through by one reads as crossed out
+    taken += [(px(sh.HIGH) - 1, 0, px(sh.HIGH) + 1, height), (0, py(sh.HIGH) - 1, width, py(sh.HIGH) + 1)]
     order = sorted(range(len(groups)), key=lambda k: (-inf[k], -sup[k]))
     labels: list[dict[str, Any]] = []
     key: list[dict[str, Any]] = []
@@ -369,11 +388,14 @@ def place_map_labels(groups: pd.DataFrame, height: float, width: float = MAP_WID
         tagged = False
         h = MAP_LINE * len(full)
         names = [short(n, MAP_NAME_CHARS) for n in full]
-        tries = [(dy, spot) for dy in (0.0, -(h - MAP_LINE), -(h / 2)) for spot in spots] if len(full) <= MAP_MAX_LINES else []
-        for dy, (x, y, align) in tries:
-            box = _text_box(x, y + dy, names, align)
+        # beside the mark (level with it, then raised), then under or over it
+        tries = [(x, y + dy, align) for dy in (0.0, -(h - MAP_LINE)) for x, y, align in spots]
+        tries += [(x0 - 6, y0 + 13, "left"), (x0 - 6, y0 - 13 - h, "left")]
+        tries += [(x, y - h / 2 + 6, align) for x, y, align in spots]
+        for x, y, align in tries if len(full) <= MAP_MAX_LINES else []:
+            box = _text_box(x, y, names, align)
             if _clear(box, taken, width, height):
-                placed = (x, y + dy, names, align, box)
+                placed = (x, y, names, align, box)
                 break
         if placed is None:
             tagged = True

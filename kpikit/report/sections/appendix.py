@@ -15,7 +15,7 @@ from kpikit.report.html import Fragment
 from kpikit.report.sections.cascade import cascade_rows
 from kpikit.report.sections.contents import section
 from kpikit.report.sections.scorecard import full_scorecard
-from kpikit.report.sections.selection import selection_rows
+from kpikit.report.sections.selection import candidate_rows, selection_rows
 from kpikit.report.sections.stakeholders import stakeholder_reference
 from kpikit.report.sections.targets import realism_rows
 from kpikit.text import fmt, natural_key
@@ -87,7 +87,8 @@ def appendix_definitions(ctx: ReportContext) -> Fragment:
         })
     sheets.sort(key=lambda x: (natural_key(str(x["id"]).split("/")[0]), natural_key(str(x["id"]).split("/", 1)[1])))
     return section("appendix", sheets=sheets, scorecard=full_scorecard(ctx), objectives=cascade_rows(ctx),
-                   people=stakeholder_reference(ctx))
+                   people=stakeholder_reference(ctx), candidates=candidate_rows(ctx),
+                   threshold=f"{ctx.eng.config.scoring.select_threshold:g}")
 
 
 def frequency_words(frequency: str, every: float, fiscal_year_start: int) -> str:

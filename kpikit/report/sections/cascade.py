@@ -21,6 +21,8 @@ pillar's cascade in page-sized parts of even size, so the labels print at a read
 8 pt, the size of a 20-objective cascade: 34 rows still fit the page's height at the page's width)."""
 
 MAX_IDS = 40
+MAX_LINKS = 8
+"""At most this many wrong-unit links get a bullet of their own; the rest are counted (Appendix B has each)."""
 """A gap sentence lists at most this many IDs and counts the rest (Appendix A lists every objective)."""
 
 
@@ -70,9 +72,12 @@ def _charts(ctx: ReportContext, nodes: pd.DataFrame, cov: Mapping[str, Any]) -> 
                                                   for p in order]
     groups.append((None, nodes.loc[pillar.isna() | ~pillar.isin(order), "objective_id"].astype("str").tolist()))
     figs: list[Figure] = []
+    parent = dict(zip(nodes["objective_id"].astype("str"), nodes["parent_id"], strict=True))
     for pid, ids in groups:
         if not ids:
             continue
+        if pid is None and not any(isinstance(parent[o], str) and parent[o] for o in ids):
+            continue  # lone objectives with no pillar and nothing under them: the gap list names each
         size = -(-len(ids) // -(-len(ids) // CASCADE_PAGE_ROWS))  # even parts: 37 is 19 + 18, not 34 + 3
         parts = [ids[i:i + size] for i in range(0, len(ids), size)]
         label = f"pillar {pid} “{names[pid]}”" if pid is not None else "no pillar"
@@ -105,11 +110,13 @@ def _gaps(ctx: ReportContext) -> list[dict[str, Any]]:
     wrong = cascade.wrong_unit_links(eng).to_dict("records")
     if wrong:
         wrong.sort(key=lambda w: natural_key(w["objective_id"]))
-        out.append({"title": "Links to a parent in an unrelated unit", "count": len(wrong), "columns": True,
-                    "intro": "Each objective supports a parent owned by a unit that is neither its own nor above it:",
-                    "lines": [
-            f"{w['objective_id']} ({ctx.unit_names.get(str(w['org_unit_id']), w['org_unit_id'])}) supports "
-            f"{w['parent_id']} ({ctx.unit_names.get(str(w['parent_unit_id']), w['parent_unit_id'])})" for w in wrong]})
+        lines = [f"{w['objective_id']} ({ctx.unit_names.get(str(w['org_unit_id']), w['org_unit_id'])}) supports "
+                 f"{w['parent_id']} ({ctx.unit_names.get(str(w['parent_unit_id']), w['parent_unit_id'])}), a unit that "
+                 "is neither its own nor above it." for w in wrong]
+        if len(lines) > MAX_LINKS:  # a bullet each, like the other gaps; Appendix B lists every one
+            lines = [*lines[:MAX_LINKS], f"{len(wrong) - MAX_LINKS} more links like these are listed in Appendix B "
+                                         "(CASCADE_WRONG_UNIT)."]
+        out.append({"title": "Links to a parent in an unrelated unit", "count": len(wrong), "lines": lines})
     units = sorted(cascade.units_without_objectives(eng), key=natural_key)
     if units:
         out.append({"title": "Org units without objectives", "count": len(units), "lines": [

@@ -39,10 +39,7 @@ def metric_selection(ctx: ReportContext) -> Fragment:
     fig, table = None, []
     if len(ranked):
         n_obj = ranked["objective_id"].nunique()
-        n_cols = (ranked["metric_id"].nunique() if ranked["metric_id"].nunique() <= alignment.HEATMAP_MAX_METRICS
-                  else int(ranked.groupby("objective_id").size().max()))
-        fill = len(ranked) / max(1, n_obj * n_cols)
-        if fill >= HEATMAP_MIN_FILL and n_cols > 1:
+        if not _as_table(ranked):
             fig = chart(
                 alignment.scoring_heatmap, "Workshop scores: objective × candidate metric",
                 f"Weighted score of each of the {len(ranked)} pairings scored for {n_obj} objectives; darker is "
@@ -51,7 +48,11 @@ def metric_selection(ctx: ReportContext) -> Fragment:
             )
         else:
             table = _candidates(ranked)
-    return section("selection", criteria=criteria, fig=fig, table=table, exceptions=exceptions,
+    # the body lists only the objectives whose choice needs a look (a candidate chosen against the
+    # scores, or recommended and left out); Appendix A.7 lists every objective's candidates
+    n_table = len(table)
+    table = [o for o in table if any(c["selected"] != c["recommended"] for c in o["candidates"])]
+    return section("selection", criteria=criteria, fig=fig, table=table, n_table=n_table, exceptions=exceptions,
                    n_rows=len(rows), n_recommended=n_recommended, passed_over=passed_over,
                    has_scores=ctx.eng.has("metric_scores") and len(ranked) > 0,
                    threshold=f"{sc.select_threshold:g}", max_kpis=sc.max_kpis_per_objective,
@@ -83,6 +84,23 @@ def selection_rows(ctx: ReportContext, ranked: pd.DataFrame | None = None) -> li
                      "recommended": bool(s["recommended"]) if s is not None else False,
                      "why": why, "decision": _decision_for(ctx, oid, mid)})
     return rows
+
+
+def _as_table(ranked: pd.DataFrame) -> bool:
+    """True when the scores are listed rather than drawn: the heatmap would be mostly empty (or one column)."""
+    n_obj = ranked["objective_id"].nunique()
+    n_cols = (ranked["metric_id"].nunique() if ranked["metric_id"].nunique() <= alignment.HEATMAP_MAX_METRICS
+              else int(ranked.groupby("objective_id").size().max()))
+    return len(ranked) / max(1, n_obj * n_cols) < HEATMAP_MIN_FILL or n_cols <= 1
+
+
+def candidate_rows(ctx: ReportContext) -> list[dict[str, Any]]:
+    """Every scored objective's candidates, best first, when the body lists rather than draws them (Appendix
+    A.7; the body keeps the objectives that need a look). Empty when the heatmap shows them all."""
+    if not ctx.eng.has("metric_scores"):
+        return []
+    ranked = scoring.ranked(ctx.eng)
+    return _candidates(ranked) if len(ranked) and _as_table(ranked) else []
 
 
 def _candidates(ranked: pd.DataFrame) -> list[dict[str, Any]]:
