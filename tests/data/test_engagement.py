@@ -36,6 +36,11 @@ def full_folder(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURES / "valid_minimal", folder)
     for name, text in OPTIONAL.items():
         (folder / name).write_text(text, encoding="utf-8", newline="\n")
+    (folder / "actions.csv").write_text(
+        "id,item_id,action,owner,due,status,opened,closed,note\n"
+        "A1,O1/M1,Audit the paint line,S1,2026-06-30,open,2026-03-01,,\n"
+        "A2,O2,Re-plan the carrier contracts,S2,2026-04-30,done,2026-02-01,2026-04-20,signed\n",
+        encoding="utf-8", newline="\n")
     return folder
 
 

@@ -52,4 +52,15 @@ def test_findings_is_a_leaf_and_every_check_is_listed() -> None:
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in imported if m.startswith("kpikit.engine")}
-    assert tuple(m.findings for m in (smart, scoring, cascade, stakeholders, targets, review)) == CHECKS
+    # every engine module that has findings is a check, once, the six steps first in the process's order
+    import importlib
+    import pkgutil
+
+    import kpikit.engine
+
+    with_findings = {name for _f, name, _p in pkgutil.iter_modules(kpikit.engine.__path__)
+                     if callable(getattr(importlib.import_module(f"kpikit.engine.{name}"), "findings", None))}
+    listed = [c.__module__.rsplit(".", 1)[1] for c in CHECKS]
+    assert len(listed) == len(set(listed))
+    assert set(listed) == with_findings
+    assert CHECKS[:6] == tuple(m.findings for m in (smart, scoring, cascade, stakeholders, targets, review))

@@ -28,20 +28,22 @@ from kpikit.report.sections.cover import logo_data_uri
 
 MEASURE = r"""
 import contextlib, io, json, resource, sys, time
+def hwm():  # this process's peak RSS in kB (ru_maxrss keeps the forking parent's)
+    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:'))
 import kpikit.cli, kpikit.data.store  # the imports are the baseline, not the input's cost
 from kpikit.cli import main
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = hwm()
 out, err = io.StringIO(), io.StringIO()
 start = time.perf_counter()
 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
     code = main(["validate", sys.argv[1]])
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = hwm()
 text = out.getvalue()
 print(json.dumps({"code": code, "seconds": seconds, "grew_mb": (peak - before) / 1024, "out_chars": len(text),
                   "lines": text.splitlines()[:2000], "n_lines": len(text.splitlines()), "err": err.getvalue()[-4000:]}))
 """
-MAX_GROWTH_MB = 200
+MAX_GROWTH_MB = 300
 """Memory a rejected input may cost above the imports (the largest case, a CSV of 500,000 rows, about 130)."""
 MAX_SECONDS = 15
 """Wall time for validation of any case here (each takes under 3 s on the 2-core test machine)."""

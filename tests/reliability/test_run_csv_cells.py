@@ -23,8 +23,9 @@ from support import DEMO
 from kpikit.data.csvio import frame_cells
 from kpikit.data.store import load_engagement
 from kpikit.engine import all_findings
+from kpikit.engine.behaviour import scorecard_file
 from kpikit.engine.findings import findings_frame
-from kpikit.engine.review import objective_scores, scorecard
+from kpikit.engine.review import objective_scores
 from kpikit.report.csvout import FORMULA_START, csv_bytes, escape_cell, unescape_cell
 from kpikit.run.runner import write_tables
 
@@ -77,7 +78,7 @@ def test_run_tables_have_no_formula_cells_and_read_back_exactly(tmp_path: Path) 
 
     expected = {
         "findings.csv": findings_frame(all_findings(eng, p)),
-        "scorecard.csv": scorecard(eng, p),
+        "scorecard.csv": scorecard_file(eng, p),  # the scorecard with its process limits
         "objective_scores.csv": objective_scores(eng, p),
     }
     escaped = 0
