@@ -142,7 +142,8 @@ def test_two_real_runs_with_the_same_out_one_wins_one_refuses(tmp_path: Path) ->
     # refused (the folder is taken); either way the folder stays as it was
     files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     later = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
-    assert later.returncode == 0 and "unchanged since" in later.stderr + later.stdout, later
+    assert later.returncode == 0, later
+    assert "unchanged since" in later.stderr + later.stdout, later
     assert subprocess.run([*cmd, "--force"], capture_output=True, check=False, timeout=300).returncode == 2
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
 
