@@ -79,3 +79,16 @@ def visible(html: str) -> str:
     for tag in soup(["style", "script"]):
         tag.decompose()
     return " ".join(soup.get_text(" ").split())
+
+
+def set_owners(editor: object, **owners: str) -> None:
+    """In an objectives editor (or the cascade linker), pick each objective and type its owner, in order.
+
+    >>> class Box: value = ""
+    >>> class Ed: picker, owner_box = Box(), Box()
+    >>> ed = Ed(); set_owners(ed, O_02="Cy Diaz"); (ed.picker.value, ed.owner_box.value)
+    ('O-02', 'Cy Diaz')
+    """
+    for oid, owner in owners.items():
+        editor.picker.value = oid.replace("_", "-")  # type: ignore[attr-defined]
+        editor.owner_box.value = owner  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support import set_owners
 
 from kpikit.data.store import load_engagement
 from kpikit.editors.base import Change, Session
@@ -22,11 +23,9 @@ def _objectives(client: Path) -> pd.DataFrame:
 def test_edits_to_different_rows_both_survive(client: Path) -> None:
     first = ObjectivesEditor(load_engagement(client))
     second = ObjectivesEditor(load_engagement(client))
-    first.picker.value = "O-02"
-    first.owner_box.value = "Cy Diaz"
+    set_owners(first, O_02="Cy Diaz")
     assert first.save() is True
-    second.picker.value = "O-04"
-    second.owner_box.value = "Ann Lee"
+    set_owners(second, O_04="Ann Lee")
     assert second.save() is True, second.message.value  # was: refused as stale
     on_disk = _objectives(client)
     assert on_disk.loc["O-02", "owner"] == "Cy Diaz"
@@ -41,13 +40,9 @@ def test_edits_to_different_rows_both_survive(client: Path) -> None:
 def test_the_same_row_is_refused_with_its_id_and_reload_keeps_the_rest(client: Path) -> None:
     first = ObjectivesEditor(load_engagement(client))
     second = ObjectivesEditor(load_engagement(client))
-    first.picker.value = "O-02"
-    first.owner_box.value = "Cy Diaz"
+    set_owners(first, O_02="Cy Diaz")
     assert first.save() is True
-    second.picker.value = "O-02"
-    second.owner_box.value = "Di Ez"
-    second.picker.value = "O-04"
-    second.owner_box.value = "Ann Lee"
+    set_owners(second, O_02="Di Ez", O_04="Ann Lee")
     assert second.save() is False
     assert "objectives.csv: O-02" in second.message.value
     assert "O-04" not in second.message.value

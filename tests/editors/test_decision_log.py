@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from support import set_owners
 
 from kpikit.data.store import load_engagement
 from kpikit.editors.actuals import ActualsEntry
@@ -24,10 +25,7 @@ def _log_len(client: Path) -> int:
 def test_two_changes_in_one_save_keep_their_own_reasons(client: Path) -> None:
     n = _log_len(client)
     ed = ObjectivesEditor(load_engagement(client))
-    ed.picker.value = "O-02"
-    ed.owner_box.value = "Cy Diaz"
-    ed.picker.value = "O-04"
-    ed.owner_box.value = "Ann Lee"
+    set_owners(ed, O_02="Cy Diaz", O_04="Ann Lee")
     assert [c.item_id for c in ed.pending] == ["O-02", "O-04"]
     assert "Decisions to log (2)" in ed.log_panel.children[0].value
     ed.reasons["O-02"].value = "Bo moves to the board"
@@ -46,10 +44,7 @@ def test_two_changes_in_one_save_keep_their_own_reasons(client: Path) -> None:
 def test_the_common_rationale_fills_changes_without_their_own(client: Path) -> None:
     n = _log_len(client)
     ed = ObjectivesEditor(load_engagement(client))
-    ed.picker.value = "O-02"
-    ed.owner_box.value = "Cy Diaz"
-    ed.picker.value = "O-04"
-    ed.owner_box.value = "Ann Lee"
+    set_owners(ed, O_02="Cy Diaz", O_04="Ann Lee")
     ed.reasons["O-04"].value = "own reason"
     ed.rationale.value = "workshop consensus"
     assert ed.save() is True
@@ -58,8 +53,7 @@ def test_the_common_rationale_fills_changes_without_their_own(client: Path) -> N
 
 def test_a_reason_survives_further_edits_of_the_same_item(client: Path) -> None:
     ed = ObjectivesEditor(load_engagement(client))
-    ed.picker.value = "O-02"
-    ed.owner_box.value = "Cy"
+    set_owners(ed, O_02="Cy")
     ed.reasons["O-02"].value = "new owner"
     ed.owner_box.value = "Cy Diaz"  # the change's wording changes, its reason stays
     assert ed.reasons["O-02"].value == "new owner"

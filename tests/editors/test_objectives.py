@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from support import set_owners
 
 from kpikit.data.store import load_engagement
 from kpikit.editors.objectives import ObjectivesEditor, next_id
@@ -36,8 +37,7 @@ def test_smart_table_reflects_other_fields(client: Path) -> None:
 
 def test_edit_saves_row_and_logs_rationale(client: Path) -> None:
     ed = ObjectivesEditor(load_engagement(client))
-    ed.picker.value = "O-03"
-    ed.owner_box.value = "Cy Diaz"
+    set_owners(ed, O_03="Cy Diaz")
     ed.rationale.value = "ward manager left"
     ed.decided_by.value = "Bo Chan"
     assert ed.save() is True

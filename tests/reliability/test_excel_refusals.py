@@ -92,14 +92,19 @@ def test_export_records_the_client(client: Path, tmp_path: Path) -> None:
     assert props[CLIENT_PROPERTY] == load_engagement(client).client
 
 
+def northwind_book(client: Path, book: Path) -> Path:
+    """A workbook exported for another client ('Northwind Traders') with this client's data."""
+    other = book.parent / "other"
+    shutil.copytree(client, other)
+    rename_client(other, "Northwind Traders")
+    export_workbook(load_engagement(other), book)
+    return book
+
+
 def test_importing_another_clients_workbook_is_refused_naming_both(
     client: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    other = tmp_path / "other"
-    shutil.copytree(client, other)
-    rename_client(other, "Northwind Traders")
-    book = tmp_path / "northwind.xlsx"
-    export_workbook(load_engagement(other), book)
+    book = northwind_book(client, tmp_path / "northwind.xlsx")
     wb = openpyxl.load_workbook(book)
     wb["actuals"].append(["M-COST", "2026-03", 1])
     wb.save(book)
@@ -132,11 +137,7 @@ def test_the_same_client_spelled_differently_is_the_same_client(client: Path, tm
 
 
 def test_an_older_workbook_is_known_by_its_title_and_one_without_either_is_noted(client: Path, tmp_path: Path) -> None:
-    other = tmp_path / "other"
-    shutil.copytree(client, other)
-    rename_client(other, "Northwind Traders")
-    book = tmp_path / "old.xlsx"
-    export_workbook(load_engagement(other), book)
+    book = northwind_book(client, tmp_path / "old.xlsx")
     wb = openpyxl.load_workbook(book)
     wb.custom_doc_props = openpyxl.packaging.custom.CustomPropertyList()  # as exports before the property
     wb.save(book)
