@@ -86,8 +86,16 @@ def capture_baseline() -> None:
         _BASELINE["altair"] = (
             alt.renderers.active,
             alt.data_transformers.active,
-            alt.theme.active if hasattr(alt, "theme") else None,
+            _themes(alt).active if _themes(alt) is not None else None,
         )
+
+
+def _themes(alt: Any) -> Any:
+    """altair's theme registry: ``alt.theme`` from 5.5 (with ``active``), ``alt.themes`` in 5.4."""
+    theme = getattr(alt, "theme", None)
+    if theme is not None and hasattr(theme, "active") and hasattr(theme, "enable"):
+        return theme
+    return getattr(alt, "themes", None)
 
 
 def reset(cwd: str) -> None:
@@ -117,8 +125,8 @@ def reset(cwd: str) -> None:
         renderer, transformer, theme = _BASELINE["altair"]
         alt.renderers.enable(renderer)
         alt.data_transformers.enable(transformer)
-        if theme is not None:
-            alt.theme.enable(theme)
+        if theme is not None and _themes(alt) is not None:
+            _themes(alt).enable(theme)
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is not None:
         plt.close("all")
