@@ -85,6 +85,10 @@ class WarmKernelEngine(Engine):  # type: ignore[misc]
             startup_timeout=start_timeout,
             log=papermill_logger,
             log_output=log_output,
+            # A print's text and its newline can reach the kernel's output thread in two flushes
+            # when the machine is busy, which made two stream outputs (two boxes in the report)
+            # on one run and one on the next: merged, a run's outputs do not depend on timing.
+            coalesce_streams=True,
         )
         return client.execute()
 

@@ -432,3 +432,30 @@ def test_warming_a_used_kernel_does_not_keep_the_last_notebooks_state(tmp_path: 
         assert printed_by(tmp_path / "02.ipynb", "get_option") == "60\n"
     finally:
         ks.shutdown()
+
+
+def test_a_print_flushed_in_pieces_is_one_output(tmp_path: Path) -> None:
+    """A busy machine splits a print into several stream messages; the report must not show two boxes.
+
+    The kernel's output thread sends what it has every 0.2 s, so a line written in two parts with a
+    pause between arrives as two messages, as a print's text and newline do under load (a CI run
+    once gave one client's report an extra output box). Every run's outputs are the same.
+    """
+    code = (
+        "import sys, time\n"
+        "sys.stdout.write('first half, '); sys.stdout.flush(); time.sleep(0.5)\n"
+        "sys.stdout.write('second half\\n'); sys.stdout.flush(); time.sleep(0.5)\n"
+        "print('next line')"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    src = tmp_path / "pieces.ipynb"
+    nbformat.write(nb, str(src))
+    ks = KernelSession(KERNEL_ENV)
+    try:
+        ks.run_notebook(src, tmp_path / "out.ipynb", {}, cwd=tmp_path)
+    finally:
+        ks.shutdown()
+    outputs = nbformat.read(str(tmp_path / "out.ipynb"), as_version=4).cells[0].outputs
+    assert [(o.output_type, o.name, o.text) for o in outputs] == [
+        ("stream", "stdout", "first half, second half\nnext line\n"),
+    ]
