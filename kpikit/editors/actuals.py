@@ -10,6 +10,12 @@ number; :meth:`Engagement.validate` on a draft), and staged. An entry for a peri
 that already has a value replaces it (a correction; the old value is shown). Nothing
 is written until *Save*; corrections of saved values are logged in ``changes.csv``,
 each with its own rationale.
+
+A correction of a number a board already saw (an actual of a period in ``DIR/published/``)
+is a restatement: the form then asks *why* (a required box; Save is refused until it is
+filled, or the change has its own reason) and logs it in the wording that explains the
+restatement (:class:`~kpikit.engine.restatements.Restating`), so ``ACTUAL_RESTATED`` does not
+fire for it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from kpikit.editors.base import Change, EditorBox, editor_or_summary, number, pa
 from kpikit.editors.paste import check_draft, merge_rows, not_added, paste_area, read_paste, staged
 from kpikit.editors.picker import SearchPicker
 from kpikit.engine.frames import selected_kpis
+from kpikit.engine.restatements import Restating, published_actuals, restating
 from kpikit.engine.review import evaluate
 from kpikit.errors import EngagementError, Problem
 from kpikit.periods import FORMS, FREQUENCIES, Period
@@ -71,9 +78,18 @@ class ActualsEntry(EditorBox):
         self.metric_box.observe(lambda _c: self.show_live_status(), names="value")
         self.paste_box, paste_row = paste_area("rows copied from Excel: metric_id, period, value[, note] (tab-separated)",
                                                self.paste)
+        self.published = published_actuals(eng.path)
+        self.restate_box = widgets.Text(description="Why restate", layout=widgets.Layout(width="70%"),
+                                        placeholder="required: why a number the board already saw changes",
+                                        style={"description_width": "90px"})
+        self.restate_box.add_class("kpikit-restate-reason")
+        self.restate_box.observe(lambda _c: self.mark_dirty(), names="value")
+        self.restate_note = widgets.HTML()
+        self.restate_panel = widgets.VBox([self.restate_note, self.restate_box], layout=widgets.Layout(display="none"))
+        self.restate_panel.add_class("kpikit-restate")
         self.body.children = [self.metric_box, widgets.HBox([self.period_box, self.value_box]), self.live, self.note_box,
-                              self.add_button, self.entry_message, paste_row, widgets.HTML("<b>Latest values</b>"), self.recent,
-                              self.staged_list]
+                              self.add_button, self.entry_message, paste_row, self.restate_panel,
+                              widgets.HTML("<b>Latest values</b>"), self.recent, self.staged_list]
         self.show_recent()
 
     def place(self) -> object:
@@ -238,6 +254,45 @@ class ActualsEntry(EditorBox):
         self.recent.value = f"<table>{head}{rows}</table>" if rows else "<i>No values yet for this metric.</i>"
         self.staged_list.value = ("<b>Staged, not saved yet</b><ul>" + "".join(f"<li>{html.escape(s)}</li>" for s in self.staged)
                                   + "</ul>") if self.staged else ""
+        self.show_restating()
+
+    def restated(self) -> list[Restating]:
+        """The staged changes that restate a published actual (a number a board already saw)."""
+        return restating(self.published, self.eng.actuals, self.work)
+
+    def show_restating(self) -> None:
+        """Show the required reason box while a staged change restates a published actual."""
+        found = self.restated()
+        self.restate_panel.layout.display = None if found else "none"
+        if not found:
+            self.restate_note.value = ""
+            return
+        items = "".join(f"<li>{html.escape(r.metric_id)} {html.escape(r.period)}: the {html.escape(r.publication)} report "
+                        f"showed {html.escape(_fmt(r.published))}, now {html.escape(_fmt(r.after) or 'removed')}</li>"
+                        for r in found)
+        self.restate_note.value = (f"<div style='color:#8a5a00'><b>{plural(len(found), 'published actual')} restated</b>"
+                                   f" (the board saw {'it' if len(found) == 1 else 'them'}): say why below; the reason "
+                                   f"goes to changes.csv and the next report's What changed.<ul>{items}</ul></div>")
+
+    def missing_reasons(self) -> list[str]:
+        """The restated actuals that have no reason yet (neither the box above nor their own)."""
+        if self.restate_box.value.strip():
+            return []
+        out = []
+        for r in self.restated():
+            box = self.reasons.get(f"{r.metric_id}|{r.period}")
+            if box is None or not str(box.value).strip():
+                out.append(f"{r.metric_id} {r.period}")
+        return out
+
+    def _save(self) -> bool:
+        missing = self.missing_reasons()
+        if missing:
+            self.show_error(
+                f"Not saved: {', '.join(missing)} {'was' if len(missing) == 1 else 'were'} in a published report; "
+                "type why the number changes in 'Why restate' (nothing was written).", [])
+            return False
+        return super()._save()
 
     def apply(self, draft: Engagement) -> list[Change]:
         if self.period_box.value.strip() and self.value_box.value.strip():
@@ -247,13 +302,23 @@ class ActualsEntry(EditorBox):
         return self.corrections()
 
     def corrections(self) -> list[Change]:
-        """One decision-log entry per saved value that is corrected (new values are data entry, not logged)."""
+        """One decision-log entry per saved value that is corrected (new values are data entry, not logged).
+
+        A restated published actual is logged in the words that explain a restatement, with the
+        reason typed for it (its own box, else *Why restate*).
+        """
         saved = self.eng.actuals
         old = {(str(m), str(p)): number(v) for m, p, v in zip(saved["metric_id"], saved["period"], saved["value"], strict=True)}
+        restated = {(r.metric_id, r.period): r for r in self.restated()}
+        common = self.restate_box.value.strip()
         out = []
         for m, p, v in zip(self.work["metric_id"], self.work["period"], self.work["value"], strict=True):
             key = (str(m), str(p))
-            if key in old and old[key] != number(v):
+            if key in restated:
+                box = self.reasons.get(f"{key[0]}|{key[1]}")
+                own = str(box.value).strip() if box is not None else ""
+                out.append(Change(key[0], restated[key].change, own or common, key=f"{key[0]}|{key[1]}"))
+            elif key in old and old[key] != number(v):
                 was = "(none)" if old[key] is None else f"{old[key]:.15g}"
                 now = "(none)" if number(v) is None else f"{number(v):.15g}"
                 out.append(Change(key[0], f"actual for {key[1]} corrected: {was} -> {now}", key=f"{key[0]}|{key[1]}"))

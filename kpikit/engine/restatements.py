@@ -14,6 +14,8 @@ number the board saw).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -32,13 +34,9 @@ def _same(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12)
 
 
-def restatements(eng: Engagement, pubs: list[Publication] | None = None) -> pd.DataFrame:
-    """Every published actual whose value changed (or that was removed), with the explaining rationale.
-
-    ``current`` is NaN for an actual that is gone; ``explained`` says whether ``changes.csv``
-    explains it. Empty (with :data:`RESTATEMENT_COLUMNS`) without publications.
-    """
-    pubs = publications(eng.path) if pubs is None else pubs
+def published_actuals(folder: Path, pubs: list[Publication] | None = None) -> dict[tuple[str, str], tuple[float, Publication]]:
+    """(metric, period) -> the value the board last saw for it and the publication that showed it (empty without)."""
+    pubs = publications(folder) if pubs is None else pubs
     seen: dict[tuple[str, str], tuple[float, Publication]] = {}
     for pub in pubs:  # oldest first: a later publication overrides what an earlier one showed
         old = load_published(pub)
@@ -47,6 +45,64 @@ def restatements(eng: Engagement, pubs: list[Publication] | None = None) -> pd.D
         a = old.actuals
         for mid, per, val in zip(a["metric_id"].astype(str), a["period"].astype(str), a["value"].astype("float64"), strict=True):
             seen[(mid, per)] = (float(val), pub)
+    return seen
+
+
+@dataclass(frozen=True)
+class Restating:
+    """A published actual that an edit is about to change: what the board saw, what the file holds, what it will hold."""
+
+    metric_id: str
+    period: str
+    published: float
+    publication: str
+    before: float
+    after: float
+
+    @property
+    def change(self) -> str:
+        """The changes.csv wording: names the metric's period, so the row explains the restatement (:func:`explanation`)."""
+        def show(v: float) -> str:
+            return "(removed)" if math.isnan(v) else f"{v:.15g}"
+
+        return (f"published actual for {self.period} restated: {show(self.before)} -> {show(self.after)} "
+                f"(the {self.publication} report showed {show(self.published)})")
+
+
+def restating(published: dict[tuple[str, str], tuple[float, Publication]], before: pd.DataFrame,
+              after: pd.DataFrame) -> list[Restating]:
+    """The published actuals that saving ``after`` (actuals.csv as edited) instead of ``before`` (as on disk) restates.
+
+    A value changed (or removed) to one other than the board saw; putting back the published
+    value restates nothing. ``published`` is :func:`published_actuals`.
+    """
+    if not published:
+        return []
+
+    def values(df: pd.DataFrame) -> dict[tuple[str, str], float]:
+        nums = pd.to_numeric(pd.Series(df["value"], dtype="object"), errors="coerce").to_numpy(dtype="float64")
+        return {(str(m), str(p)): float(v) for m, p, v in zip(df["metric_id"], df["period"], nums, strict=True)}
+
+    old, new = values(before), values(after)
+    out = []
+    for key in sorted(old.keys() | new.keys()):
+        if key not in published:
+            continue
+        was, now = old.get(key, math.nan), new.get(key, math.nan)
+        shown, pub = published[key]
+        if _same(was, now) or _same(now, shown):
+            continue
+        out.append(Restating(key[0], key[1], shown, pub.period, was, now))
+    return out
+
+
+def restatements(eng: Engagement, pubs: list[Publication] | None = None) -> pd.DataFrame:
+    """Every published actual whose value changed (or that was removed), with the explaining rationale.
+
+    ``current`` is NaN for an actual that is gone; ``explained`` says whether ``changes.csv``
+    explains it. Empty (with :data:`RESTATEMENT_COLUMNS`) without publications.
+    """
+    seen = published_actuals(eng.path, pubs)
     if not seen:
         return pd.DataFrame({c: pd.Series([], dtype="object") for c in RESTATEMENT_COLUMNS})
     cur = eng.actuals
@@ -122,4 +178,13 @@ def findings(eng: Engagement, period: str | None = None) -> list[Finding]:
     return out
 
 
-__all__ = ["RESTATEMENT_COLUMNS", "changed_definitions", "definition_findings", "findings", "restatements"]
+__all__ = [
+    "RESTATEMENT_COLUMNS",
+    "Restating",
+    "changed_definitions",
+    "definition_findings",
+    "findings",
+    "published_actuals",
+    "restatements",
+    "restating",
+]
