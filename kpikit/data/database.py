@@ -77,8 +77,11 @@ class DatabaseSource:
             cur.execute("START TRANSACTION READ ONLY")
         cur.close()
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """The rows of one SELECT (at most ``limits.SOURCE_ROWS``); the database's error as ValueError."""
+    def query(self, sql: str, preview: int | None = None) -> pd.DataFrame:
+        """The rows of one SELECT (at most ``limits.SOURCE_ROWS``); the database's error as ValueError.
+
+        ``preview``: at most that many rows plus one, returned (as :meth:`FileSource.query`).
+        """
         from kpikit.data import limits
 
         cur = self.conn.cursor()
@@ -89,7 +92,7 @@ class DatabaseSource:
             try:
                 cur.execute(sql)
                 names = [d[0] for d in cur.description or []]
-                rows = cur.fetchmany(limits.SOURCE_ROWS + 1) if cur.description else []
+                rows = cur.fetchmany((preview or limits.SOURCE_ROWS) + 1) if cur.description else []
             except Exception as exc:
                 if savepoint:
                     cur.execute("ROLLBACK TO SAVEPOINT kpikit_query")
@@ -107,7 +110,7 @@ class DatabaseSource:
             raise ValueError(self._clean(exc)) from None
         finally:
             cur.close()
-        return rows_frame(names, list(rows))
+        return rows_frame(names, list(rows), preview is not None)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a dead connection has nothing to roll back

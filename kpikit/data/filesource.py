@@ -76,8 +76,12 @@ class FileSource:
             raise
         self.con = con
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """The rows of one SELECT as a frame (at most ``limits.SOURCE_ROWS``); DuckDB's error as ValueError."""
+    def query(self, sql: str, preview: int | None = None) -> pd.DataFrame:
+        """The rows of one SELECT as a frame (at most ``limits.SOURCE_ROWS``); DuckDB's error as ValueError.
+
+        ``preview`` (Test query): fetch at most that many rows plus one and return them, so the
+        caller can say there are more, instead of refusing a long result.
+        """
         import duckdb
 
         timer = threading.Timer(self.timeout, self.con.interrupt)
@@ -85,22 +89,22 @@ class FileSource:
         try:
             rel = self.con.execute(sql)
             names = [d[0] for d in rel.description or []]
-            rows = rel.fetchmany(limits.SOURCE_ROWS + 1)
+            rows = rel.fetchmany((preview or limits.SOURCE_ROWS) + 1)
         except duckdb.InterruptException:
             raise ValueError(f"took longer than the source's timeout ({self.timeout:g} s) and was stopped") from None
         except duckdb.Error as exc:
             raise ValueError(first_line(exc)) from None
         finally:
             timer.cancel()
-        return rows_frame(names, rows)
+        return rows_frame(names, rows, preview is not None)
 
     def close(self) -> None:
         self.con.close()
 
 
-def rows_frame(names: list[str], rows: list[Any]) -> pd.DataFrame:
-    """A query's rows as an object frame, refused when there are more than ``limits.SOURCE_ROWS``."""
-    if len(rows) > limits.SOURCE_ROWS:
+def rows_frame(names: list[str], rows: list[Any], preview: bool = False) -> pd.DataFrame:
+    """A query's rows as an object frame, refused when there are more than ``limits.SOURCE_ROWS`` (unless a preview)."""
+    if len(rows) > limits.SOURCE_ROWS and not preview:
         raise ValueError(f"returned more than {limits.SOURCE_ROWS:,} rows, the most one query may return: "
                          "aggregate by period in the query")
     return pd.DataFrame([tuple(r) for r in rows], columns=names, dtype=object) if rows else \

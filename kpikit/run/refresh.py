@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -33,6 +34,10 @@ from kpikit.data.sources import FAILED, NOT_WRITTEN, OK, LastRefresh, SourcePlan
 from kpikit.data.store import append_log, keep_row_order, load_engagement, log_row, record_of
 from kpikit.errors import EngagementError, Problem, SourceError
 from kpikit.periods import PERIOD_RE, PERIODS_PER_YEAR, Frequency, Period, fiscal_offset
+
+if TYPE_CHECKING:
+    from kpikit.data.database import DatabaseSource
+    from kpikit.data.filesource import FileSource
 
 Progress = Callable[[str], None]
 DECIDED_BY = "kpikit refresh"
@@ -161,24 +166,32 @@ def check_rows(frame: pd.DataFrame, freq: Frequency, fys: int) -> list[tuple[str
     return [out[p] for p in sorted(out, key=Period.parse)]
 
 
+def open_source(eng: Engagement, name: str, env: Mapping[str, str]) -> FileSource | DatabaseSource:
+    """The declared source ``name`` opened the one way every query runs: a file in a confined DuckDB,
+    a database in a read-only transaction under the source's timeout. :class:`SourceError` if it cannot be.
+    """
+    from kpikit.data.database import DatabaseSource
+    from kpikit.data.filesource import FileSource
+
+    src = eng.config.sources[name]
+    if src.kind == "file":
+        return FileSource(eng.path, name, src)
+    url, secrets, problems = sources.resolve_url(name, src, env, record_of(eng).config_text)
+    if problems:
+        raise SourceError(name, problems[0].message)
+    return DatabaseSource(name, url, src.timeout, secrets)
+
+
 def _run_source(
     plan: SourcePlan, eng: Engagement, env: Mapping[str, str], say: Progress,
 ) -> list[MetricOutcome]:
     """Every query of one source; a source that cannot be opened fails all its metrics."""
-    from kpikit.data.database import DatabaseSource
-    from kpikit.data.filesource import FileSource
-
     cfg = eng.config
     freq = dict(zip(eng.metrics["id"], eng.metrics["frequency"], strict=True))
     outcomes = {m: MetricOutcome(m, plan.name) for m in plan.metric_ids}
     started = time.perf_counter()
-    conn: FileSource | DatabaseSource
     try:
-        if plan.source.kind == "file":
-            conn = FileSource(eng.path, plan.name, plan.source)
-        else:
-            url, secrets, _ = sources.resolve_url(plan.name, plan.source, env, record_of(eng).config_text)
-            conn = DatabaseSource(plan.name, url, plan.source.timeout, secrets)
+        conn = open_source(eng, plan.name, env)
     except SourceError as exc:
         for o in outcomes.values():
             o.error = exc.reason
@@ -341,3 +354,89 @@ def describe(o: MetricOutcome) -> list[str]:
 def result_path(folder: str | os.PathLike[str]) -> Path:
     """Where the last refresh is recorded."""
     return Path(folder) / sources.RECORD_FILE
+
+
+# -- one query tried in the workshop (the editors' Test query) ---------------------------------
+TRY_ROWS = 200
+"""Rows a tried query shows: a metric's history is tens of rows; more means it does not aggregate by period."""
+
+
+@dataclass
+class QueryTry:
+    """One metric's query run as refresh runs it, nothing written: what came back and what refresh would make of it."""
+
+    metric_id: str
+    source: str
+    frame: pd.DataFrame | None = None
+    """The rows as the source returned them (at most :data:`TRY_ROWS`); None when the query failed."""
+    more: bool = False
+    """The query returned more than :data:`TRY_ROWS` rows."""
+    error: str | None = None
+    """The source or the query failed (what the database or DuckDB said, no credential)."""
+    problem: str | None = None
+    """The rows came back but a refresh would refuse them (the rule they break)."""
+    outcome: MetricOutcome | None = None
+    """The rows as a refresh would take them, with the diff against actuals.csv."""
+    seconds: float = 0.0
+
+
+def try_query(
+    eng: Engagement, metric_id: str, sql: str, source: str, *, bulk: bool = False,
+    env: Mapping[str, str] | None = None, limit: int = TRY_ROWS,
+) -> QueryTry:
+    """Run ``sql`` for ``metric_id`` on ``source`` read-only and confined, exactly as :func:`refresh` runs it.
+
+    ``bulk``: ``sql`` is the source's bulk query (``metric_id, period, value``): only this
+    metric's rows are shown and checked. Nothing is written, not even the refresh record.
+    """
+    env = os.environ if env is None else env
+    out = QueryTry(metric_id, source)
+    started = time.perf_counter()
+    try:
+        if source not in eng.config.sources:
+            raise SourceError(source, f"is not a source declared in engagement.yaml "
+                              f"(sources: {', '.join(eng.config.sources) or 'none'})")
+        statement = sources.one_statement(sql)
+        conn = open_source(eng, source, env)
+    except SourceError as exc:
+        out.error = exc.reason if exc.source == source else str(exc)
+        return out
+    except ValueError as exc:
+        out.error = f"the query {exc}"
+        return out
+    try:
+        frame = conn.query(statement, preview=None if bulk else limit)
+    except ValueError as exc:
+        out.error = str(exc)
+        return out
+    finally:
+        conn.close()
+        out.seconds = time.perf_counter() - started
+    if bulk:
+        cols = {str(c).strip().lower(): c for c in frame.columns}
+        if "metric_id" not in cols:
+            out.frame = frame.head(limit)
+            out.more = len(frame) > limit
+            out.problem = "returned no column metric_id; a bulk query returns metric_id, period, value (and optionally note)"
+            return out
+        ids = frame[cols["metric_id"]].map(lambda v: str(v).strip() if v is not None else "")
+        frame = frame[ids == metric_id].drop(columns=[cols["metric_id"]]).reset_index(drop=True)
+    out.more = len(frame) > limit
+    out.frame = frame.head(limit)
+    if out.more:
+        out.problem = (f"returned more than {limit:,} rows: a metric's query returns one row per period "
+                       "(aggregate by period in the query)")
+        return out
+    freq = dict(zip(eng.metrics["id"], eng.metrics["frequency"], strict=True))
+    if metric_id not in freq:
+        out.problem = f"{metric_id} is not a metric of metrics.csv"
+        return out
+    o = MetricOutcome(metric_id, source)
+    try:
+        o.rows = check_rows(frame, freq[metric_id], eng.config.fiscal_year_start)
+    except ValueError as exc:
+        out.problem = str(exc)
+        return out
+    _diff(o, eng.actuals[eng.actuals["metric_id"] == metric_id])
+    out.outcome = o
+    return out
