@@ -52,6 +52,9 @@ def register(sub: Any) -> None:
     im.add_argument("--dry-run", action="store_true", help="show what would change and write nothing")
     im.add_argument("--allow-other-client", action="store_true",
                     help="import a workbook that was exported for another client (refused otherwise, exit 2)")
+    im.add_argument("--reason", metavar="TEXT",
+                    help="why actuals of a published report change (required when the workbook restates one; "
+                    "logged in changes.csv for each)")
     im.set_defaults(handler=run_import)
 
 
@@ -73,7 +76,7 @@ def run_import(args: argparse.Namespace) -> int:
 
     try:
         result = import_workbook(args.workbook, args.dir, dry_run=args.dry_run,
-                                 allow_other_client=args.allow_other_client)
+                                 allow_other_client=args.allow_other_client, reason=args.reason)
     except WorkbookInputError as exc:
         for line in exc.lines:
             print(line)

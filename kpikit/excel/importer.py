@@ -6,7 +6,10 @@ has no sheet for, and checked by :func:`kpikit.data.store.build_engagement`: the
 rules as ``kpikit validate``, with each problem pointed at its cell (``actuals!C14``).
 Only when everything is valid are the tables that really changed written, atomically,
 after a backup; unchanged tables keep their bytes. Every changed target and KPI
-selection is logged in ``changes.csv``.
+selection is logged in ``changes.csv``. A workbook that changes an actual a board already
+saw (a period in ``DIR/published/``) is refused unless the import gives the reason
+(``--reason``); each restated actual is then logged with it, in the words that explain the
+restatement, so ``ACTUAL_RESTATED`` does not fire for it.
 
 >>> result = import_workbook("harbor-filled.xlsx", "clients/demo-harbor", dry_run=True)  # doctest: +SKIP
 >>> print("\\n".join(result.summary()))                                                 # doctest: +SKIP
@@ -613,6 +616,33 @@ def milestone_log_rows(old: pd.DataFrame, new: pd.DataFrame, workbook: str, toda
     return [{k: r[k] for k in LOG_COLUMNS} for r in rows]
 
 
+def restatement_log_rows(folder: Path, before: pd.DataFrame, after: pd.DataFrame, workbook: str, reason: str | None,
+                         dry_run: bool, notes: list[str], today: date) -> list[dict[str, str]]:
+    """One decision-log row per published actual the workbook restates, with the reason given.
+
+    Without a reason the import is refused (:class:`~kpikit.errors.RefusedError`: a number the
+    board saw does not change silently); a dry run says so in ``notes`` instead.
+    """
+    from kpikit.engine.restatements import published_actuals, restating
+
+    found = restating(published_actuals(folder), before, after)
+    if not found:
+        return []
+    why = (reason or "").strip()
+    if not why:
+        named = ", ".join(f"{r.metric_id} {r.period} ({r.publication} report)" for r in found[:10])
+        more = f" and {len(found) - 10} more" if len(found) > 10 else ""
+        said = (f"{workbook} changes {len(found)} actual{'s' if len(found) != 1 else ''} the board already saw in a "
+                f"published report: {named}{more}")
+        if dry_run:
+            notes.append(f"{said}; the import needs --reason TEXT saying why")
+            return []
+        raise RefusedError(f"{said}; nothing was written. Say why with --reason TEXT (it is logged in changes.csv "
+                           "for each of them)")
+    rows = [log_row(r.metric_id, r.change, why, DECIDED_BY, today) for r in found]
+    return [{k: row[k] for k in LOG_COLUMNS} for row in rows]
+
+
 # -- the import ---------------------------------------------------------------------------------
 def import_workbook(
     workbook: str | Path,
@@ -621,6 +651,7 @@ def import_workbook(
     dry_run: bool = False,
     today: date | None = None,
     allow_other_client: bool = False,
+    reason: str | None = None,
 ) -> ImportResult:
     """Check ``workbook`` against the folder's rules and, if all is valid, update ``folder``.
 
@@ -628,6 +659,8 @@ def import_workbook(
     naming both) unless ``allow_other_client``. Raises :class:`~kpikit.errors.WorkbookInputError` with every problem as
     ``SHEET!CELL: message`` (nothing written), :class:`~kpikit.errors.ExcelError` for a
     file that is no readable ``.xlsx``. A table with no sheet in the workbook is left as it is.
+    A change to a published actual without ``reason`` is refused (:class:`~kpikit.errors.RefusedError`,
+    naming each one; a dry run only notes it).
     """
     path, dest = Path(workbook), Path(folder)
     data = read_workbook_file(path, str(workbook))
@@ -700,6 +733,9 @@ def import_workbook(
     if "milestones" in frames:
         result.log_rows += milestone_log_rows(before["milestones"], frames["milestones"], path.name,
                                               today or date.today())
+    if "actuals" in frames:
+        result.log_rows += restatement_log_rows(dest, before["actuals"], frames["actuals"], path.name, reason, dry_run,
+                                                notes, today or date.today())
     if result.log_rows:
         frames["changes"] = append_log(frames.get("changes", new.tables["changes"]), result.log_rows)
     if "changes" in sheets and len(before["changes"]):
