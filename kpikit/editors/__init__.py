@@ -12,6 +12,7 @@ writes. Nothing is written until the consultant presses *Save*.
 
 from __future__ import annotations
 
+from kpikit.editors.actions import actions_editor
 from kpikit.editors.actuals import actuals_entry
 from kpikit.editors.base import is_unattended
 from kpikit.editors.cascade import cascade_linker
@@ -21,6 +22,7 @@ from kpikit.editors.scoring import scoring_grid
 from kpikit.editors.targets import target_setter
 
 __all__ = [
+    "actions_editor",
     "actuals_entry",
     "cascade_linker",
     "is_unattended",

@@ -6,7 +6,7 @@
 # **What good looks like**
 #
 # - Every KPI has an actual for its period (no no-data).
-# - Every red KPI has an owner-led recovery action in the decision log.
+# - Every red KPI has an owner-led recovery action (the actions editor, last cell), and no action is overdue.
 # - Targets already met are raised or retired.
 #
 # **Questions to ask in the workshop**
@@ -64,3 +64,6 @@ show_table(findings_frame(all_findings(eng, period)), sort=False, empty="No find
 from kpikit import editors
 
 editors.actuals_entry(eng)
+
+# %%
+editors.actions_editor(eng)
