@@ -5,7 +5,7 @@
 #
 # **What good looks like**
 #
-# - Every KPI has a data source, a unit and at least four periods of history.
+# - Every KPI has a data source, a unit and at least four periods of history; best, it is **measured**: a query on a declared source that `kpikit refresh` runs, so no number is retyped.
 # - Targets need no faster progress than the KPI has ever shown (or the plan says why).
 # - Targets are no better than the best-in-class benchmark unless the board chooses so.
 #
@@ -15,6 +15,7 @@
 # 2. What have peers achieved, and from which source is that benchmark?
 # 3. What would have to be true to reach this target at this pace?
 # 4. Does the plan set a number for each year (or quarter) on the way? Those are the milestones.
+# 5. Which system holds the number, and which query returns it per period? Write it with the client's analyst in the last cell (Test query runs it read-only).
 #
 # _Run all cells; edit in the editor cell; press Save there. The files in the client folder are the only source of truth._
 
@@ -35,6 +36,13 @@ from kpikit.engine import targets
 
 show_table(targets.measurability(eng), ["objective_id", "metric_id", "name", "data_source", "unit", "n_actuals",
                                         "first_period", "last_period", "measurable"])
+
+# %%
+# Where each KPI's number comes from: measured (a query on a declared source), declared (named, not queried) or
+# no source, with the last kpikit refresh (when, rows, latest period, outcome)
+from kpikit.editors.measurability import measurability_view
+
+measurability_view(eng)
 
 # %%
 show_table(targets.realism(eng, period), ["objective_id", "metric_id", "realistic", "reason"])
@@ -61,3 +69,9 @@ show_table(findings_frame(targets.findings(eng, period)), sort=False, empty="No 
 from kpikit import editors
 
 editors.target_setter(eng)
+
+# %%
+# Test query: pick a metric, write its query with the client's analyst, press Test query (read-only, nothing written)
+from kpikit.editors.query_tester import query_tester
+
+query_tester(eng)
