@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
     p.add_argument("--format", dest="formats", default="html,pdf,pptx", metavar="FMT",
                    help="report formats, any of html, pdf, pptx (the board deck), comma-separated (default: all three)")
     p.add_argument("--packs", metavar="WHO", default=None,
-                   help="also write packs/units/<unit>.html|pdf (units) and/or packs/owners/<person>.html|pdf (owners): units,owners")
+                   help="also write packs/units/<unit>.html|pdf (units), packs/owners/<person>.html|pdf (owners) and/or the review meeting pre-read packs/meeting.html|pdf (meeting): units,owners,meeting")
     p.add_argument("--notebooks", metavar="NBDIR", help="run these notebooks instead of the kit's own (name order)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.add_argument("--refresh", action="store_true",
@@ -89,35 +89,63 @@ def run(args: argparse.Namespace) -> int:
     if args.packs is not None and args.all_root is not None:
         print("kpikit run: --packs works with one DIR, not with --all", file=sys.stderr)
         return EXIT_USAGE
+    if args.all_root is not None:
+        return _run_all(args, formats, _refresh_all(args) if args.refresh else {})
     refreshed = _refresh_first(args)
     if refreshed not in (EXIT_OK, EXIT_SOURCE) or (refreshed == EXIT_SOURCE and not args.keep_going):
         return refreshed
-    code = _run_all(args, formats) if args.all_root is not None else _run_one(args, formats)
+    code = _run_one(args, formats)
     return EXIT_SOURCE if code == EXIT_OK and refreshed == EXIT_SOURCE else code
 
 
 def _refresh_first(args: argparse.Namespace) -> int:
-    """``--refresh``: refresh the folder (with ``--all``, every folder under ROOT) before running; the worst status.
+    """``--refresh`` with one DIR: refresh it before running; its status.
 
-    A failing source stops the run with exit 4 (nothing run; with ``--all``, no client is run), unless
-    ``--keep-going``: then the metrics that succeeded are written, the run goes ahead, and it exits 4.
+    A failing source stops the run with exit 4 (nothing run), unless ``--keep-going``: then the
+    metrics that succeeded are written, the run goes ahead, and it exits 4.
     """
     if not args.refresh:
         return EXIT_OK
     from kpikit.cli.refresh import refresh_folder
+
+    code = refresh_folder(args.dir, keep_going=args.keep_going, quiet=args.quiet, diff_to_stderr=True)
+    if code not in (EXIT_OK, EXIT_SOURCE):
+        print("kpikit run: the refresh found input errors; nothing was run", file=sys.stderr)
+    elif code == EXIT_SOURCE and not args.keep_going:
+        print("kpikit run: a data source failed (listed above); nothing was run "
+              "(--keep-going writes the metrics that succeeded and runs)", file=sys.stderr)
+    return code
+
+
+def _refresh_all(args: argparse.Namespace) -> dict[str, int]:
+    """``--all --refresh``: refresh every client first (lines prefixed with its folder's name); each one's status.
+
+    As with one DIR, per client: a client whose refresh fails is not run (exit 4 in the summary,
+    input errors exit 1) unless ``--keep-going``; the other clients run as usual.
+    """
+    from kpikit.cli.refresh import refresh_folder
     from kpikit.run.batch import find_engagements
 
-    folders = [str(f) for f in find_engagements(Path(args.all_root))] if args.all_root is not None else [args.dir]
-    codes = [refresh_folder(f, keep_going=args.keep_going, quiet=args.quiet, diff_to_stderr=True) for f in folders]
-    if any(c not in (EXIT_OK, EXIT_SOURCE) for c in codes):
-        print("kpikit run: the refresh found input errors; nothing was run", file=sys.stderr)
-        return max(c for c in codes if c not in (EXIT_OK, EXIT_SOURCE))
-    if EXIT_SOURCE in codes:
-        if not args.keep_going:
-            print("kpikit run: a data source failed (listed above); nothing was run "
-                  "(--keep-going writes the metrics that succeeded and runs)", file=sys.stderr)
-        return EXIT_SOURCE
-    return EXIT_OK
+    return {str(f): refresh_folder(str(f), keep_going=args.keep_going, quiet=args.quiet, diff_to_stderr=True,
+                                   prefix=f"{f.name}: ")
+            for f in find_engagements(Path(args.all_root))}
+
+
+def _not_run(folder: str, code: int) -> Any:
+    """The summary row of a client whose refresh stopped it (``--all --refresh``)."""
+    from kpikit.data.store import load_engagement
+    from kpikit.run.batch import ClientOutcome
+    from kpikit.run.refresh import failure_summary
+
+    try:
+        client = load_engagement(folder).client
+    except Exception:  # input errors: the folder's name, as the batch does
+        client = Path(folder).name
+    if code == EXIT_SOURCE:
+        return ClientOutcome(folder, client, "refresh failed", 0.0,
+                             error=f"not run, exit 4: a data source failed: {failure_summary(folder)}")
+    return ClientOutcome(folder, client, "input errors", 0.0,
+                         error=f"not run, exit {code}: the refresh found input errors (listed above)")
 
 
 def _progress(quiet: bool, prefix: str = "") -> Any:
@@ -199,25 +227,30 @@ def _signals_interrupt() -> Iterator[None]:
             signal.signal(s, old)
 
 
-def _run_all(args: argparse.Namespace, formats: frozenset[str]) -> int:
-    from kpikit.run.batch import default_workers, find_engagements, format_summary, run_all
+def _run_all(args: argparse.Namespace, formats: frozenset[str], refreshed: dict[str, int]) -> int:
+    """``--all``: every client (but those whose ``--refresh`` stopped them); the summary; 3 if any failed, else 4
+    if a refresh failed, else 0."""
+    from kpikit.run.batch import default_workers, find_engagements, run_all
 
     root = Path(args.all_root)
+    stopped = {f: c for f, c in refreshed.items() if c != EXIT_OK and not (c == EXIT_SOURCE and args.keep_going)}
+    folders = [f for f in find_engagements(root) if str(f) not in stopped]
+    source_failed = EXIT_SOURCE in refreshed.values()
     if args.cluster or args.scheduler:
         from kpikit.run.cluster import parse_cluster, run_on_dask
 
         if args.cluster:
             parse_cluster(args.cluster)  # exit 2 before anything starts
         results = run_on_dask(
-            find_engagements(root), cluster=args.cluster, scheduler=args.scheduler,
+            folders, cluster=args.cluster, scheduler=args.scheduler,
             out=Path(args.out) if args.out else None, period=args.period, formats=sorted(formats),
             notebooks=str(Path(args.notebooks).resolve()) if args.notebooks else None,
             force=args.force, progress=_progress(args.quiet),
         )
-        print(format_summary(results))
-        return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
+        return _summary(results, stopped, source_failed)
     results = run_all(
         root,
+        folders=folders,
         workers=args.workers or default_workers(),
         out=Path(args.out) if args.out else None,
         period=args.period,
@@ -226,6 +259,16 @@ def _run_all(args: argparse.Namespace, formats: frozenset[str]) -> int:
         progress=_progress(args.quiet),
         force=args.force,
     )
-    print(format_summary(results))
-    return EXIT_OK if results and all(r.ok for r in results) else EXIT_FAILED
+    return _summary(results, stopped, source_failed)
+
+
+def _summary(results: list[Any], stopped: dict[str, int], source_failed: bool) -> int:
+    """Print the batch summary (the clients a refresh stopped in their place, folder order); the exit status."""
+    from kpikit.run.batch import format_summary
+
+    rows = sorted([*results, *(_not_run(f, c) for f, c in stopped.items())], key=lambda r: str(r.folder))
+    print(format_summary(rows))
+    if not rows or any(not r.ok and stopped.get(r.folder) != EXIT_SOURCE for r in rows):
+        return EXIT_FAILED  # a run failed, or input errors (as in any batch)
+    return EXIT_SOURCE if source_failed or stopped else EXIT_OK
 

@@ -132,7 +132,7 @@ def parse_packs(text: str | Iterable[str] | None) -> frozenset[str]:
     names = {s.strip().lower() for s in items if s.strip()}
     unknown = names - set(AUDIENCES)
     if unknown or (isinstance(text, str) and not names):
-        raise RunSetupError(f"--packs must be units, owners or units,owners (got {', '.join(sorted(unknown)) or 'nothing'})")
+        raise RunSetupError(f"--packs must be units, owners and/or meeting, comma-separated (got {', '.join(sorted(unknown)) or 'nothing'})")
     return frozenset(names)
 
 
