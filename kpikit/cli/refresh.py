@@ -40,16 +40,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def refresh_folder(folder: str, *, dry_run: bool = False, keep_going: bool = False,
-                   metrics: list[str] | None = None, quiet: bool = False, diff_to_stderr: bool = False) -> int:
+                   metrics: list[str] | None = None, quiet: bool = False, diff_to_stderr: bool = False,
+                   prefix: str = "") -> int:
     """Refresh ``folder`` and report it as ``kpikit refresh`` does; the exit status (also for ``run --refresh``).
 
     ``diff_to_stderr``: the per-metric lines go to stderr (``kpikit run`` keeps stdout for the report paths).
+    ``prefix`` starts every line (``run --all``: the client folder's name, so two clients' lines are told apart).
     """
     from kpikit.run.refresh import describe, refresh
 
     def say(line: str) -> None:
         if not quiet:
-            print(f"refresh: {line}", file=sys.stderr, flush=True)
+            print(f"{prefix}refresh: {line}", file=sys.stderr, flush=True)
 
     try:
         result = refresh(folder, dry_run=dry_run, keep_going=keep_going, metrics=metrics, progress=say)
@@ -58,7 +60,7 @@ def refresh_folder(folder: str, *, dry_run: bool = False, keep_going: bool = Fal
     stream = sys.stderr if diff_to_stderr else sys.stdout
     for o in result.outcomes:
         for line in describe(o):
-            print(line, file=stream)
+            print(prefix + line, file=stream)
     n, bad = len(result.outcomes), len(result.failures)
     if not result.outcomes:
         print(f"{folder}: no metric has a query to run (metrics.csv source and query; engagement.yaml sources:)",

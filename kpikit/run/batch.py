@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import util as mp_util
@@ -176,15 +176,18 @@ def run_all(
     notebooks: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
     force: bool = False,
+    folders: Sequence[Path] | None = None,
 ) -> list[ClientOutcome]:
-    """Run every engagement under ``root`` with ``workers`` processes; results in folder order.
+    """Run every engagement under ``root`` (or only ``folders``) with ``workers`` processes; results in folder order.
 
     ``out`` (optional) gets one sub-folder per client (``OUT/<folder name>``);
     otherwise each client writes to its own ``runs/<UTC timestamp>/``. A client whose
     last successful run is current is skipped (``unchanged``) unless ``force``.
     :func:`kpikit.run.cluster.run_on_dask` is the same on a Dask cluster.
     """
-    folders = find_engagements(root)
+    folders = find_engagements(root) if folders is None else list(folders)
+    if not folders:
+        return []
     fmts = sorted(formats)
     nb = str(Path(notebooks).resolve()) if notebooks is not None else None
     quiet = progress is None
@@ -217,9 +220,11 @@ def format_summary(results: list[ClientOutcome]) -> str:
     widths = [max(len(head[i]), *(len(row[i]) for row in rows)) if rows else len(head[i]) for i in range(3)]
     lines = [f"{head[0]:<{widths[0]}}  {head[1]:<{widths[1]}}  {head[2]:>{widths[2]}}  {head[3]}"]
     lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}  {d}" for a, b, c, d in rows]
-    failed = sum(not r.ok for r in results)
+    stopped = sum(r.outcome == "refresh failed" for r in results)  # run --all --refresh: not run (exit 4)
+    failed = sum(not r.ok for r in results) - stopped
     unchanged = sum(r.outcome == "unchanged" for r in results)
-    lines.append(f"{len(results) - failed} of {len(results)} clients succeeded"
+    lines.append(f"{len(results) - failed - stopped} of {len(results)} clients succeeded"
                  + (f" ({unchanged} unchanged, not run again)" if unchanged else "")
-                 + (f"; {failed} failed" if failed else ""))
+                 + (f"; {failed} failed" if failed else "")
+                 + (f"; {stopped} not run: a data source failed (exit 4)" if stopped else ""))
     return "\n".join(lines)

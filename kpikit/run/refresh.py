@@ -440,3 +440,13 @@ def try_query(
     _diff(o, eng.actuals[eng.actuals["metric_id"] == metric_id])
     out.outcome = o
     return out
+
+
+def failure_summary(folder: str | os.PathLike[str]) -> str:
+    """The last refresh's failures in one line (``source/metric: why``, the first one and how many more), for summaries."""
+    failed = [r for r in sources.read_record(folder).values() if r.failed]
+    if not failed:
+        return "the refresh failed"
+    first = failed[0]
+    more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
+    return f"{first.source}/{first.metric_id}: {limits.shorten(first.message, 200)}{more}"
