@@ -122,7 +122,7 @@ def agenda(ctx: ReportContext) -> Agenda:
             items[item_id] = Item(item_id, ctx.item_label(item_id))
         return items[item_id]
 
-    noise: list[str] = []
+    noise: dict[str, tuple[str, str]] = {}
     table = behaviour(ctx.eng, ctx.period_override) if ctx.period is not None else None
     for b in table.to_dict("records") if table is not None else []:
         key = (str(b["objective_id"]), str(b["metric_id"]))
@@ -133,7 +133,7 @@ def agenda(ctx: ReportContext) -> Agenda:
         view, unit = str(r["view"]), _unit(r)
         if sig == "none":
             if view == "red":
-                noise.append(ctx.kpi_label(key[1]))
+                noise["/".join(key)] = key
             continue
         wrong_way = not missing(r["actual"]) and _worse(float(r["actual"]), float(b["centre"]), str(r["direction"]))
         if view != "red" and not wrong_way:
@@ -153,8 +153,13 @@ def agenda(ctx: ReportContext) -> Agenda:
     for k, it in items.items():
         if "target" in it.reasons and k in notes:
             it.facts.append(f"Its process limits say the same: {notes[k]}.")
+    for k in noise:
+        if k in items:  # a red without an action, but within ordinary variation: watching it is a decision too
+            items[k].facts.append("Its red is within the variation it has always had: agreeing to watch it one more "
+                                  "period is a valid answer.")
     ordered = sorted(items.values(), key=lambda i: i.rank)
-    return Agenda(ordered, sorted(set(noise), key=natural_key))
+    quiet = sorted({ctx.kpi_label(key[1]) for k, key in noise.items() if k not in items}, key=natural_key)
+    return Agenda(ordered, quiet)
 
 
 def _add_finding(ctx: ReportContext, f: Finding, rows: dict[tuple[str, str], dict[str, Any]],
