@@ -86,8 +86,9 @@ def run(args: argparse.Namespace) -> int:
     from kpikit.run.runner import parse_formats
 
     formats = parse_formats(args.formats)
-    if args.packs is not None and args.all_root is not None:
-        print("kpikit run: --packs works with one DIR, not with --all", file=sys.stderr)
+    if args.packs is not None and (args.cluster or args.scheduler):
+        print("kpikit run: --packs goes with DIR or with --all on the local pool, not yet with --cluster or --scheduler",
+              file=sys.stderr)
         return EXIT_USAGE
     if args.all_root is not None:
         return _run_all(args, formats, _refresh_all(args) if args.refresh else {})
@@ -258,6 +259,7 @@ def _run_all(args: argparse.Namespace, formats: frozenset[str], refreshed: dict[
         notebooks=args.notebooks,
         progress=_progress(args.quiet),
         force=args.force,
+        packs=args.packs,
     )
     return _summary(results, stopped, source_failed)
 

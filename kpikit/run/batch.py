@@ -104,11 +104,13 @@ def _run_client(
     quiet: bool,
     force: bool = False,
     before_run: Callable[[Path], None] | None = None,
+    packs: str | None = None,
 ) -> ClientOutcome:
     """Run one client in this worker (or skip it when unchanged); every error becomes a :class:`ClientOutcome`.
 
     ``before_run`` (Dask workers) is told the run folder before anything is written in it;
-    the folder is then created here rather than by the runner.
+    the folder is then created here rather than by the runner. ``packs`` (``--packs``) writes
+    the client's packs into its own run folder, like a single ``kpikit run DIR --packs``.
     """
     import sys
 
@@ -118,7 +120,8 @@ def _run_client(
     t0 = time.perf_counter()
     name = Path(folder).name
     try:
-        plan, key, skip = prepare(folder, out=out, period=period, formats=formats, notebooks=notebooks, force=force)
+        plan, key, skip = prepare(folder, out=out, period=period, formats=formats, notebooks=notebooks, force=force,
+                                  packs=packs)
     except EngagementError as exc:
         first = "; ".join(str(p) for p in exc.problems[:3])
         more = f" (+{len(exc.problems) - 3} more)" if len(exc.problems) > 3 else ""
@@ -177,12 +180,14 @@ def run_all(
     progress: Progress | None = None,
     force: bool = False,
     folders: Sequence[Path] | None = None,
+    packs: str | None = None,
 ) -> list[ClientOutcome]:
     """Run every engagement under ``root`` (or only ``folders``) with ``workers`` processes; results in folder order.
 
     ``out`` (optional) gets one sub-folder per client (``OUT/<folder name>``);
     otherwise each client writes to its own ``runs/<UTC timestamp>/``. A client whose
-    last successful run is current is skipped (``unchanged``) unless ``force``.
+    last successful run is current is skipped (``unchanged``) unless ``force``. ``packs``
+    (``"units,owners"``) writes each client's packs into that client's own run folder.
     :func:`kpikit.run.cluster.run_on_dask` is the same on a Dask cluster.
     """
     folders = find_engagements(root) if folders is None else list(folders)
@@ -200,7 +205,7 @@ def run_all(
         futures: dict[Future[ClientOutcome], Path] = {}
         for f in folders:
             dest = str(out / f.name) if out is not None else None
-            futures[pool.submit(_run_client, str(f), dest, period, fmts, nb, quiet, force)] = f
+            futures[pool.submit(_run_client, str(f), dest, period, fmts, nb, quiet, force, None, packs)] = f
         for done, fut in enumerate(as_completed(futures), 1):
             folder = futures[fut]
             try:
