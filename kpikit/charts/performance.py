@@ -11,6 +11,12 @@ Green always means good, whichever way the metric should move. Sizes grow with t
 data (:data:`ROW_PX` per line of the overview), so 200 KPIs make a taller chart, not a
 cramped one.
 
+A KPI whose metric changed definition (formula, unit, direction, source or query) since the
+last published report shows the break: a labelled vertical rule before its first comparable
+period; the trend, forecast and process limits it shows come from the periods after it only
+(:func:`kpikit.engine.review.comparable_actuals`, the behaviour's limits), and its limit lines
+start at the break.
+
 >>> kpi_history(eng, "OBJ-08", "M-RN-VAC").to_dict()["layer"][0]["mark"]   # doctest: +SKIP
 """
 
@@ -28,6 +34,7 @@ import pandas as pd
 from kpikit.charts import FONT
 from kpikit.data.model import Engagement
 from kpikit.engine import review
+from kpikit.engine.definitions import DefinitionBreak, definition_breaks
 from kpikit.engine.frames import selected_kpis
 from kpikit.periods import FREQUENCIES, Period
 from kpikit.text import fmt, short
@@ -56,6 +63,10 @@ MILESTONES_NAMED = 4
 
 LIMIT_COLOUR = "#8a8a8a"
 """Centre line and natural process limits: mid grey, apart from the status colours and the black references."""
+BREAK_COLOUR = "#222222"
+"""The rule where a changed definition breaks a KPI's history: near black, dashed long, unlike the review marker."""
+BREAK_TOP = 28
+"""Pixels from the plot's top where the break rule starts: below the two label rows (review, break)."""
 
 
 def _status_scale(field: str, what: Literal["color", "shape"], orient: Literal["right", "top"] = "right") -> Any:
@@ -114,7 +125,8 @@ def kpi_history(eng: Engagement, objective_id: str, metric_id: str, period: str 
     detail = review.scorecard_detail(eng, period)
     me = detail[(detail["objective_id"] == objective_id) & (detail["metric_id"] == metric_id)].to_dict("records")[0]
     limits = _limits(eng, period).get((str(objective_id), str(metric_id)))
-    return _config(_history(row, me, traj, limits=limits))  # type: ignore[no-any-return]
+    brk = definition_breaks(eng, period).get(str(metric_id))
+    return _config(_history(row, me, traj, limits=limits, definition=brk))  # type: ignore[no-any-return]
 
 
 def _limits(eng: Engagement, period: str | None) -> dict[tuple[str, str], Mapping[str, Any]]:
@@ -144,7 +156,9 @@ def kpi_history_grid(eng: Engagement, period: str | None = None, columns: int = 
     if unknown:
         raise KeyError(f"not selected KPIs (kpis.csv): {', '.join(unknown)}")
     limits = _limits(eng, period)
-    panels = [_history(rows[k], mes[k], trajs[k], width=GRID_WIDTH, limits=limits.get(k)) for k in wanted]
+    breaks = definition_breaks(eng, period)
+    panels = [_history(rows[k], mes[k], trajs[k], width=GRID_WIDTH, limits=limits.get(k), definition=breaks.get(k[1]))
+              for k in wanted]
     if not panels:
         empty = alt.Chart(pd.DataFrame({"text": ["No KPIs selected yet (kpis.csv)."]})).mark_text(
             align="left", fontSize=12, font=FONT).encode(text="text:N").properties(width=GRID_WIDTH, height=30)
@@ -153,11 +167,13 @@ def kpi_history_grid(eng: Engagement, period: str | None = None, columns: int = 
 
 
 def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, width: int | None = None,
-             limits: Mapping[str, Any] | None = None) -> Any:
+             limits: Mapping[str, Any] | None = None, definition: DefinitionBreak | None = None) -> Any:
     """The layered history chart of one KPI (unconfigured, so it can sit in a grid).
 
     ``limits`` (a row of :func:`kpikit.engine.behaviour.behaviour`) adds the centre line (thin, solid) and
     the natural process limits (dotted), grey so that they read in greyscale and never compete with status.
+    ``definition`` marks where a changed definition breaks the history (a labelled rule at the start of
+    its first comparable period); the limit lines then start there too.
     """
     objective_id, metric_id = row["objective_id"], row["metric_id"]
     unit = str(row["unit"]) if isinstance(row["unit"], str) else ""
@@ -245,8 +261,15 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         layers.append(ref_base.mark_text(align="left", baseline="middle", fontSize=10, font=FONT,
                                          color="#222222").encode(
             x=alt.value(width + 6), y=alt.Y("px:Q", scale=None), text="label:N"))
+    brk_at = definition.start if definition is not None and definition.start in order else None
     if limit_rows:
+        limit_x: dict[str, Any] = {}
+        if brk_at is not None:  # the limits describe the comparable part only: draw them over it
+            limit_rows = [{**r, "period": brk_at, "end": order[-1]} for r in limit_rows]
+            limit_x = {"x": alt.X("period:O", scale=alt.Scale(domain=order), bandPosition=0),
+                       "x2": alt.X2("end:O")}
         layers.append(alt.Chart(pd.DataFrame(limit_rows)).mark_rule(strokeWidth=1, color=LIMIT_COLOUR).encode(
+            **limit_x,
             y=alt.Y("value:Q", scale=y_scale),
             strokeDash=alt.StrokeDash("kind:N", scale=alt.Scale(domain=["centre", "lower limit", "upper limit"],
                                                                 range=[[1, 0], [1, 3], [1, 3]]), legend=None),
@@ -257,6 +280,20 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         layers.append(alt.Chart(mark).mark_rule(color="#555555", strokeDash=[2, 2]).encode(x=x))
         layers.append(alt.Chart(mark).mark_text(align="right", baseline="top", dx=-3, dy=2, fontSize=10, font=FONT,
                                                 color="#555555").encode(x=x, y=alt.value(0), text="label:N"))
+    if definition is not None and brk_at is not None:
+        brk = pd.DataFrame({"period": [brk_at], "label": [f"new definition from {brk_at}"],
+                            "tip": [f"{definition.label}: values before {brk_at} are not comparable"]})
+        brk_x = alt.X("period:O", scale=alt.Scale(domain=order), bandPosition=0)
+        # the rule starts under the top text row (the review marker's label) and its label sits in the
+        # second row, on the side away from the review marker, so no line crosses a label
+        layers.append(alt.Chart(brk).mark_rule(color=BREAK_COLOUR, strokeWidth=1.5, strokeDash=[8, 3]).encode(
+            x=brk_x, y=alt.value(BREAK_TOP), y2=alt.value(HISTORY_HEIGHT),
+            tooltip=[alt.Tooltip("tip:N", title="Definition changed")]))
+        review_after = isinstance(me["period"], str) and me["period"] in order and \
+            order.index(me["period"]) >= order.index(brk_at)
+        layers.append(alt.Chart(brk).mark_text(
+            align="right" if review_after else "left", baseline="top", dx=-3 if review_after else 3, dy=14,
+            fontSize=10, font=FONT, color=BREAK_COLOUR).encode(x=brk_x, y=alt.value(0), text="label:N"))
     better = "lower" if row["direction"] == "down" else "higher"
     status = str(me["status"])
     sub = [f"{objective_id}/{metric_id} · {better} is better", f"{status} in {me['period']}"]
@@ -279,6 +316,8 @@ def _history(row: Mapping[Any, Any], me: Mapping[Any, Any], traj: pd.DataFrame, 
         low, high = _num(limit_rows[1]["value"]), _num(limit_rows[2]["value"])
         sub.append(f"process limits (dotted) {fmt(low, unit)} to {fmt(high, unit)}"
                    + (f"; {said}" if said else ""))
+    if definition is not None:
+        sub.append(f"{definition.label}: only {definition.start} on is comparable (trend, forecast, limits)")
     if off_chart:
         sub.append(off_chart)
     chart = alt.layer(*layers).properties(

@@ -11,8 +11,9 @@ that the older side did not have. ``kpikit compare`` (:mod:`kpikit.run.compare`)
 the table and the report's "What changed since the last published report" shows it.
 
 Also here, because both need it: :func:`explanation` (the ``changes.csv`` row that
-explains a restated actual) and :func:`definition_changes` (the metric fields whose change
-breaks a KPI's history: formula, unit, direction, source).
+explains a restated actual); :func:`definition_changes` (the metric fields whose change
+breaks a KPI's history: formula, unit, direction, source) lives in the leaf
+:mod:`kpikit.engine.definitions` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import date
 import pandas as pd
 
 from kpikit.data.model import Engagement
+from kpikit.engine.definitions import BREAKING_FIELDS, DEFINITION_FIELDS, definition_changes
 from kpikit.engine.findings import Finding
 from kpikit.text import fmt
 
@@ -34,10 +36,6 @@ KINDS = (
 )
 """The kinds of change, in the order the table lists them."""
 
-DEFINITION_FIELDS = ("formula", "unit", "direction", "frequency", "data_source", "source", "query")
-"""Metric fields whose change :func:`compare` reports."""
-BREAKING_FIELDS = ("formula", "unit", "direction", "source", "query")
-"""Fields after whose change a KPI's earlier history is not comparable (``KPI_DEFINITION_CHANGED``)."""
 
 
 def _text(v: object) -> str:
@@ -76,25 +74,6 @@ def explanation(changes: pd.DataFrame, metric_id: str, period: str, since: date)
         if day >= since:
             return _text(rationale)
     return None
-
-
-def _metric_fields(eng: Engagement) -> dict[str, dict[str, str]]:
-    m = eng.metrics
-    cols = [c for c in DEFINITION_FIELDS if c in m.columns]
-    return {str(r["id"]): {c: _text(r[c]) for c in cols} for _, r in m.iterrows()}
-
-
-def definition_changes(old: Engagement, new: Engagement, fields: Sequence[str] = DEFINITION_FIELDS) -> list[tuple[str, str, str, str]]:
-    """``(metric_id, field, old, new)`` for every metric of both sides whose ``fields`` differ."""
-    a, b = _metric_fields(old), _metric_fields(new)
-    out = []
-    for mid in sorted(set(a) & set(b)):
-        for f in fields:
-            if f in a[mid] or f in b[mid]:
-                x, y = a[mid].get(f, ""), b[mid].get(f, "")
-                if x != y:
-                    out.append((mid, f, x, y))
-    return out
 
 
 def _new_log_rows(old: Engagement, new: Engagement) -> pd.DataFrame:

@@ -21,7 +21,8 @@ import pandas as pd
 
 from kpikit.data.model import Engagement
 from kpikit.data.published import Publication, load_published, publications, published_up_to
-from kpikit.engine.compare import BREAKING_FIELDS, definition_changes, explanation
+from kpikit.engine.compare import explanation
+from kpikit.engine.definitions import BREAKING_FIELDS, definition_breaks, definition_changes
 from kpikit.engine.findings import Finding
 from kpikit.text import fmt
 
@@ -126,12 +127,7 @@ def restatements(eng: Engagement, pubs: list[Publication] | None = None) -> pd.D
 def changed_definitions(eng: Engagement, period: str | None = None) -> dict[str, str]:
     """Metric ID -> the published period after which its history is comparable, for metrics whose formula,
     unit, direction, source or query changed since the last published report up to the review period."""
-    review = eng.review_period(period)
-    pub = published_up_to(eng.path, review, eng.config.fiscal_year_start)
-    old = load_published(pub) if pub is not None else None
-    if pub is None or old is None:
-        return {}
-    return {mid: pub.period for mid, _f, _a, _b in definition_changes(old, eng, BREAKING_FIELDS)}
+    return {mid: b.publication for mid, b in definition_breaks(eng, period).items()}
 
 
 def definition_findings(eng: Engagement, period: str | None = None) -> list[Finding]:

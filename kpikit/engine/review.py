@@ -13,7 +13,9 @@ scorecard, the notebooks, the report and ``kpikit validate`` alike.
 - expected, gap, tolerance, status and attainment: :func:`scorecard`.
 - Objective scores roll up KPIs and child objectives: :func:`objective_scores`;
   pillars and org units: :func:`rollup`.
-- Trend, forecast and status change: :func:`scorecard_detail`.
+- Trend, forecast and status change: :func:`scorecard_detail`. Trend and forecast read only the
+  comparable part of a KPI's history: after a change of its metric's definition since the last
+  published report, only the actuals after that report (:func:`comparable_actuals`).
 - What changed since the previous review and what to adapt next: :func:`changes_since_previous`,
   :func:`suggestions`.
 
@@ -35,6 +37,7 @@ import pandas as pd
 
 from kpikit.data.cells import empty_text_column, text_column
 from kpikit.engine import cascade
+from kpikit.engine.definitions import definition_breaks
 from kpikit.engine.findings import Finding
 from kpikit.engine.frames import (
     ORD_SPAN,
@@ -287,6 +290,29 @@ def _fits(kt: pd.DataFrame, acts: pd.DataFrame, p: np.ndarray, n: int) -> pd.Dat
     })
 
 
+def comparable_actuals(eng: Engagement, acts: pd.DataFrame, period: str | Period | None = None) -> pd.DataFrame:
+    """:func:`~kpikit.engine.frames.actuals_frame` without the actuals a changed definition made incomparable.
+
+    A metric whose formula, unit, direction, source or query changed since the last published
+    report up to the review period (:func:`kpikit.engine.definitions.definition_breaks`,
+    ``KPI_DEFINITION_CHANGED``) keeps only its actuals after that report's period (in its own
+    frequency): a trend or forecast across the break would mix two different numbers.
+    Status still reads every actual; only the fits use this (the process limits do the same).
+    """
+    if acts.empty:
+        return acts
+    breaks = definition_breaks(eng, period)
+    if not breaks:
+        return acts
+    mids = acts["metric_id"].to_numpy()
+    ords = acts["ord"].to_numpy(dtype="float64")
+    drop = np.zeros(len(acts), dtype=bool)
+    for mid, b in breaks.items():
+        if b.after is not None:
+            drop |= (mids == mid) & (ords <= b.after)
+    return acts[~drop].reset_index(drop=True) if drop.any() else acts
+
+
 def _trend(kt: pd.DataFrame, acts: pd.DataFrame, p: np.ndarray) -> pd.DataFrame:
     fit = _fits(kt, acts, p, N_TREND)
     sign = kt["sign"].to_numpy(dtype="float64")
@@ -362,10 +388,11 @@ def _detail(eng: Engagement, period: str | None, base: tuple[pd.DataFrame, pd.Da
                 "baseline_period", "stretch", "benchmark", "weight"):
         out[col] = kt[col].to_numpy()
     out["tolerance"] = ev["tolerance"].to_numpy()
-    trend = _trend(kt, acts, p)
+    comparable = comparable_actuals(eng, acts, period)
+    trend = _trend(kt, comparable, p)
     out["trend"] = trend["trend"].astype("str").to_numpy()
     out["trend_slope"] = trend["trend_slope"].to_numpy()
-    fc = _forecast(kt, acts, p, ev)
+    fc = _forecast(kt, comparable, p, ev)
     out["forecast"] = fc["forecast"].to_numpy()
     out["will_meet_target"] = fc["will_meet_target"].to_numpy()
     prev = _previous(eng, kt, acts, period)
@@ -571,7 +598,7 @@ def trajectory(eng: Engagement, objective_id: str, metric_id: str, period: str |
     if not len(hit):
         raise KeyError(f"{objective_id}/{metric_id} is not a selected KPI (kpis.csv)")
     i = int(hit[0])
-    fit = _fits(kt.iloc[[i]].reset_index(drop=True), acts, p[[i]], N_FORECAST)
+    fit = _fits(kt.iloc[[i]].reset_index(drop=True), comparable_actuals(eng, acts, period), p[[i]], N_FORECAST)
     return _trajectory(eng, base, i, fit.to_dict("records")[0])
 
 
@@ -582,7 +609,7 @@ def trajectories(eng: Engagement, period: str | None = None) -> dict[tuple[str, 
     so 1,000 KPIs cost about as much as a few.
     """
     kt, acts, p = base = _base(eng, period)
-    fits = _fits(kt, acts, p, N_FORECAST).to_dict("records")
+    fits = _fits(kt, comparable_actuals(eng, acts, period), p, N_FORECAST).to_dict("records")
     return {(str(o), str(m)): _trajectory(eng, base, i, fits[i])
             for i, (o, m) in enumerate(zip(kt["objective_id"], kt["metric_id"], strict=True))}
 
@@ -793,7 +820,7 @@ def suggestions(eng: Engagement, period: str | None = None) -> pd.DataFrame:
 
 __all__ = [
     "FLAT_SHARE", "METHOD", "NO_PILLAR_ID", "NO_PILLAR_NAME", "N_FORECAST", "N_TREND", "OBJECTIVE_SCORE_COLUMNS", "RED_RUN", "SCORECARD_COLUMNS",
-    "STATUSES", "SUGGESTION_COLUMNS", "changes_since_previous", "evaluate", "expected_values",
+    "STATUSES", "SUGGESTION_COLUMNS", "changes_since_previous", "comparable_actuals", "evaluate", "expected_values",
     "findings", "group_of", "objective_scores", "previous_review_period", "rollup", "scorecard",
     "scorecard_detail", "suggestions", "trajectories", "trajectory", "trend_word",
 ]
