@@ -48,6 +48,8 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "stakeholders": ("id",),
 }
 """Columns that identify a row of the tables that hold numbers."""
+ID_TABLES = ("org_units", "objectives", "metrics", "stakeholders")
+"""The tables that share the engagement's one ID space (with the pillars)."""
 
 
 @dataclass
@@ -281,6 +283,108 @@ def validate(raw: RawEngagement) -> Validated:
     )
 
 
+def revalidate(
+    base: Validated,
+    present: frozenset[str],
+    edited: Mapping[str, pd.DataFrame] | None = None,
+    read: Mapping[str, RawTable] | None = None,
+    fingerprints: Mapping[str, str] | None = None,
+) -> Validated | None:
+    """Re-check an engagement that ``base`` validated, after some tables changed: the verdict of
+    :func:`validate` on the whole, at the cost of what changed.
+
+    ``edited`` are tables edited in memory (re-checked as :func:`raw_from_frames` would present
+    them: lines 2, 3, ... and only the rows not identical to a validated row); ``read`` are tables
+    read again from their changed files (all their rows). Every other table of ``present`` is
+    taken as ``base`` has it: its cells passed, so only the cross-table rules that read a changed
+    table run (:func:`_check_references` with ``touched``), with the settings and the data
+    sources checked again as always. Returns None when the case is not one this handles (no
+    settings, a table missing or with other columns than validated): then validate it whole.
+    """
+    edited, read = dict(edited or {}), dict(read or {})
+    if base.config_text is None:
+        return None
+    config, problems = parse_config(base.config_text, folder=Path(base.folder))
+    if config is None or any(s.required_file and s.name not in present for s in TABLES):
+        return None
+    criteria, scale = list(config.scoring.criteria), config.scoring.scale
+    frames: dict[str, pd.DataFrame] = {}
+    lines: dict[str, list[int]] = {}
+    headers = {k: v for k, v in base.headers.items() if k in present}
+    spellings = {k: v for k, v in base.spellings.items() if k in present and k not in edited and k not in read}
+    for spec in TABLES:
+        name = spec.name
+        if name == "metric_scores":
+            spec = spec_for_scores(criteria, scale)
+        then = base.tables.get(name)
+        if name not in present:
+            frames[name], lines[name] = _empty_frame(spec), []
+        elif name in read:
+            rt = read[name]
+            if "id" in spec.column_names and "id" not in rt.header:
+                return None
+            frames[name] = _typed_frame(rt, spec, problems)
+            lines[name] = rt.lines
+            headers[name] = rt.header_as_written or rt.header
+            if sp := _number_spellings(rt, frames[name], name):
+                spellings[name] = sp
+        elif name in edited:
+            df = edited[name]
+            header = [str(c).strip().lower() for c in df.columns]
+            if then is None or header != [str(c) for c in then.columns] or header != [str(c) for c in df.columns]:
+                return None
+            lines[name] = list(range(2, len(df) + 2))
+            written = base.headers.get(name) or header
+            headers[name] = list(written) if len(written) == len(header) else header
+            frames[name], sp = _retype_changed_rows(name, spec, df, then, lines[name], problems)
+            if sp:
+                spellings[name] = sp
+        else:
+            if then is None or name not in base.source_lines:
+                return None
+            frames[name], lines[name] = then, list(base.source_lines[name])
+    touched = frozenset(edited) | frozenset(read)
+    _check_references(frames, lines, config, problems, frozenset(), {}, touched=touched)
+    if "metrics" in frames:
+        problems.extend(source_problems(frames, lines["metrics"], config, base.config_text, Path(base.folder)))
+    if problems:
+        raise EngagementError(base.folder, limits.bound_problems(problems))
+    return Validated(
+        folder=base.folder, config=config, tables=frames, present=present, source_lines=lines,
+        fingerprints=dict(fingerprints if fingerprints is not None else base.fingerprints), headers=headers,
+        config_text=base.config_text, spellings=spellings,
+    )
+
+
+def _retype_changed_rows(
+    name: str, spec: TableSpec, df: pd.DataFrame, then: pd.DataFrame, lines: list[int], problems: list[Problem]
+) -> tuple[pd.DataFrame, dict[str, dict[tuple[str, ...], str]]]:
+    """An edited table typed as :func:`_typed_frame` would type all of it, checking only rows that are not
+    validated rows unchanged (:func:`kpikit.data.rowdiff.matched_rows`); problems name the rows' full places."""
+    from kpikit.data.rowdiff import matched_rows
+
+    match = matched_rows(df, then)
+    todo = np.flatnonzero(match < 0)
+    keep = np.flatnonzero(match >= 0)
+    header = [str(c) for c in df.columns]
+    rt = RawTable(SPECS[name].file, header, frame_cells(df.iloc[todo], strip=True), [lines[i] for i in todo], header)
+    found: list[Problem] = []
+    part = _typed_frame(rt, spec, found)
+    problems.extend(Problem(p.file, p.line, p.message, p.column, int(todo[p.row]) if p.row is not None else None)
+                    for p in found)
+    spellings = _number_spellings(rt, part, name)
+    if not len(keep):
+        return part, spellings
+    old = then.iloc[match[keep]]
+    if not len(todo):
+        return old.reset_index(drop=True), spellings
+    order = np.empty(len(df), dtype=np.int64)
+    order[keep], order[todo] = np.arange(len(keep)), len(keep) + np.arange(len(todo))
+    both = pd.concat([old, part], ignore_index=True).take(order).reset_index(drop=True)
+    both = both.astype(part.dtypes.to_dict()) if not both.dtypes.equals(part.dtypes) else both
+    return both, spellings
+
+
 def _number_spellings(raw: RawTable, df: pd.DataFrame, table: str) -> dict[str, dict[tuple[str, ...], str]]:
     """How the file spelled numbers that the canonical form writes differently, cell by cell.
 
@@ -321,19 +425,28 @@ def _check_references(
     problems: list[Problem],
     unusable: frozenset[str] = frozenset(),
     skipped: Mapping[str, set[str]] | None = None,
+    touched: frozenset[str] | None = None,
 ) -> None:
+    """The cross-table rules; with ``touched``, only those that read one of those tables.
+
+    A rule whose tables are all as an earlier validation passed them finds nothing new,
+    so a re-check after an edit runs only the rules that read an edited table.
+    """
     def C(name: str) -> _Collector:
         return _Collector(SPECS[name].file, lines[name], problems)
+
+    def runs(*tables: str) -> bool:
+        return touched is None or bool(touched.intersection(tables))
 
     # --- one ID space across the engagement -------------------------------------
     owners: dict[str, str] = {}
     if config is not None:
         for i, p in enumerate(config.pillars):
-            if p.id in owners:
+            if p.id in owners and runs("config"):
                 problems.append(Problem(CONFIG_FILE, None, f"pillar id '{p.id}' is used twice"))
             owners.setdefault(p.id, f"pillar in {CONFIG_FILE}")
             del i
-    for name in ("org_units", "objectives", "metrics", "stakeholders"):
+    for name in ("org_units", "objectives", "metrics", "stakeholders") if runs(*ID_TABLES, "config") else ():
         df, ln = f[name], lines[name]
         col = C(name)
         for i, v in enumerate(df["id"].tolist()):
@@ -354,7 +467,7 @@ def _check_references(
     person_ids = set(f["stakeholders"]["id"].dropna()) | unread.get("stakeholders", set())
 
     def unknown(name: str, column: str, known: set[str], what: str, *sources: str) -> None:
-        if unusable.intersection(sources):
+        if unusable.intersection(sources) or not runs(name, *sources):
             return
         s = f[name][column]
         mask = s.notna() & ~s.isin(list(known))
@@ -362,7 +475,7 @@ def _check_references(
 
     # --- org units: one root, known parents, no cycles ----------------------------
     units = f["org_units"]
-    if len(units):
+    if len(units) and runs("org_units"):
         roots = np.flatnonzero(units["parent_id"].isna().to_numpy())
         if len(roots) == 0:
             C("org_units").one(None, "parent_id", "no root unit: exactly one unit must have an empty parent_id")
@@ -381,25 +494,29 @@ def _check_references(
     unknown("objectives", "org_unit_id", unit_ids, "org unit (see org_units.csv)", "org_units")
     unknown("objectives", "parent_id", obj_ids, "objective", "objectives")
     unknown("objectives", "pillar_id", pillar_ids, "pillar (see engagement.yaml)", "config")
-    _cycles(f["objectives"], C("objectives"), "objective")
+    if runs("objectives"):
+        _cycles(f["objectives"], C("objectives"), "objective")
 
     # --- scores and KPIs ----------------------------------------------------------------
     for name in ("metric_scores", "kpis"):
         unknown(name, "objective_id", obj_ids, "objective", "objectives")
         unknown(name, "metric_id", metric_ids, "metric", "metrics")
-        _duplicates(f[name], ["objective_id", "metric_id"], C(name), lines[name], "pairing")
+        if runs(name):
+            _duplicates(f[name], ["objective_id", "metric_id"], C(name), lines[name], "pairing")
     kpis = f["kpis"]
-    has_b, has_bp = kpis["baseline"].notna(), kpis["baseline_period"].notna()
-    C("kpis").rows((has_b & ~has_bp).to_numpy(), "baseline_period",
-                   lambda _i: "baseline is given but baseline_period is empty: give both or neither")
-    C("kpis").rows((~has_b & has_bp).to_numpy(), "baseline",
-                   lambda _i: "baseline_period is given but baseline is empty: give both or neither")
+    if runs("kpis"):
+        has_b, has_bp = kpis["baseline"].notna(), kpis["baseline_period"].notna()
+        C("kpis").rows((has_b & ~has_bp).to_numpy(), "baseline_period",
+                       lambda _i: "baseline is given but baseline_period is empty: give both or neither")
+        C("kpis").rows((~has_b & has_bp).to_numpy(), "baseline",
+                       lambda _i: "baseline_period is given but baseline is empty: give both or neither")
     freq = f["metrics"].set_index("id")["frequency"] if len(f["metrics"]) else pd.Series(dtype="str")
     freq = freq[~freq.index.duplicated()]
-    for column in ("target_period", "baseline_period"):
+    for column in ("target_period", "baseline_period") if runs("kpis", "metrics") else ():
         _fits_frequency(kpis, column, freq, C("kpis"))
 
-    _check_milestones(f, lines, freq, C("milestones"), unusable)
+    if runs("milestones", "kpis", "metrics", "objectives"):
+        _check_milestones(f, lines, freq, C("milestones"), unusable)
 
     # --- people -----------------------------------------------------------------------
     unknown("stakeholders", "org_unit_id", unit_ids, "org unit", "org_units")
@@ -409,10 +526,13 @@ def _check_references(
 
     # --- actuals ----------------------------------------------------------------------
     unknown("actuals", "metric_id", metric_ids, "metric", "metrics")
-    _fits_frequency(f["actuals"], "period", freq, C("actuals"))
-    _duplicates(f["actuals"], ["metric_id", "period"], C("actuals"), lines["actuals"], "actual")
+    if runs("actuals", "metrics"):
+        _fits_frequency(f["actuals"], "period", freq, C("actuals"))
+    if runs("actuals"):
+        _duplicates(f["actuals"], ["metric_id", "period"], C("actuals"), lines["actuals"], "actual")
 
-    _check_actions(f, C("actions"), lines["actions"], obj_ids | metric_ids, person_ids, unusable)
+    if runs("actions", "kpis", "objectives", "metrics", "stakeholders"):
+        _check_actions(f, C("actions"), lines["actions"], obj_ids | metric_ids, person_ids, unusable)
 
 
 def _check_actions(
@@ -484,14 +604,22 @@ def _fits_frequency(df: pd.DataFrame, column: str, freq: pd.Series, col: _Collec
         return
     f = df["metric_id"].map(freq)
     periods = df[column]
-    ok = pd.Series(True, index=df.index)
+    # Each distinct period is matched once (100,000 actuals hold a few hundred periods).
+    codes, uniques = pd.factorize(periods.astype(object), use_na_sentinel=True)
+    texts = [str(u) for u in uniques]
+    known = codes >= 0
+    ok = np.ones(len(df), dtype=bool)
+    fa = f.to_numpy(dtype=object)
     for name, pattern in FORM_PATTERNS.items():
-        sel = (f == name) & periods.notna()
+        sel = (fa == name) & known
         if sel.any():
-            ok[sel] = periods[sel].astype("str").str.fullmatch(pattern).to_numpy(dtype=bool)
+            fits = np.array([re.fullmatch(pattern, t) is not None for t in texts], dtype=bool)
+            ok[sel] = fits[codes[sel]]
     # Malformed periods were already reported; only flag well-formed ones of the wrong form.
-    wellformed = periods.astype("str").str.fullmatch(PERIOD_PATTERN).fillna(False).to_numpy(dtype=bool)
-    bad = (~ok).to_numpy() & wellformed
+    formed = np.array([re.fullmatch(PERIOD_PATTERN, t) is not None for t in texts], dtype=bool)
+    wellformed = np.zeros(len(df), dtype=bool)
+    wellformed[known] = formed[codes[known]]
+    bad = ~ok & wellformed
     forms = f.map(FORMS)
     col.rows(
         bad, column,

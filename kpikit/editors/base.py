@@ -35,6 +35,7 @@ from kpikit.data.store import (
     load_engagement,
     log_row,
     make_backup,
+    refresh_engagement,
     write_files,
 )
 from kpikit.errors import EditConflictError, EngagementError, KpikitError, StaleFileError, UndoError
@@ -234,7 +235,7 @@ class Session:
         if not moved:
             return None
         try:
-            fresh = load_engagement(self.folder)
+            fresh = refresh_engagement(self.current)  # re-reads only the files that changed
         except KpikitError:
             return None
         mine = set(draft.changed_tables())
@@ -268,7 +269,7 @@ class Session:
         on_disk = sha256_file(self.folder / file)
         if on_disk is None or on_disk == draft.fingerprints.get(file) or "changes" in draft.changed_tables():
             return
-        fresh = fresh if fresh is not None else load_engagement(self.folder)
+        fresh = fresh if fresh is not None else refresh_engagement(self.current)
         if not _is_prefix(draft.changes, fresh.changes):
             return  # not a pure append: leave it to the stale check
         draft.adopt_table("changes", fresh)
@@ -321,8 +322,10 @@ class Session:
         return SaveRecord(written=result.written, created=[], backup=result.backup)
 
     def reload(self) -> Engagement:
-        """Re-read the folder (after someone else changed it); the undo history stays (undo merges by row)."""
-        self.current = load_engagement(self.folder)
+        """Re-read the folder (after someone else changed it); the undo history stays (undo merges by row).
+
+        Only the files that changed are read again (:func:`~kpikit.data.store.refresh_engagement`)."""
+        self.current = refresh_engagement(self.current)
         return self.current
 
 
