@@ -32,7 +32,7 @@ venv: $(VENV)/.runtime-installed
 
 ## demo: run the demo client end to end; prints where report.html and report.pdf are
 demo: $(VENV)/.runtime-installed
-	$(BIN)/kpikit run $(DEMO)
+	$(BIN)/kpikit run $(DEMO) --refresh
 
 ## test: lint, type-check, run the whole test suite, then the engine tests on the lowest versions
 test: $(VENV)/.test-installed lint typecheck pytest test-lowest

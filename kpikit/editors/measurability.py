@@ -3,8 +3,8 @@
 The facts are :func:`kpikit.engine.measured.measurability_table` (the same the report's
 measurability section and definition sheets show); this module only words them for the
 screen: the status in words, the query as written (a file's name, or the SQL itself cut to
-a line, so the consultant sees which query it is), the last refresh's time in UTC and a
-sentence for a measured KPI never refreshed. The title counts the three kinds.
+a line, so the consultant sees which query it is), the last refresh's time in UTC (or "not
+refreshed yet"). The title counts the three kinds.
 
 >>> measurability_view(eng)        # doctest: +SKIP
 """
@@ -17,24 +17,13 @@ from kpikit.data.cells import cell_text
 from kpikit.data.model import Engagement
 from kpikit.data.sources import looks_like_file
 from kpikit.editors.tables import Table, show_table
-from kpikit.engine.measured import STATUS_WORDS, measurability_table
+from kpikit.engine.measured import STATUS_WORDS, counts, measurability_table, refresh_words
 from kpikit.text import plural, short
 
 COLUMNS = ["objective_id", "metric_id", "measurability", "source_or_system", "query", "last_refresh", "rows", "latest_period",
            "outcome"]
 SQL_CHARS = 70
 """SQL written in metrics.csv is shown cut to this many characters (the Test query box shows all of it)."""
-
-
-def when_text(iso: str) -> str:
-    """A refresh time as people read it: ``2026-12-03T16:40:05Z`` -> ``2026-12-03 16:40 UTC``.
-
-    >>> when_text("2026-12-03T16:40:05Z"), when_text("")
-    ('2026-12-03 16:40 UTC', '')
-    """
-    if not iso:
-        return ""
-    return iso.replace("T", " ").removesuffix("Z")[:16] + " UTC"
 
 
 def measurability_frame(eng: Engagement) -> pd.DataFrame:
@@ -57,7 +46,7 @@ def measurability_frame(eng: Engagement) -> pd.DataFrame:
             "objective_id": r["objective_id"], "metric_id": r["metric_id"],
             "measurability": STATUS_WORDS.get(r["status"], r["status"]),
             "source_or_system": r["source"] or None, "query": query or None,
-            "last_refresh": when_text(r["refreshed"]) if r["refreshed"] else ("never refreshed" if measured else None),
+            "last_refresh": refresh_words(r) if measured else None,
             "rows": r["rows"] or None, "latest_period": r["latest_period"] or None, "outcome": outcome or None,
         })
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -66,10 +55,9 @@ def measurability_frame(eng: Engagement) -> pd.DataFrame:
 def measurability_view(eng: Engagement) -> Table:
     """The readable table of :func:`measurability_frame`, titled with the counts of measured, declared and unsourced KPIs."""
     table = measurability_table(eng)
-    counts = table["status"].value_counts()
-    n = len(table)
-    title = (f"Measurability: {counts.get('measured', 0)} of {plural(n, 'KPI')} measured from a source, "
-             f"{counts.get('declared', 0)} declared (named, not queried), {counts.get('none', 0)} with no source")
+    n = counts(table)
+    title = (f"Measurability: {n['measured']} of {plural(len(table), 'KPI')} measured from a source, "
+             f"{n['declared']} declared (named, not queried), {n['none']} with no source")
     broken = int((table["outcome"] == "failed").sum())
     if broken:
         title += f"; {broken} {'query' if broken == 1 else 'queries'} failed at the last refresh"

@@ -95,3 +95,19 @@ def describe(row: Mapping[Any, Any]) -> str:
     when = row["refreshed"].replace("T", " ").removesuffix("Z") + " UTC"
     last = f"last refresh {when}: {row['rows']} rows, latest {row['latest_period'] or 'none'}"
     return f"{head}; {last}, {row['outcome']}" + (f" ({row['message']})" if row["outcome"] != "ok" and row["message"] else "")
+
+
+def counts(table: pd.DataFrame) -> dict[str, int]:
+    """How many selected KPIs are measured, declared and without a source, from :func:`measurability_table`."""
+    by = table["status"].value_counts()
+    return {k: int(by.get(k, 0)) for k in STATUS_WORDS}
+
+
+def refresh_words(row: Mapping[Any, Any]) -> str:
+    """A measured KPI's last refresh in words for a table cell: when (UTC), or that it never ran.
+
+    >>> refresh_words({"refreshed": "2026-12-03T16:40:05Z"}), refresh_words({"refreshed": ""})
+    ('2026-12-03 16:40 UTC', 'not refreshed yet')
+    """
+    when = str(row["refreshed"])
+    return when.replace("T", " ").removesuffix("Z")[:16] + " UTC" if when else "not refreshed yet"

@@ -29,7 +29,7 @@ def test_demo_shows_measured_declared_and_unsourced_kpis_and_the_last_refresh(tm
     assert "<th" in html_text
     assert "source or system" in html_text
     rows = {r[1]: r for r in _rows(html_text)}
-    assert rows["M-ED-4HR"][2:6] == ["measured (from a source)", "ed", "queries/ed_4hr.sql", "never refreshed"]
+    assert rows["M-ED-4HR"][2:6] == ["measured (from a source)", "ed", "queries/ed_4hr.sql", "not refreshed yet"]
     assert rows["M-HARM-SSE"][2:4] == ["declared (named, not queried)", "RLDatix incident reporting"]
     assert rows["M-HAND-HYG"][2:4] == ["no source", "—"]
     assert list(rows)[:3] == ["M-HARM-SSE", "M-HARM-PSI90", "M-ED-4HR"]  # kpis.csv order, as the report
