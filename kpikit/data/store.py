@@ -433,7 +433,7 @@ def refresh_engagement(eng: Engagement) -> Engagement:
         if table is None or problems:
             return load_engagement(path)
         read[spec.name] = table
-    checked = revalidate(record.baseline(eng), eng.present, read=read, fingerprints=fingerprints)
+    checked = revalidate(record.baseline(eng), eng.present, read=read, fingerprints=fingerprints, as_frames=False)
     return engagement_from(checked) if checked is not None else load_engagement(path)
 
 

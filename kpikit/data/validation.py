@@ -289,6 +289,7 @@ def revalidate(
     edited: Mapping[str, pd.DataFrame] | None = None,
     read: Mapping[str, RawTable] | None = None,
     fingerprints: Mapping[str, str] | None = None,
+    as_frames: bool = True,
 ) -> Validated | None:
     """Re-check an engagement that ``base`` validated, after some tables changed: the verdict of
     :func:`validate` on the whole, at the cost of what changed.
@@ -298,7 +299,8 @@ def revalidate(
     read again from their changed files (all their rows). Every other table of ``present`` is
     taken as ``base`` has it: its cells passed, so only the cross-table rules that read a changed
     table run (:func:`_check_references` with ``touched``), with the settings and the data
-    sources checked again as always. Returns None when the case is not one this handles (no
+    sources checked again as always. ``as_frames``: the tables are an in-memory engagement (header
+    names as :func:`raw_from_frames` gives them), not files read again. Returns None when the case is not one this handles (no
     settings, a table missing or with other columns than validated): then validate it whole.
     """
     edited, read = dict(edited or {}), dict(read or {})
@@ -343,6 +345,10 @@ def revalidate(
             if then is None or name not in base.source_lines:
                 return None
             frames[name], lines[name] = then, list(base.source_lines[name])
+            if as_frames:
+                header = [str(c).strip().lower() for c in then.columns]
+                written = base.headers.get(name) or header
+                headers[name] = list(written) if len(written) == len(header) else header
     touched = frozenset(edited) | frozenset(read)
     _check_references(frames, lines, config, problems, frozenset(), {}, touched=touched)
     if "metrics" in frames:
