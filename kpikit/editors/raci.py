@@ -71,7 +71,14 @@ class RaciGrid(EditorBox):
     heading = "RACI grid"
 
     def build(self) -> None:
-        """The widgets, once; :meth:`load_state` fills them from the saved files."""
+        """The widgets, once; :meth:`load_state` fills them from the saved files.
+
+        Called again (Reload, a reload that keeps unsaved edits), it only refreshes the cells
+        in place: the items filter, the people unit and search, and both pages stay.
+        """
+        if getattr(self, "pool", None):
+            self.load_state()
+            return
         self._loading = False
         self.page = 0
         self.people_page = 0
@@ -79,10 +86,10 @@ class RaciGrid(EditorBox):
         self.gaps_only = widgets.Checkbox(description="only items with a gap", indent=False, value=False)
         self.unit_box = widgets.Dropdown(description="People", layout=widgets.Layout(width="340px"))
         self.person_search = widgets.Text(placeholder="search a person (name or ID)", continuous_update=True)
-        for w in (self.filter_box, self.gaps_only):
-            w.observe(lambda _c: self.set_page(0), names="value")
+        for w in (self.filter_box, self.gaps_only):  # a refresh (load_state) sets them back: no page reset then
+            w.observe(lambda _c: None if self._loading else self.set_page(0), names="value")
         for w in (self.unit_box, self.person_search):
-            w.observe(lambda _c: self.set_people_page(0), names="value")
+            w.observe(lambda _c: None if self._loading else self.set_people_page(0), names="value")
         self.prev_button = widgets.Button(description="◀ Previous", tooltip="previous page of items")
         self.next_button = widgets.Button(description="Next ▶", tooltip="next page of items")
         self.prev_button.on_click(lambda _b: self.set_page(self.page - 1))
