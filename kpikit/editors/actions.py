@@ -75,7 +75,8 @@ class ActionsEditor(EditorBox):
         self.work: pd.DataFrame = _actions(eng).copy().reset_index(drop=True)
         self._loading = False
         wide = widgets.Layout(width="80%")
-        self.picker = SearchPicker(description="Action", layout=wide, placeholder="type an action's ID or words")
+        self.picker = SearchPicker(description="Action", layout=widgets.Layout(width="560px"),
+                                   placeholder="type an action's ID or words")
         self.picker.observe(lambda _c: self.load_form(), names="value")
         self.new_button = widgets.Button(description="New action", icon="plus")
         self.new_button.on_click(lambda _b: self.add_action())
@@ -93,7 +94,7 @@ class ActionsEditor(EditorBox):
         self.action_box = widgets.Textarea(description="Action", layout=widgets.Layout(width="80%", height="56px"),
                                            placeholder="what will be done")
         self.status_box = widgets.Dropdown(description="Status", options=list(ACTION_STATUSES))
-        self.date_boxes = {f: widgets.Text(description=f, placeholder="YYYY-MM-DD") for f in DATES}
+        self.date_boxes = {f: widgets.Text(description=f.capitalize(), placeholder="YYYY-MM-DD") for f in DATES}
         self.note_box = widgets.Textarea(description="Note", layout=widgets.Layout(width="80%", height="48px"),
                                          placeholder="progress, or why it was dropped")
         self.boxes: dict[str, Any] = {"item_id": self.item_box, "action": self.action_box, "owner": self.owner_box,
@@ -208,14 +209,15 @@ class ActionsEditor(EditorBox):
             return f"<i>(cannot list the actions yet: {html.escape(str(exc))})</i>"
         names = {str(p): cell_text(n) for p, n in zip(self.eng.tables["stakeholders"]["id"],
                                                       self.eng.tables["stakeholders"]["name"], strict=True)}
-        head = "".join(f"<th>{h}</th>" for h in ("state", "ID", "about", "action", "owner", "due", "status"))
+        pad = "style='padding:2px 10px 2px 0;text-align:left'"
+        head = "".join(f"<th {pad}>{h}</th>" for h in ("state", "ID", "about", "action", "owner", "due", "status"))
         rows = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in (
+            "<tr>" + "".join(f"<td {pad}>{html.escape(c)}</td>" for c in (
                 str(r["state"]), cell_text(r["id"]), cell_text(r["item_id"]), short(cell_text(r["action"]), 70),
                 names.get(cell_text(r["owner"]), cell_text(r["owner"])), cell_text(r["due"]), cell_text(r["status"]),
             )) + "</tr>"
             for r in table.to_dict("records"))
-        return f"<table><tr>{head}</tr>{rows}</table>"
+        return f"<table style='border-collapse:collapse'><tr>{head}</tr>{rows}</table>"
 
     def add_action(self) -> None:
         """A new open action, opened today, about the item of the action on screen (often the next one is too)."""
