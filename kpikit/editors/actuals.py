@@ -88,8 +88,9 @@ class ActualsEntry(EditorBox):
         self.restate_panel = widgets.VBox([self.restate_note, self.restate_box], layout=widgets.Layout(display="none"))
         self.restate_panel.add_class("kpikit-restate")
         self.body.children = [self.metric_box, widgets.HBox([self.period_box, self.value_box]), self.live, self.note_box,
-                              self.add_button, self.entry_message, paste_row, self.restate_panel,
-                              widgets.HTML("<b>Latest values</b>"), self.recent, self.staged_list]
+                              self.add_button, self.entry_message, paste_row,
+                              widgets.HTML("<b>Latest values</b>"), self.recent, self.staged_list,
+                              self.restate_panel]  # last: right above the decisions and Save
         self.show_recent()
 
     def place(self) -> object:
@@ -290,7 +291,8 @@ class ActualsEntry(EditorBox):
         if missing:
             self.show_error(
                 f"Not saved: {', '.join(missing)} {'was' if len(missing) == 1 else 'were'} in a published report; "
-                "type why the number changes in 'Why restate' (nothing was written).", [])
+                "type why the number changes in 'Why restate' above, or in the change's own box (nothing was "
+                "written).", [])
             return False
         return super()._save()
 
