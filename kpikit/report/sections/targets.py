@@ -1,4 +1,5 @@
-"""Section "Targets and benchmarks": one history chart per KPI that needs it, and the realism verdicts."""
+"""Section "Targets and benchmarks": where each KPI's numbers come from, one history chart per KPI that needs it,
+and the realism verdicts."""
 
 from __future__ import annotations
 
@@ -40,10 +41,26 @@ def targets_benchmarks(ctx: ReportContext) -> Fragment:
             charted.append(k)
     n_unreal = sum(1 for k in kpis if k["realistic"] is False)
     n_attention = sum(1 for k in kpis if k["priority"] is not None)
-    return section("targets", kpis=kpis, charted=charted, n_unrealistic=n_unreal,
+    return section("targets", kpis=kpis, charted=charted, n_unrealistic=n_unreal, sources=sources_facts(ctx),
                    unrealistic=[k for k in kpis if k["realistic"] is False],
                    n_uncharted=n_attention - len(charted), n_on_track=len(kpis) - n_attention,
                    max_charts=MAX_KPI_CHARTS, has_period=ctx.period is not None)
+
+
+def sources_facts(ctx: ReportContext) -> dict[str, Any]:
+    """Where the numbers come from (engine/measured.py): the counts, each measured KPI's source, query and last
+    refresh, and the KPIs with no source by name. Shown once the client declares a data source; before that the
+    definition sheets and ``KPI_NOT_MEASURED`` say it (and the body keeps its pages)."""
+    table = measured.measurability_table(ctx.eng)
+    rows = [{"name": ctx.kpi_label(r["metric_id"]), "objective_id": r["objective_id"], "source": r["source"],
+             "query": r["query"], "refreshed": measured.refresh_words(r), "rows": r["rows"],
+             "latest": r["latest_period"], "outcome": r["outcome"], "failed": r["outcome"] == "failed",
+             "message": r["message"] if r["outcome"] not in ("", "ok") else ""}
+            for r in table.to_dict("records") if r["status"] == "measured"]
+    unsourced = [f"{ctx.kpi_label(m)} ({o})" for o, m, st in
+                 zip(table["objective_id"], table["metric_id"], table["status"], strict=True) if st == "none"]
+    return {"counts": measured.counts(table), "total": len(table), "measured": rows, "unsourced": unsourced,
+            "any_source": bool(ctx.eng.config.sources)}
 
 
 def realism_rows(ctx: ReportContext) -> list[dict[str, Any]]:
@@ -55,8 +72,9 @@ def realism_rows(ctx: ReportContext) -> list[dict[str, Any]]:
     meas = targets.measurability(ctx.eng)
     verdicts = {(str(r["objective_id"]), str(r["metric_id"])): r for r in real.to_dict("records")}
     sources = {(str(r["objective_id"]), str(r["metric_id"])): r for r in meas.to_dict("records")}
-    measured_rows = {(str(r["objective_id"]), str(r["metric_id"])): r
-                     for r in measured.measurability_table(ctx.eng).to_dict("records") if r["status"] == "measured"}
+    table = measured.measurability_table(ctx.eng).to_dict("records")
+    measured_rows = {(str(r["objective_id"]), str(r["metric_id"])): r for r in table if r["status"] == "measured"}
+    declared_rows = {(str(r["objective_id"]), str(r["metric_id"])): r for r in table if r["status"] == "declared"}
     bench_src = {(str(o), str(m)): b for o, m, b in zip(ctx.selected["objective_id"], ctx.selected["metric_id"],
                                                         ctx.selected["benchmark_source"], strict=True)}
     kpis: list[dict[str, Any]] = []
@@ -79,7 +97,8 @@ def realism_rows(ctx: ReportContext) -> list[dict[str, Any]]:
                      "stretch": tnum(r["stretch"], unit), "benchmark": tnum(r["benchmark"], unit),
                      "benchmark_source": text(bench_src.get((oid, mid)), ""),
                      "data_source": measured.describe(measured_rows[(oid, mid)]) if (oid, mid) in measured_rows
-                     else text(src.get("data_source"), "none recorded"),
+                     else measured.describe(declared_rows[(oid, mid)]) if (oid, mid) in declared_rows
+                     else "no source recorded",
                      "n_actuals": int(src.get("n_actuals", 0))})
     return kpis
 
