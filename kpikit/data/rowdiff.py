@@ -28,6 +28,17 @@ def _comparable(new: pd.DataFrame, old: pd.DataFrame) -> tuple[pd.DataFrame, pd.
     return pd.DataFrame(a, index=pd.RangeIndex(len(new))), pd.DataFrame(b, index=pd.RangeIndex(len(old)))
 
 
+def cells_equal(x: pd.Series, y: pd.Series) -> np.ndarray:
+    """Cell by cell (same length): whether the two columns would be written as the same text.
+
+    Equal values of one dtype are (missing ones too); across dtypes the written text is compared.
+    """
+    x, y = x.reset_index(drop=True), y.reset_index(drop=True)
+    if x.dtype != y.dtype:
+        return np.array([a == b for a, b in zip(format_column(x), format_column(y), strict=True)], dtype=bool)
+    return _equal(x, y)
+
+
 def _equal(x: pd.Series, y: pd.Series) -> np.ndarray:
     """Cell by cell: equal values, or both missing."""
     both_na = x.isna().to_numpy(dtype=bool) & y.isna().to_numpy(dtype=bool)
