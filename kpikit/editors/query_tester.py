@@ -138,7 +138,8 @@ class QueryTester(EditorBox):
                                           tooltip="run this query read-only on the source, as kpikit refresh would; "
                                           "nothing is written")
         self.test_button.on_click(lambda _b: self.test())
-        self.result = widgets.HTML()
+        # a long result scrolls in its own box, so the Save bar stays in reach
+        self.result = widgets.HTML(layout=widgets.Layout(max_height="480px", overflow="auto"))
         self.result.add_class("kpikit-query-result")
         self.picker.observe(lambda _c: self.load(), names="value")
         self.sql.observe(lambda _c: self.edited(), names="value")
