@@ -63,10 +63,14 @@ def html_to_pdf(html: str) -> bytes:
 
     Page size, margins, running header and page numbers come from the HTML's print CSS
     (``templates/report/print.css``; the size from engagement.yaml ``report.page_size``).
+    The charts are printed from :func:`~kpikit.charts.render.print_svgs`' leaner copy of
+    the same SVG (same drawing and text, no screen-reader markup inside it).
     """
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=html, base_url=None).write_pdf(pdf_variant="pdf/ua-1")
+    from kpikit.charts.render import print_svgs
+
+    pdf: bytes = HTML(string=print_svgs(html), base_url=None).write_pdf(pdf_variant="pdf/ua-1")
     return pdf
 
 
