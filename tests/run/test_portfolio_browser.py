@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browsers import chromium
@@ -43,13 +44,13 @@ def test_portfolio_offline_in_chromium_with_hostile_names(portfolio_page: Path) 
         blocked: list[str] = []
         errors: list[str] = []
 
-        def route(r: object) -> None:
-            url = r.request.url  # type: ignore[attr-defined]
+        def route(r: Any) -> None:
+            url = r.request.url
             if url.startswith(LOCAL):
-                r.continue_()  # type: ignore[attr-defined]
+                r.continue_()
             else:
                 blocked.append(url)
-                r.abort()  # type: ignore[attr-defined]
+                r.abort()
 
         page.route("**/*", route)
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -66,7 +67,7 @@ def test_portfolio_offline_in_chromium_with_hostile_names(portfolio_page: Path) 
         # the page renders: one visible row per client, each hostile name shown as the text it is
         rows = page.locator("table").first.locator("tbody tr")
         assert rows.count() == len(NAMES)
-        assert rows.first.bounding_box()["height"] > 10  # type: ignore[index]
+        assert rows.first.bounding_box()["height"] > 10
         shown = rows.locator("td:first-child").all_inner_texts()
         assert sorted(shown) == sorted(NAMES)
         # every client's report link is relative and points at that client's own run
