@@ -304,12 +304,9 @@ def comparable_actuals(eng: Engagement, acts: pd.DataFrame, period: str | Period
     breaks = definition_breaks(eng, period)
     if not breaks:
         return acts
-    mids = acts["metric_id"].to_numpy()
-    ords = acts["ord"].to_numpy(dtype="float64")
-    drop = np.zeros(len(acts), dtype=bool)
-    for mid, b in breaks.items():
-        if b.after is not None:
-            drop |= (mids == mid) & (ords <= b.after)
+    after = {mid: float(b.after) for mid, b in breaks.items() if b.after is not None}
+    cut = acts["metric_id"].map(after).to_numpy(dtype="float64")  # NaN: no break, keep
+    drop = acts["ord"].to_numpy(dtype="float64") <= cut
     return acts[~drop].reset_index(drop=True) if drop.any() else acts
 
 
