@@ -257,7 +257,21 @@ def render_pack(pack: Pack, ctx: ReportContext, sections: list[str], inline_css:
         letter=rep.page_size == "Letter", inline_css=inline_css)
 
 
-def subset_context(sub: Engagement, base: ReportContext) -> ReportContext:
+class PackContext(ReportContext):
+    """A subset's context in a run of packs: ``shared_figures`` holds the per-KPI charts drawn so far in the run.
+
+    A sub-unit's KPIs appear in the pack of every unit above it; the scorecard section
+    (:func:`kpikit.report.sections.scorecard._sparkline`) draws each KPI's chart once and
+    reuses it in every later pack (the same KPI, period and figures give the same chart).
+    """
+
+    def __init__(self, eng: Engagement, period: str | None, shared_figures: dict[tuple[str, ...], Any]) -> None:
+        super().__init__(eng, period)
+        self.shared_figures = shared_figures
+
+
+def subset_context(sub: Engagement, base: ReportContext,
+                   shared_figures: dict[tuple[str, ...], Any] | None = None) -> ReportContext:
     """A subset's :class:`ReportContext` that takes its KPIs' results from the whole client's ``base``.
 
     A KPI's status, trend, forecast and figures depend on its own row, metric, milestones
@@ -266,7 +280,8 @@ def subset_context(sub: Engagement, base: ReportContext) -> ReportContext:
     report's figures). Findings, roll-ups and charts are still the subset's own: they
     depend on which objectives and people are in it.
     """
-    ctx = ReportContext(sub, str(base.period) if base.period is not None else None)  # the run's one review period
+    period = str(base.period) if base.period is not None else None  # the run's one review period
+    ctx = ReportContext(sub, period) if shared_figures is None else PackContext(sub, period, shared_figures)
     keys = set(zip(_ids(sub.kpis["objective_id"]), _ids(sub.kpis["metric_id"]), strict=True))
     for name in ("detail", "selected"):
         full = getattr(base, name)
@@ -342,11 +357,12 @@ def write_packs(eng: Engagement, period: str | None, out_dir: Path, audiences: I
             atomic_write(folder / f"{stem}{suffix}", data)
             written.append(folder / f"{stem}{suffix}")
 
+    shared: dict[tuple[str, ...], Any] = {}  # each KPI's chart, drawn once for every pack it appears in
     for kind, make in (("units", unit_packs), ("owners", owner_packs)):
         if kind not in wanted:
             continue
         for pack in make(eng):
-            ctx = subset_context(pack.eng, base)
+            ctx = subset_context(pack.eng, base, shared)
             sections = [] if pack.empty else [str(f(ctx)) for f in (executive_summary, objective_cascade, kpi_scorecard,
                                                                      stakeholder_map, recommendations)]
             write(Path(out_dir) / PACKS_DIR / kind, file_stem(pack.audience_id), render_pack(pack, ctx, sections),
@@ -359,5 +375,5 @@ def write_packs(eng: Engagement, period: str | None, out_dir: Path, audiences: I
     return written
 
 
-__all__ = ["AUDIENCES", "PACKS_DIR", "Pack", "chain_above", "owner_packs", "owner_subset", "pack_html", "pack_pdf",
+__all__ = ["AUDIENCES", "PACKS_DIR", "Pack", "PackContext", "chain_above", "owner_packs", "owner_subset", "pack_html", "pack_pdf",
            "render_pack", "restrict", "subset_context", "unit_packs", "unit_subset", "write_packs"]

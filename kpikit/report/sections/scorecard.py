@@ -85,10 +85,22 @@ def _sparkline(ctx: ReportContext, r: Mapping[Any, Any]) -> Figure | None:
     """The KPI's last :data:`SPARK_POINTS` periods up to its review period, as a small inline SVG.
 
     The KPI's period comes from the engine's scorecard; gaps stay gaps (NaN). None
-    when fewer than two actuals fall in the window.
+    when fewer than two actuals fall in the window. A context with ``shared_figures``
+    (the packs of one run, :class:`kpikit.report.packs.PackContext`) draws each KPI's
+    sparkline once for all the packs it appears in.
     """
     if ctx.period is None or missing(r["period"]):
         return None
+    shared: dict[tuple[str, ...], Figure | None] | None = getattr(ctx, "shared_figures", None)
+    if shared is None:
+        return _draw_sparkline(ctx, r)
+    key = ("spark", str(r["objective_id"]), str(r["metric_id"]), str(r["period"]), str(r["direction"]), str(r["name"]))
+    if key not in shared:
+        shared[key] = _draw_sparkline(ctx, r)
+    return shared[key]
+
+
+def _draw_sparkline(ctx: ReportContext, r: Mapping[Any, Any]) -> Figure | None:
     series = ctx.series_by_metric.get(str(r["metric_id"]))
     if series is None:
         return None
