@@ -53,8 +53,10 @@ def matched_rows(new: pd.DataFrame, old: pd.DataFrame) -> np.ndarray:
     Tables with different columns match nothing (the whole table is new).
 
     >>> old = pd.DataFrame({"id": ["A", "B"], "v": [1.0, 2.0]})
-    >>> matched_rows(pd.DataFrame({"id": ["B", "C"], "v": [2.0, 3.0]}), old).tolist()
-    [1, -1]
+    >>> matched_rows(pd.DataFrame({"id": ["B", "C", "D"], "v": [2.0, 3.0, 4.0]}), old).tolist()
+    [1, -1, -1]
+
+    Same length: rows are compared in place first; a few edited rows stay -1 without a search.
     """
     out = np.full(len(new), -1, dtype=np.int64)
     if list(new.columns) != list(old.columns) or not len(new) or not len(old):

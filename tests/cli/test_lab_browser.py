@@ -324,10 +324,12 @@ def test_presenting_mode_hides_code_in_the_simple_interface(lab: Lab, browser: A
             assert page.locator(".jp-Notebook .jp-MarkdownCell:visible").count() >= 1  # the guide still reads
             assert page.locator(".jp-OutputArea .kpikit-table").count() >= 1  # and the formatted tables
             _shot(page, "lab-presenting.png")
-            page.locator(".kpikit-editor").scroll_into_view_if_needed()
+            # 06 holds two editors (actuals, then actions): the actuals one is the one with a Value box
+            editor = page.locator(".kpikit-editor", has=page.locator("label:text-is('Value')"))
+            editor.scroll_into_view_if_needed()
             # the actuals editor's live status: what the review would call the typed value
-            period = page.locator(".kpikit-editor .widget-text:has(label:text-is('Period')) input")
-            value = page.locator(".kpikit-editor .widget-text:has(label:text-is('Value')) input")
+            period = editor.locator(".widget-text:has(label:text-is('Period')) input")
+            value = editor.locator(".widget-text:has(label:text-is('Value')) input")
             period.fill(str(_review_period(lab.client)))
             value.click()
             value.type("1", delay=30)
