@@ -90,3 +90,41 @@ def chromium() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+KERNEL_CHOOSER = ".jp-Dialog .jp-Dialog-button:has-text('Select')"
+
+
+def accept_kernel_chooser(page: Any, seconds: float = 5.0) -> bool:
+    """Accept JupyterLab's kernel chooser if it pops up within ``seconds`` (it may, on a fresh server)."""
+    select = page.locator(KERNEL_CHOOSER)
+    deadline = time.monotonic() + seconds
+    while True:
+        if select.count():
+            select.first.click()
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
+def run_all_until(page: Any, selector: str, timeout_ms: int) -> bool:
+    """Run All in the notebook in front, then wait for ``selector``; False if it never shows.
+
+    A kernel chooser that pops up late (a fresh server on a busy machine shows it after the
+    notebook has drawn, and Run All then waits behind it with every output empty) is accepted
+    while waiting, rather than left to eat the whole timeout.
+    """
+    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"] >> visible=true')
+    page.click('.lm-MenuBar-itemLabel:text-is("Run")')
+    page.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
+    target = page.locator(selector)
+    chooser = page.locator(KERNEL_CHOOSER)
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        if target.count():
+            return True
+        if chooser.count():
+            chooser.first.click()
+        time.sleep(0.5)
+    return bool(target.count())

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browsers import chromium, chromium_or_skip, running_lab
+from browsers import accept_kernel_chooser, chromium, chromium_or_skip, running_lab
 
 from kpikit.kit.resources import notebooks_dir
 from kpikit.kit.workspace import prepare_workspace
@@ -66,17 +66,6 @@ def _shot(page: Any, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=False)
 
 
-def _dismiss_dialogs(page: Any) -> None:
-    """Accept JupyterLab's kernel chooser if it pops up (it may, on a fresh server)."""
-    select = page.locator(".jp-Dialog .jp-Dialog-button:has-text('Select')")
-    deadline = time.monotonic() + 4
-    while time.monotonic() < deadline:
-        if select.count():
-            select.first.click()
-            break
-        time.sleep(0.2)
-
-
 def _current(page: Any) -> Any:
     """The notebook panel in front."""
     return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").last
@@ -101,7 +90,7 @@ def _open(page: Any, name: str) -> None:
     """Open a notebook from the file browser, in the same tab (the same JavaScript page)."""
     page.locator(f".jp-DirListing-item[title*='{name}'], .jp-DirListing-item:has-text('{name}')").first.dblclick()
     page.wait_for_selector(f".lm-TabBar-tab.lm-mod-current:has-text('{name}')")
-    _dismiss_dialogs(page)
+    accept_kernel_chooser(page, 4)
 
 
 def _charts_drawn(page: Any, expected: int) -> list[str]:
@@ -129,7 +118,7 @@ def test_every_chart_draws_in_one_tab_across_reruns_notebooks_and_reopening(lab:
     try:
         page.goto(f"{lab}/lab/tree/06_review.ipynb?reset&token={TOKEN}")
         page.wait_for_selector(".jp-Notebook .jp-Cell")
-        _dismiss_dialogs(page)
+        accept_kernel_chooser(page, 4)
         steps = []
         _run_all(page)
         steps.append(("06_review, Run All", _charts_drawn(page, 1)))
@@ -146,7 +135,7 @@ def test_every_chart_draws_in_one_tab_across_reruns_notebooks_and_reopening(lab:
         page.keyboard.press("Control+s")
         time.sleep(1.5)
         page.locator(".lm-TabBar-tab:has-text('06_review.ipynb') .lm-TabBar-tabCloseIcon").click()
-        _dismiss_dialogs(page)
+        accept_kernel_chooser(page, 4)
         _open(page, "06_review.ipynb")
         steps.append(("06_review reopened with saved outputs", _charts_drawn(page, 1)))
         _shot(page, "charts-06-reopened.png")

@@ -30,7 +30,7 @@ from typing import Any
 import nbformat
 import pandas as pd
 import pytest
-from browsers import chromium, chromium_or_skip, running_lab
+from browsers import accept_kernel_chooser, chromium, chromium_or_skip, run_all_until, running_lab
 from playwright.sync_api import expect
 from support import ROOT
 
@@ -125,13 +125,8 @@ def _open_and_run(browser: Any, lab: Lab, notebook: str, ui: str = "lab") -> Any
     page.set_default_timeout(60_000)
     page.goto(f"{lab.url}/{ui}/tree/{notebook}?reset&token={TOKEN}")  # reset: no tabs restored
     page.wait_for_selector(".jp-Notebook .jp-Cell")
-    _dismiss_dialogs(page)
-    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"] >> visible=true')
-    page.click('.lm-MenuBar-itemLabel:text-is("Run")')
-    page.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
-    try:
-        page.wait_for_selector(".kpikit-editor", timeout=90_000)
-    except Exception:
+    accept_kernel_chooser(page)
+    if not run_all_until(page, ".kpikit-editor", 90_000):
         _shot(page, f"lab-failed-{Path(notebook).stem}.png")
         outputs = page.locator(".jp-OutputArea").all_inner_texts()
         page.close()
@@ -150,17 +145,6 @@ def _running(browser: Any, lab: Lab, notebook: str, name: str, ui: str = "lab") 
         raise
     finally:
         page.close()
-
-
-def _dismiss_dialogs(page: Any) -> None:
-    """Accept JupyterLab's kernel chooser if it pops up (it may, on a fresh server)."""
-    select = page.locator(".jp-Dialog .jp-Dialog-button:has-text('Select')")
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        if select.count():
-            select.first.click()
-            break
-        time.sleep(0.2)
 
 
 def _shot(page: Any, name: str) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from browsers import chromium, chromium_or_skip, running_lab
+from browsers import accept_kernel_chooser, chromium, chromium_or_skip, run_all_until, running_lab
 from playwright.sync_api import expect
 from support import ROOT
 
@@ -83,15 +83,8 @@ def _open_and_run(browser: Any, lab: Lab, notebook: str) -> Any:
     page.on("pageerror", lambda e: troubles.append(str(e)))
     page.goto(f"{lab.url}/lab/tree/{notebook}?reset&token={TOKEN}")
     page.wait_for_selector(".jp-Notebook .jp-Cell")
-    select = page.locator(".jp-Dialog .jp-Dialog-button:has-text('Select')")
-    if select.count():
-        select.first.click()
-    page.wait_for_selector('.jp-Notebook-ExecutionIndicator[data-status="idle"] >> visible=true')
-    page.click('.lm-MenuBar-itemLabel:text-is("Run")')
-    page.click('.lm-Menu-itemLabel:text-is("Run All Cells")')
-    try:
-        page.wait_for_selector(".kpikit-editor", timeout=RUN_TIMEOUT_MS)
-    except Exception:
+    accept_kernel_chooser(page)
+    if not run_all_until(page, ".kpikit-editor", RUN_TIMEOUT_MS):
         _shot(page, f"lab-scale-failed-{Path(notebook).stem}.png")
         outputs = page.locator(".jp-OutputArea").all_inner_texts()
         page.close()
