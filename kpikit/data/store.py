@@ -471,8 +471,9 @@ def refresh_engagement(eng: Engagement) -> Engagement:
     loaded (or saved) them: a file whose SHA-256 is the one recorded is taken as ``eng``'s record has it.
 
     The same engagement (and the same errors) as :func:`load_engagement`, at the cost of the
-    changed files: what a save after another editor's save, and Reload, need. Falls back to a
-    whole load when the settings changed, a file appeared or went, or a changed file has read problems.
+    changed files: what a save after another editor's save, and Reload, need. A file that appeared
+    is read like a changed one. Falls back to a whole load when the settings changed, a file went,
+    or a changed file has read problems.
     """
     record = record_of(eng)
     path = eng.path
@@ -482,25 +483,28 @@ def refresh_engagement(eng: Engagement) -> Engagement:
         return load_engagement(path)
     fingerprints = {CONFIG_FILE: record.fingerprints[CONFIG_FILE]}
     read: dict[str, RawTable] = {}
+    present = set(eng.present)
     for spec in TABLES:
         there = (path / spec.file).exists()
-        if there != (spec.name in eng.present) or (there and spec.file not in record.fingerprints):
-            return load_engagement(path)
         if not there:
+            if spec.name in eng.present:  # a file went: every rule that read it runs again, in a whole load
+                return load_engagement(path)
             continue
+        # a file that appeared (changes.csv after another editor's first save) is read like a changed one
+        present.add(spec.name)
         try:
             data = read_inside(path, spec.file, limits.CSV)
         except FolderFileError:
             return load_engagement(path)
         digest = sha256_bytes(data)
         fingerprints[spec.file] = digest
-        if digest == record.fingerprints[spec.file] and spec.name in record.loaded:
+        if digest == record.fingerprints.get(spec.file) and spec.name in record.loaded and spec.name in eng.present:
             continue
         table, problems = parse_csv(data, spec.file)
         if table is None or problems:
             return load_engagement(path)
         read[spec.name] = table
-    checked = revalidate(record.baseline(eng), eng.present, read=read, fingerprints=fingerprints, as_frames=False)
+    checked = revalidate(record.baseline(eng), frozenset(present), read=read, fingerprints=fingerprints, as_frames=False)
     return engagement_from(checked) if checked is not None else load_engagement(path)
 
 
