@@ -40,6 +40,7 @@ from kpikit.data.csvio import (
     parse_csv,
     read_csv_file,
     rewrite_csv,
+    rewrite_in_place,
     sha256_bytes,
     to_csv_bytes,
 )
@@ -185,9 +186,13 @@ class StoreRecord:
         same = in_place(name, df[order], then)
         if same is not None:  # rows edited where they are, new ones after: format only the rows that changed
             n = len(then)
-            todo = [i for i in range(n) if not same[i].all()] + list(range(n, len(df)))
+            edited = np.flatnonzero(~same.all(axis=1)).tolist() if n else []
+            todo = edited + list(range(n, len(df)))
             rows = _Rows(self, name, df[order], order, dict(zip(todo, self._cells(name, df[order].iloc[todo], order),
                                                                   strict=True)))
+            quick = rewrite_in_place(original, written, rows, lines, {i: same[i].tolist() for i in edited})
+            if quick is not None:  # a plain file: split, replace the changed lines, join
+                return quick[0], written, quick[1]
             sources: list[RowSource | None] = [RowSource(lines[i], same[i].tolist()) for i in range(n)]
             data, new_lines = rewrite_csv(original, written, rows, sources + [None] * (len(df) - n), lines)
             return data, written, new_lines

@@ -309,22 +309,41 @@ class ActualsEntry(EditorBox):
         A restated published actual is logged in the words that explain a restatement, with the
         reason typed for it (its own box, else *Why restate*).
         """
-        saved = self.eng.actuals
-        old = {(str(m), str(p)): number(v) for m, p, v in zip(saved["metric_id"], saved["period"], saved["value"], strict=True)}
+        saved, work = self.eng.actuals, self.work
         restated = {(r.metric_id, r.period): r for r in self.restated()}
         common = self.restate_box.value.strip()
+        # the saved value of each (metric, period), the last one when a key repeats, compared in
+        # numpy: only the rows that differ (and the restated ones) are looked at one by one
+        last = saved.assign(_key=_keys(saved)).drop_duplicates("_key", keep="last")
+        was_of = pd.Series(pd.to_numeric(last["value"], errors="coerce").to_numpy(dtype="float64"),
+                           index=last["_key"].to_numpy())
+        keys = _keys(work)
+        known = keys.isin(was_of.index).to_numpy()
+        was = was_of.reindex(keys).to_numpy()
+        now = pd.to_numeric(work["value"], errors="coerce").to_numpy(dtype="float64")
+        same = (was == now) | (np.isnan(was) & np.isnan(now))
+        look = known & ~same
+        if restated:
+            look |= keys.isin([f"{m}\x1f{p}" for m, p in restated]).to_numpy()
         out = []
-        for m, p, v in zip(self.work["metric_id"], self.work["period"], self.work["value"], strict=True):
-            key = (str(m), str(p))
+        for i in np.flatnonzero(look):
+            key = (str(work["metric_id"].iat[i]), str(work["period"].iat[i]))
             if key in restated:
                 box = self.reasons.get(f"{key[0]}|{key[1]}")
                 own = str(box.value).strip() if box is not None else ""
                 out.append(Change(key[0], restated[key].change, own or common, key=f"{key[0]}|{key[1]}"))
-            elif key in old and old[key] != number(v):
-                was = "(none)" if old[key] is None else f"{old[key]:.15g}"
-                now = "(none)" if number(v) is None else f"{number(v):.15g}"
-                out.append(Change(key[0], f"actual for {key[1]} corrected: {was} -> {now}", key=f"{key[0]}|{key[1]}"))
+            else:
+                before, after = number(was[i]), number(now[i])
+                shown_was = "(none)" if before is None else f"{before:.15g}"
+                shown_now = "(none)" if after is None else f"{after:.15g}"
+                out.append(Change(key[0], f"actual for {key[1]} corrected: {shown_was} -> {shown_now}",
+                                  key=f"{key[0]}|{key[1]}"))
         return out
+
+
+def _keys(actuals: pd.DataFrame) -> pd.Series:
+    """``metric_id`` and ``period`` of each row as one string key (the unit separator never occurs in IDs)."""
+    return actuals["metric_id"].astype("str") + "\x1f" + actuals["period"].astype("str")
 
 
 def _fmt(v: object) -> str:
