@@ -326,7 +326,7 @@ class ActualsEntry(EditorBox):
         if restated:
             look |= keys.isin([f"{m}\x1f{p}" for m, p in restated]).to_numpy()
         out = []
-        for i in np.flatnonzero(look):
+        for i in np.flatnonzero(look).tolist():
             key = (str(work["metric_id"].iat[i]), str(work["period"].iat[i]))
             if key in restated:
                 box = self.reasons.get(f"{key[0]}|{key[1]}")
