@@ -218,9 +218,15 @@ class TargetSetter(EditorBox):
         # this KPI's row only: the verdict and chart of one KPI need no other (1,000 KPIs took seconds)
         ms = self.ms_work
         mine_ms = ms[(ms["objective_id"].astype("str") == o) & (ms["metric_id"].astype("str") == m)] if len(ms) else ms
-        view = with_tables(self.eng, kpis=self.work.iloc[[i]].reset_index(drop=True), milestones=mine_ms)
+        # and this metric's actuals, judged at the whole engagement's review period (which, with no
+        # current_period set, is the latest actual of any metric): 100,000 actuals took most of a second
+        a = self.eng.actuals
+        period = self.eng.review_period()
+        at = str(period) if period is not None else None
+        view = with_tables(self.eng, kpis=self.work.iloc[[i]].reset_index(drop=True), milestones=mine_ms,
+                           actuals=a[a["metric_id"].astype("str") == m])
         try:
-            r = targets.realism(view)
+            r = targets.realism(view, at)
             mine = r[(r["objective_id"] == o) & (r["metric_id"] == m)]
             ok = mine["realistic"].iloc[0] if len(mine) else None
             reason = str(mine["reason"].iloc[0]) if len(mine) else ""
@@ -239,7 +245,7 @@ class TargetSetter(EditorBox):
             from kpikit.charts.performance import kpi_history
             from kpikit.charts.render import to_svg
 
-            self.chart.value = to_svg(kpi_history(view, o, m))
+            self.chart.value = to_svg(kpi_history(view, o, m, at))
         except Exception as exc:  # a chart must never break the form; say why it is missing
             self.chart.value = f"<i>(no chart: {html.escape(str(exc))})</i>"
 
