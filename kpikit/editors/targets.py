@@ -24,6 +24,7 @@ import re
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
 import pandas as pd
 
 from kpikit.data.cells import cell_text
@@ -263,17 +264,29 @@ class TargetSetter(EditorBox):
 
 
 def kpi_changes(before: pd.DataFrame, after: pd.DataFrame) -> list[Change]:
-    """One decision-log entry per KPI whose target, baseline, stretch or benchmark changed."""
-    old = {(str(r["objective_id"]), str(r["metric_id"])): r for r in before.to_dict("records")}
+    """One decision-log entry per KPI whose target, baseline, stretch or benchmark changed.
+
+    Runs on every keystroke (the pending-changes panel), so the cells are compared as arrays
+    first and only the KPIs with a differing cell are worded (1,500 KPIs: a few milliseconds).
+    """
+    if not len(after) or not len(before):
+        return []
+    old_keys = before["objective_id"].astype("str") + "\x1f" + before["metric_id"].astype("str")
+    new_keys = (after["objective_id"].astype("str") + "\x1f" + after["metric_id"].astype("str")).to_numpy()
+    last = before.assign(_key=old_keys.to_numpy()).drop_duplicates("_key", keep="last").set_index("_key")
+    known = pd.Series(new_keys).isin(last.index).to_numpy()
+    differ = np.zeros(len(after), dtype=bool)
+    for f in FIELDS:
+        was = last[f].reindex(new_keys).to_numpy(dtype=object)
+        now = after[f].to_numpy(dtype=object)
+        differ |= ~((was == now) | (pd.isna(was) & pd.isna(now)))
     out = []
-    for r in after.to_dict("records"):
-        key = (str(r["objective_id"]), str(r["metric_id"]))
-        if key not in old:
-            continue
-        diffs = [f"{f} {_show(old[key][f]) or '(none)'} -> {_show(r[f]) or '(none)'}"
-                 for f in FIELDS if _show(old[key][f]) != _show(r[f])]
+    for i in np.flatnonzero(known & differ).tolist():
+        r, was_r = after.iloc[i], last.loc[new_keys[i]]
+        diffs = [f"{f} {_show(was_r[f]) or '(none)'} -> {_show(r[f]) or '(none)'}"
+                 for f in FIELDS if _show(was_r[f]) != _show(r[f])]
         if diffs:
-            out.append(Change(f"{key[0]}/{key[1]}", "; ".join(diffs)))
+            out.append(Change(str(new_keys[i]).replace("\x1f", "/"), "; ".join(diffs)))
     return out
 
 
