@@ -38,7 +38,7 @@ from typing import Any
 from kpikit.data.csvio import atomic_write
 from kpikit.data.schema import CONFIG_FILE
 from kpikit.errors import RunSetupError
-from kpikit.run.batch import ClientOutcome, WorkerState
+from kpikit.run.batch import ClientOutcome, WorkerState, split_unchanged
 from kpikit.run.manifest import MANIFEST_FILE, utc_now
 
 Progress = Callable[[str], None]
@@ -191,6 +191,16 @@ def run_on_dask(
     """Run ``folders`` as Dask tasks on a new ``LocalCluster`` (``cluster``) or a running ``scheduler``."""
     distributed = _distributed()
     folders = [Path(f).resolve() for f in folders]
+    results: dict[str, ClientOutcome] = {}
+    todo = folders
+    if scheduler is None and not force:
+        # a LocalCluster runs this very kit: its unchanged clients are found here, before any
+        # worker or kernel starts. A remote cluster's workers may run another kit version, so
+        # each of them decides for itself (its key includes its kit).
+        results, todo = split_unchanged(folders, out.resolve() if out is not None else None, period, formats,
+                                              notebooks, progress=progress)
+        if not todo:
+            return [results[str(f)] for f in folders]
     local = None
     if scheduler is None:
         n = parse_cluster(cluster or "")
@@ -203,19 +213,18 @@ def run_on_dask(
             local.close()
         raise RunSetupError(f"cannot reach the Dask scheduler: {exc}", scheduler) from exc
     token = uuid.uuid4().hex
-    results: dict[str, ClientOutcome] = {}
     try:
         client.register_plugin(_plugin_class()(), name="kpikit-kernel")
         if progress is not None:
             progress(f"Dask: {len(client.scheduler_info().get('workers', {}))} workers; dashboard {client.dashboard_link}")
         futures = {}
-        for f in folders:
+        for f in todo:
             dest = str(out.resolve() / f.name) if out is not None else None
             fut = client.submit(_cluster_task, str(f), dest, period, formats, notebooks, force, token, progress is None,
                                 key=f"kpikit-{f.name}-{token[:8]}", pure=False)
             futures[fut] = f
-        n_all = len(futures)
-        for done, fut in enumerate(distributed.as_completed(list(futures)), 1):
+        n_all = len(folders)
+        for done, fut in enumerate(distributed.as_completed(list(futures)), len(results) + 1):
             folder = futures[fut]
             try:
                 res = fut.result()

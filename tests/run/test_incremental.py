@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from support import FIXTURES, hash_inputs, run_cli, write_minimal_client
 
-from kpikit.run import incremental
+from kpikit.run import batch, incremental
 from kpikit.run.batch import format_summary, run_all
 from kpikit.run.incremental import KEY_FILE, changed_parts, digest, find_unchanged, prepare
 from kpikit.run.manifest import package_versions, read_manifest
@@ -187,7 +187,7 @@ def test_a_failed_run_reruns_and_force_reruns(tmp_path: Path, capsys: pytest.Cap
     assert len(_runs(client)) == 5
 
 
-def test_all_runs_only_the_clients_that_changed(tmp_path: Path) -> None:
+def test_all_runs_only_the_clients_that_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "clients"
     for name in ("a", "b", "c"):
         write_minimal_client(root / name, f"Client {name.upper()}")
@@ -205,8 +205,21 @@ def test_all_runs_only_the_clients_that_changed(tmp_path: Path) -> None:
     assert [len(_runs(root / n)) for n in ("a", "b", "c")] == [1, 2, 1]
     summary = format_summary(second)
     assert summary.splitlines()[-1] == "3 of 3 clients succeeded (2 unchanged, not run again)"
+    # nothing changed: decided before any worker process (and its kernel) starts
+    with monkeypatch.context() as m:
+        m.setattr(batch, "ProcessPoolExecutor", _no_pool)
+        lines: list[str] = []
+        third = run_all(root, workers=2, notebooks=SMALL, formats={"html"}, progress=lines.append)
+    assert [r.outcome for r in third] == ["unchanged"] * 3
+    assert [r.out_dir for r in third] == [first[0].out_dir, second[1].out_dir, first[2].out_dir]
+    assert [line.split()[:3] for line in lines] == [["[1/3]", "a", "unchanged"], ["[2/3]", "b", "unchanged"],
+                                                    ["[3/3]", "c", "unchanged"]]
     forced = run_all(root, workers=2, notebooks=SMALL, formats={"html"}, force=True)
     assert [r.outcome for r in forced] == ["succeeded"] * 3
+
+
+def _no_pool(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a worker pool was started for clients that are all unchanged")
 
 
 def test_out_holding_the_current_run_is_a_skip_not_a_refusal(done: Path, tmp_path: Path) -> None:
