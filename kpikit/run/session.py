@@ -170,7 +170,12 @@ class KernelSession:
 
         km = self.km
         assert km is not None
-        kc = AsyncKernelClient(**km.get_connection_info(session=True))
+        # parent=km, as KernelManager.client() does: wait_for_ready then asks the process
+        # whether the kernel is alive. A client without a parent asks the heartbeat, which
+        # has one second to answer, so a kernel slower than that to bind (a loaded CI
+        # machine) was reported "died before replying to kernel_info" after about 2 s
+        # of a 60 s startup timeout.
+        kc = AsyncKernelClient(parent=km, **km.get_connection_info(session=True))
         kc.allow_stdin = False
         kc.start_channels()
         self.kc = kc

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from kpikit.engine import all_findings
 from kpikit.engine.behaviour import scorecard_file
 from kpikit.engine.findings import findings_frame
 from kpikit.engine.review import objective_scores
-from kpikit.errors import EngagementError, RunSetupError
+from kpikit.errors import EngagementError, KernelStartError, RunSetupError
 from kpikit.run.manifest import read_manifest
 from kpikit.run.notebooks import declared_parameters
 from kpikit.run.runner import EARLY_REPORT_NOTE, run_engagement
@@ -339,6 +340,39 @@ def test_kernel_start_is_retried_once(monkeypatch: pytest.MonkeyPatch) -> None:
         assert len(calls) == 2
     finally:
         ks.shutdown()
+
+
+def _slow_site(tmp_path: Path, body: str) -> dict[str, str]:
+    """A ``sitecustomize`` run by the kernel's Python before ipykernel starts."""
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(body, encoding="utf-8")
+    return {**KERNEL_ENV, "PYTHONPATH": str(site)}
+
+
+def test_a_kernel_slow_to_start_is_waited_for(tmp_path: Path) -> None:
+    """A kernel 2.5 s late to bind (a loaded CI machine) starts on the first attempt.
+
+    Regression: the client asked the one-second heartbeat instead of the process, so a
+    kernel slower than about 1.5 s was "Kernel died before replying to kernel_info"
+    after 2 s, on every attempt, and CI's lowest-version run failed with exit 3.
+    """
+    ks = KernelSession(_slow_site(tmp_path, "import time\ntime.sleep(2.5)\n"), start_attempts=1)
+    try:
+        ks.start()
+        assert ks.alive
+    finally:
+        ks.shutdown()
+
+
+def test_a_kernel_that_exits_while_starting_fails_fast(tmp_path: Path) -> None:
+    """The other side of waiting: a kernel process that dies is reported within seconds, not after the timeout."""
+    ks = KernelSession(_slow_site(tmp_path, "import os, time\ntime.sleep(0.5)\nos._exit(7)\n"), start_attempts=1)
+    started = time.monotonic()
+    with pytest.raises(KernelStartError, match="did not start"):
+        ks.start()
+    assert time.monotonic() - started < 20
+    assert not ks.alive
 
 
 def test_a_failed_report_leaves_no_report(make_client: Any, tmp_path: Path) -> None:
