@@ -224,8 +224,11 @@ class TargetSetter(EditorBox):
         a = self.eng.actuals
         period = self.eng.review_period()
         at = str(period) if period is not None else None
+        # and this metric's row of the library: each engine step the verdict and the chart call joins
+        # the KPI to its metric again (six times an edit), which cost 1,500 metrics' lookups each time
+        lib = self.eng.metrics
         view = with_tables(self.eng, kpis=self.work.iloc[[i]].reset_index(drop=True), milestones=mine_ms,
-                           actuals=a[a["metric_id"].astype("str") == m])
+                           actuals=a[a["metric_id"].astype("str") == m], metrics=lib[lib["id"].astype("str") == m])
         try:
             r = targets.realism(view, at)
             mine = r[(r["objective_id"] == o) & (r["metric_id"] == m)]
