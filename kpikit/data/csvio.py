@@ -412,6 +412,156 @@ def style_of(data: bytes) -> tuple[str, bool, bool]:
     return eol, bom, data.endswith((b"\n", b"\r"))
 
 
+def plain_lines(data: bytes) -> tuple[list[str], str, bool, bool] | None:
+    """A plain CSV file's lines (line ``n`` is ``lines[n - 1]``), line end, BOM and final line end.
+
+    Plain: no double quote (so every record is one line and splitting at the line ends in C
+    is what :func:`parse_csv`'s reader does) and :func:`_lines_of`'s conditions. None otherwise.
+
+    >>> plain_lines(b"a,b\\r\\n1,2\\r\\n")
+    (['a,b', '1,2'], '\\r\\n', False, True)
+    >>> plain_lines(b'a,b\\n"1",2\\n') is None
+    True
+    """
+    return None if b'"' in data else _lines_of(data)
+
+
+def _lines_of(data: bytes) -> tuple[list[str], str, bool, bool] | None:
+    """A CSV file's lines, line end, BOM and final line end, when it is UTF-8 with no NUL and one kind of line end."""
+    if b"\x00" in data:
+        return None
+    eol, bom, final_eol = style_of(data)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+    others = {"\n": ("\r",), "\r": ("\n",), "\r\n": ()}[eol]
+    if any(o in text for o in others) or (eol == "\r\n" and text.count("\r") != text.count("\n")):
+        return None
+    pieces = text.split(eol)
+    if final_eol:
+        pieces.pop()
+    return pieces, eol, bom, final_eol
+
+
+def _header_at(pieces: Sequence[str]) -> int | None:
+    """Index of a plain file's header line: its first line that is not blank (nor only commas)."""
+    return next((i for i, t in enumerate(pieces) if t.replace(",", "").strip()), None)
+
+
+@dataclass
+class _Records:
+    """A file's records: ``texts[i]`` starts on line ``starts[i]`` (``i + 1`` when ``starts`` is None: one
+    record per line) and has ``fields[i]`` (split at its commas when ``fields`` is None: no quotes)."""
+
+    texts: list[str]
+    starts: list[int] | None = None
+    fields: list[list[str]] | None = None
+
+    def start(self, i: int) -> int:
+        return self.starts[i] if self.starts is not None else i + 1
+
+    def cells(self, i: int) -> list[str]:
+        return self.fields[i] if self.fields is not None else self.texts[i].split(",")
+
+
+def _records_of(data: bytes) -> _Records | None:
+    """A CSV file's records, for a file :func:`_lines_of` can split; None when it cannot, or its quoting is broken.
+
+    A plain file's records are its lines; a file with quotes is walked with the same reader
+    :func:`parse_csv` uses, so a quoted field may span lines.
+    """
+    split = _lines_of(data)
+    if split is None:
+        return None
+    pieces, eol = split[0], split[1]
+    if b'"' not in data:
+        return _Records(pieces)
+    reader = csv.reader(pieces, strict=True)  # one string per line: line_num counts them as parse_csv's reader does
+    texts: list[str] = []
+    starts: list[int] = []
+    fields: list[list[str]] = []
+    prev = 0
+    try:
+        for record in reader:
+            start, prev = prev + 1, reader.line_num
+            texts.append(pieces[start - 1] if start == prev else eol.join(pieces[start - 1 : prev]))
+            starts.append(start)
+            fields.append(record)
+    except csv.Error:
+        return None
+    return _Records(texts, starts, fields)
+
+
+def reread_changed(
+    old: bytes, new: bytes, old_lines: Sequence[int], file: str
+) -> tuple[RawTable, np.ndarray, list[int]] | None:
+    """A changed file read again at the cost of its changed records: what a merge after another editor's save needs.
+
+    Row ``i`` of the old version starts on ``old_lines[i]``. Returns, for each data row of
+    ``new`` in order, the old row whose record is the same text (or -1), the other rows parsed
+    (a :class:`RawTable` with their lines in ``new``), and every row's line. Under the same
+    header a record that is character for character an old row's record has that row's cells,
+    which were checked, so only the others need parsing and checking: one changed actual of
+    100,000 costs a split and a dictionary lookup per line, not a parse and a check of every
+    cell. None when either version cannot be split (:func:`_records_of`), the header records
+    differ or have an unnamed or repeated column, or the changed records have read problems:
+    then :func:`parse_csv` reads the whole file and reports them.
+
+    >>> part, match, lines = reread_changed(b"id,v\\nA,1\\nB,2\\n", b"id,v\\nB,2\\nC,3\\n", [2, 3], "metrics.csv")
+    >>> match.tolist(), lines, part.rows, part.lines
+    ([1, -1], [2, 3], [['C', '3']], [3])
+    """
+    was, now = _records_of(old), _records_of(new)
+    if was is None or now is None:
+        return None
+
+    def header_at(r: _Records) -> int | None:
+        if r.fields is None:
+            return _header_at(r.texts)
+        return next((i for i, f in enumerate(r.fields) if "".join(f).strip()), None)
+
+    ha, hb = header_at(was), header_at(now)
+    if ha is None or hb is None or was.texts[ha] != now.texts[hb]:
+        return None
+    header = [c.strip().lstrip("\ufeff").lower() for c in now.cells(hb)]
+    if not all(header) or len(set(header)) != len(header):
+        return None
+    where = {ln: i for i, ln in enumerate(was.starts)} if was.starts is not None else None
+    known: dict[str, int] = {}
+    for i, ln in enumerate(old_lines):
+        at = where.get(ln, -1) if where is not None else ln - 1
+        if at <= ha or at >= len(was.texts):  # not where a record of the old version starts
+            return None
+        known.setdefault(was.texts[at], i)
+    comments = comments_allowed(file, header[0])
+    match: list[int] = []
+    lines: list[int] = []
+    todo: list[str] = []
+    todo_lines: list[int] = []
+    texts = now.texts
+    for i in range(hb + 1, len(texts)):
+        same = known.get(texts[i])
+        if same is not None:
+            match.append(same)
+            lines.append(now.start(i))
+            continue
+        fields = now.cells(i)
+        if not "".join(fields).strip() or (comments and fields[0].lstrip().startswith("#")):
+            continue  # a blank line or a comment, as parse_csv skips them
+        match.append(-1)
+        lines.append(now.start(i))
+        todo.append(texts[i])
+        todo_lines.append(now.start(i))
+    if len(match) > limits.MAX_CSV_ROWS:
+        return None
+    part, problems = parse_csv(("\n".join([texts[hb], *todo]) + "\n").encode("utf-8"), file)
+    if part is None or problems or len(part.rows) != len(todo):
+        return None
+    part.lines = todo_lines
+    return part, np.asarray(match, dtype=np.int64), lines
+
+
 def rewrite_in_place(
     original: bytes,
     header: Sequence[str],
@@ -431,17 +581,11 @@ def rewrite_in_place(
     >>> rewrite_in_place(b"a,b\\n1,2\\n3,4\\n", ["a", "b"], [["1", "2"], ["3", "5"], ["6", "7"]], [2, 3], {1: [True, False]})
     (b'a,b\\n1,2\\n3,5\\n6,7\\n', [2, 3, 4])
     """
-    if b'"' in original or b"\x00" in original:
+    plain = plain_lines(original)
+    if plain is None:
         return None
-    eol, bom, final_eol = style_of(original)
-    text = original.decode("utf-8-sig")
-    others = {"\n": ("\r",), "\r": ("\n",), "\r\n": ()}[eol]
-    if any(o in text for o in others) or (eol == "\r\n" and text.count("\r") != text.count("\n")):
-        return None
-    pieces = text.split(eol)
-    if final_eol:
-        pieces.pop()
-    head_at = next((i for i, t in enumerate(pieces) if t.replace(",", "").strip()), None)
+    pieces, eol, bom, final_eol = plain
+    head_at = _header_at(pieces)
     if head_at is None or [f.strip().lstrip("\ufeff") for f in pieces[head_at].split(",")] != list(header):
         return None
     n = len(old_lines)

@@ -39,6 +39,7 @@ from kpikit.data.csvio import (
     frame_cells,
     parse_csv,
     read_csv_file,
+    reread_changed,
     rewrite_csv,
     rewrite_in_place,
     sha256_bytes,
@@ -88,6 +89,9 @@ class StoreRecord:
     headers: dict[str, list[str]] = field(default_factory=dict)
     spellings: dict[str, dict[str, dict[tuple[str, ...], str]]] = field(default_factory=dict)
     """Per table and number column, how the file spelled numbers (``0.60``), kept on save."""
+    texts: dict[str, bytes] = field(default_factory=dict, repr=False)
+    """Each table's file as loaded or last saved (file name -> bytes; its SHA-256 is in ``fingerprints``),
+    so that a re-read after another editor's save parses only the lines that changed."""
 
     def copy(self) -> StoreRecord:
         """A deep copy: saving through it leaves this record as it is."""
@@ -98,6 +102,7 @@ class StoreRecord:
             fingerprints=dict(self.fingerprints),
             headers={k: list(v) for k, v in self.headers.items()},
             spellings=copy.deepcopy(self.spellings),
+            texts=dict(self.texts),
         )
 
     def changed_tables(self, eng: Engagement) -> list[str]:
@@ -168,6 +173,7 @@ class StoreRecord:
             journal.commit(folder, dict(out), backup)
         for name, (df, written, lines) in done.items():
             self.fingerprints[SPECS[name].file] = sha256_bytes(out[SPECS[name].file])
+            self.texts[SPECS[name].file] = out[SPECS[name].file]
             self.headers[name] = list(written)
             eng.tables[name] = df
             self.loaded[name] = df.copy()
@@ -217,6 +223,10 @@ class StoreRecord:
         file = SPECS[name].file
         if file in theirs.fingerprints:
             self.fingerprints[file] = theirs.fingerprints[file]
+        if file in theirs.texts:
+            self.texts[file] = theirs.texts[file]
+        else:
+            self.texts.pop(file, None)
         self.headers[name] = list(theirs.headers.get(name, []))
         self.source_lines[name] = list(theirs.source_lines.get(name, []))
         if name in theirs.spellings:
@@ -293,7 +303,9 @@ def engagement_from(checked: Validated) -> Engagement:
 
 def build_engagement(raw: RawEngagement) -> Engagement:
     """Check raw tables (files, a workbook, an edit) and build the engagement; raise with every problem."""
-    return engagement_from(validate(raw))
+    eng = engagement_from(validate(raw))
+    record_of(eng).texts = dict(raw.texts)
+    return eng
 
 
 def folder_with_changes(
@@ -450,6 +462,7 @@ def read_engagement(folder: str | os.PathLike[str]) -> RawEngagement:
             byte = data[exc.start : exc.start + 1].hex()
             problems.append(Problem(CONFIG_FILE, line, f"is not UTF-8 text (byte 0x{byte}); save it as UTF-8"))
     tables: dict[str, RawTable] = {}
+    texts: dict[str, bytes] = {}
     by_lower = {f.name.lower(): f.name for f in path.iterdir()}
     for spec in TABLES:
         p = path / spec.file
@@ -466,9 +479,10 @@ def read_engagement(folder: str | os.PathLike[str]) -> RawEngagement:
         problems.extend(read_problems)
         if table is not None:
             tables[spec.name] = table
+            texts[spec.file] = data
     if config_text is None and not tables and not problems:
         raise NotAnEngagementError(f"{folder}: not an engagement folder (no {CONFIG_FILE} and no CSV files of the contract)")
-    return RawEngagement(str(folder), config_text, tables, problems, fingerprints)
+    return RawEngagement(str(folder), config_text, tables, problems, fingerprints, texts)
 
 
 def refresh_engagement(eng: Engagement) -> Engagement:
@@ -488,6 +502,8 @@ def refresh_engagement(eng: Engagement) -> Engagement:
         return load_engagement(path)
     fingerprints = {CONFIG_FILE: record.fingerprints[CONFIG_FILE]}
     read: dict[str, RawTable] = {}
+    reread: dict[str, tuple[RawTable, np.ndarray, list[int]]] = {}
+    texts: dict[str, bytes] = {}
     present = set(eng.present)
     for spec in TABLES:
         there = (path / spec.file).exists()
@@ -503,14 +519,28 @@ def refresh_engagement(eng: Engagement) -> Engagement:
             return load_engagement(path)
         digest = sha256_bytes(data)
         fingerprints[spec.file] = digest
+        texts[spec.file] = data
         if digest == record.fingerprints.get(spec.file) and spec.name in record.loaded and spec.name in eng.present:
             continue
+        old = record.texts.get(spec.file)
+        then, old_lines = record.loaded.get(spec.name), record.source_lines.get(spec.name)
+        if (old is not None and then is not None and old_lines is not None and len(old_lines) == len(then)
+                and spec.name in eng.present and sha256_bytes(old) == record.fingerprints.get(spec.file)):
+            delta = reread_changed(old, data, old_lines, spec.file)  # only the changed lines parsed and checked
+            if delta is not None:
+                reread[spec.name] = delta
+                continue
         table, problems = parse_csv(data, spec.file)
         if table is None or problems:
             return load_engagement(path)
         read[spec.name] = table
-    checked = revalidate(record.baseline(eng), frozenset(present), read=read, fingerprints=fingerprints, as_frames=False)
-    return engagement_from(checked) if checked is not None else load_engagement(path)
+    checked = revalidate(record.baseline(eng), frozenset(present), read=read, fingerprints=fingerprints,
+                         as_frames=False, reread=reread)
+    if checked is None:
+        return load_engagement(path)
+    fresh = engagement_from(checked)
+    record_of(fresh).texts = texts
+    return fresh
 
 
 def load_engagement(folder: str | os.PathLike[str]) -> Engagement:

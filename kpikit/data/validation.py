@@ -61,6 +61,8 @@ class RawEngagement:
     tables: dict[str, RawTable]
     problems: list[Problem] = field(default_factory=list)
     fingerprints: dict[str, str] = field(default_factory=dict)
+    texts: dict[str, bytes] = field(default_factory=dict)
+    """Each table's file as read (file name -> bytes): a later re-read parses only the lines that changed."""
 
 
 @dataclass
@@ -290,20 +292,23 @@ def revalidate(
     read: Mapping[str, RawTable] | None = None,
     fingerprints: Mapping[str, str] | None = None,
     as_frames: bool = True,
+    reread: Mapping[str, tuple[RawTable, np.ndarray, list[int]]] | None = None,
 ) -> Validated | None:
     """Re-check an engagement that ``base`` validated, after some tables changed: the verdict of
     :func:`validate` on the whole, at the cost of what changed.
 
     ``edited`` are tables edited in memory (re-checked as :func:`raw_from_frames` would present
     them: lines 2, 3, ... and only the rows not identical to a validated row); ``read`` are tables
-    read again from their changed files (all their rows). Every other table of ``present`` is
+    read again from their changed files (all their rows); ``reread`` are changed files read at the
+    cost of their changed lines (:func:`~kpikit.data.csvio.reread_changed`: the rows to check, each
+    row's old row or -1, each row's line). Every other table of ``present`` is
     taken as ``base`` has it: its cells passed, so only the cross-table rules that read a changed
     table run (:func:`_check_references` with ``touched``), with the settings and the data
     sources checked again as always. ``as_frames``: the tables are an in-memory engagement (header
     names as :func:`raw_from_frames` gives them), not files read again. Returns None when the case is not one this handles (no
     settings, a table missing or with other columns than validated): then validate it whole.
     """
-    edited, read = dict(edited or {}), dict(read or {})
+    edited, read, reread = dict(edited or {}), dict(read or {}), dict(reread or {})
     if base.config_text is None:
         return None
     config, problems = parse_config(base.config_text, folder=Path(base.folder))
@@ -313,7 +318,8 @@ def revalidate(
     frames: dict[str, pd.DataFrame] = {}
     lines: dict[str, list[int]] = {}
     headers = {k: v for k, v in base.headers.items() if k in present}
-    spellings = {k: v for k, v in base.spellings.items() if k in present and k not in edited and k not in read}
+    spellings = {k: v for k, v in base.spellings.items()
+                 if k in present and k not in edited and k not in read and k not in reread}
     for spec in TABLES:
         name = spec.name
         if name == "metric_scores":
@@ -330,6 +336,25 @@ def revalidate(
             headers[name] = rt.header_as_written or rt.header
             if sp := _number_spellings(rt, frames[name], name):
                 spellings[name] = sp
+        elif name in reread:
+            part, match, row_lines = reread[name]
+            if then is None or ("id" in spec.column_names and "id" not in part.header):
+                return None
+            found: list[Problem] = []
+            typed = _typed_frame(part, spec, found)
+            if list(typed.columns) != list(then.columns):
+                return None
+            todo = np.flatnonzero(match < 0)
+            problems.extend(Problem(p.file, p.line, p.message, p.column, int(todo[p.row]) if p.row is not None else None)
+                            for p in found)
+            frames[name], lines[name] = _splice(then, match, typed), list(row_lines)
+            headers[name] = part.header_as_written or part.header
+            merged = _merged_spellings(base.spellings.get(name, {}), frames[name], match,
+                                       _number_spellings(part, typed, name), name)
+            if merged is None:
+                return None
+            if merged:
+                spellings[name] = merged
         elif name in edited:
             df = edited[name]
             header = [str(c).strip().lower() for c in df.columns]
@@ -349,7 +374,7 @@ def revalidate(
                 header = [str(c).strip().lower() for c in then.columns]
                 written = base.headers.get(name) or header
                 headers[name] = list(written) if len(written) == len(header) else header
-    touched = frozenset(edited) | frozenset(read)
+    touched = frozenset(edited) | frozenset(read) | frozenset(reread)
     _check_references(frames, lines, config, problems, frozenset(), {}, touched=touched)
     if "metrics" in frames:
         problems.extend(source_problems(frames, lines["metrics"], config, base.config_text, Path(base.folder)))
@@ -371,24 +396,64 @@ def _retype_changed_rows(
 
     match = matched_rows(df, then)
     todo = np.flatnonzero(match < 0)
-    keep = np.flatnonzero(match >= 0)
     header = [str(c) for c in df.columns]
     rt = RawTable(SPECS[name].file, header, frame_cells(df.iloc[todo], strip=True), [lines[i] for i in todo], header)
     found: list[Problem] = []
     part = _typed_frame(rt, spec, found)
     problems.extend(Problem(p.file, p.line, p.message, p.column, int(todo[p.row]) if p.row is not None else None)
                     for p in found)
-    spellings = _number_spellings(rt, part, name)
+    return _splice(then, match, part), _number_spellings(rt, part, name)
+
+
+def _splice(then: pd.DataFrame, match: np.ndarray, part: pd.DataFrame) -> pd.DataFrame:
+    """A table whose row ``i`` is ``then``'s row ``match[i]``, or the next row of ``part`` where ``match[i]`` is -1
+    (``part`` typed as the whole table would be: its dtypes win)."""
+    todo = np.flatnonzero(match < 0)
+    keep = np.flatnonzero(match >= 0)
     if not len(keep):
-        return part, spellings
+        return part
     old = then.iloc[match[keep]]
     if not len(todo):
-        return old.reset_index(drop=True), spellings
-    order = np.empty(len(df), dtype=np.int64)
+        return old.reset_index(drop=True)
+    order = np.empty(len(match), dtype=np.int64)
     order[keep], order[todo] = np.arange(len(keep)), len(keep) + np.arange(len(todo))
     both = pd.concat([old, part], ignore_index=True).take(order).reset_index(drop=True)
-    both = both.astype(part.dtypes.to_dict()) if not both.dtypes.equals(part.dtypes) else both
-    return both, spellings
+    return both.astype(part.dtypes.to_dict()) if not both.dtypes.equals(part.dtypes) else both
+
+
+def _merged_spellings(
+    old: Mapping[str, dict[tuple[str, ...], str]], frame: pd.DataFrame, match: np.ndarray,
+    new: Mapping[str, dict[tuple[str, ...], str]], table: str,
+) -> dict[str, dict[tuple[str, ...], str]] | None:
+    """The number spellings of a re-read table (``frame``): the old ones that still hold, and the re-read rows'.
+
+    An old entry ``(*key, canonical) -> as written`` holds when a row kept from the old version
+    (``match >= 0``) has that key and that canonical value: then its text, and so its spelling,
+    is the one the entry was taken from. Entries of rows gone or changed (in the file, or by a
+    save of this editor that wrote another value) are dropped. None when the key repeats
+    among the kept rows (the table is then refused; a whole load says why).
+    """
+    key = ROW_KEYS.get(table)
+    out: dict[str, dict[tuple[str, ...], str]] = {}
+    if key and old and all(k in frame.columns for k in key):
+        kept = np.flatnonzero(match >= 0)
+        index = pd.MultiIndex.from_arrays([frame[k].iloc[kept].astype("str").to_numpy() for k in key])
+        if not index.is_unique:
+            return None
+        for column, cells in old.items():
+            if column not in frame.columns or not cells:
+                continue
+            entries = list(cells.items())
+            at = index.get_indexer(pd.MultiIndex.from_tuples([k[:-1] for k, _v in entries]))
+            found = at >= 0
+            now = format_column(frame[column].iloc[kept[at[found]]]) if found.any() else []
+            canon = iter(now)
+            holds = {k: v for (k, v), f in zip(entries, found, strict=True) if f and next(canon) == k[-1]}
+            if holds:
+                out[column] = holds
+    for column, cells in new.items():
+        out.setdefault(column, {}).update(cells)
+    return out
 
 
 def _number_spellings(raw: RawTable, df: pd.DataFrame, table: str) -> dict[str, dict[tuple[str, ...], str]]:
