@@ -8,17 +8,31 @@ objectives above it ("How our work counts", titles only).
 
 from __future__ import annotations
 
+import base64
 import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from canaryclient import canary, tree, write_client
 
+from kpikit.charts.render import print_svg
 from kpikit.data.store import load_engagement
-from kpikit.report.packs import owner_subset, unit_subset, unit_tree, write_packs
+from kpikit.report.packs import (
+    CHART_IMAGE_CLASS,
+    chart_image,
+    chart_image_css,
+    charts_as_images,
+    owner_subset,
+    pack_pdf,
+    unit_subset,
+    unit_tree,
+    write_packs,
+)
 
 CANARY = re.compile(r"CANARY_U\d\d")
 
@@ -124,3 +138,87 @@ def test_owner_brief_names_only_its_owner(packs: Path) -> None:
         sub = owner_subset(eng, pdf.stem)
         assert set(sub.raci["stakeholder_id"]) == {pdf.stem}
         assert "Owner brief" in body
+
+
+def pdf_alt_texts(pdf: bytes) -> list[str]:
+    """The alternative texts (``/Alt``) of a PDF's structure tree, from its objects and compressed object streams."""
+    chunks = [pdf]
+    for m in re.finditer(rb"stream\r?\n", pdf):
+        try:
+            chunks.append(zlib.decompressobj().decompress(pdf[m.end():]))
+        except zlib.error:
+            continue
+    out = []
+    for chunk in chunks:
+        for m in re.finditer(rb"/Alt\s*(?:\(((?:[^()\\]|\\.)*)\)|<([0-9A-Fa-f]+)>)", chunk, re.S):
+            if m.group(1) is not None:
+                out.append(re.sub(rb"\\(.)", rb"\1", m.group(1)).decode("latin-1"))
+            else:
+                out.append(bytes.fromhex(m.group(2).decode()).decode("utf-16"))
+    return out
+
+
+@pytest.mark.parametrize("doc", ["units/U00", "units/U01", "owners/S-U01"])
+def test_pack_pdf_charts_stay_text_and_carry_their_alternative_text(packs: Path, doc: str) -> None:
+    """The PDF prints each chart as an SVG image (charts_as_images): vector shapes and text, not pixels; every chart
+    the HTML shows is a tagged Figure whose alternative text is the chart's aria-label."""
+    html = (packs / "out" / "packs" / f"{doc}.html").read_text(encoding="utf-8")
+    charts = BeautifulSoup(html, "html.parser").find_all("svg")
+    assert charts
+    pdf = (packs / "out" / "packs" / f"{doc}.pdf").read_bytes()
+    assert sorted(pdf_alt_texts(pdf)) == sorted(str(svg["aria-label"]) for svg in charts)
+    assert b"/Subtype /Image" not in pdf  # no chart became a raster image
+    words = set(pdf_text(packs / "out" / "packs" / f"{doc}.pdf").split())
+    chart_words = {w for svg in charts for t in svg.find_all("text") for w in t.get_text(" ").split()}
+    assert chart_words
+    assert chart_words <= words  # every word drawn in the charts is text pdftotext reads
+
+
+def test_chart_image_css_repeats_only_the_rules_that_place_a_chart() -> None:
+    css = ("td.spark svg { width: 26mm; }\np { color: red; }\n.a svg, .b p { margin: 0; }\n"
+           "@media print { figure svg { max-height: 5mm; } svg text { fill: red; } }")
+    assert chart_image_css(css) == (
+        f"td.spark img.{CHART_IMAGE_CLASS} {{ width: 26mm; }}\n.a img.{CHART_IMAGE_CLASS} {{ margin: 0; }}\n"
+        f"@media print {{\nfigure img.{CHART_IMAGE_CLASS} {{ max-height: 5mm; }}\n}}")
+
+
+def test_chart_image_keeps_the_label_and_leaves_a_broken_chart_inline() -> None:
+    svg = ('<svg role="img" aria-label="Beds &amp; &lt;occupancy&gt;" xmlns="http://www.w3.org/2000/svg" width="10" '
+           'height="10"><g role="graphics-object"><text x="1" y="5">Beds</text></g></svg>')
+    img = chart_image(svg)
+    assert img.startswith(f'<img class="{CHART_IMAGE_CLASS}" alt="Beds &amp; &lt;occupancy&gt;" src="data:image/svg+xml;base64,')
+    data = base64.b64decode(img.split("base64,", 1)[1].removesuffix('">')).decode("utf-8")
+    assert data == print_svg(svg)
+    broken = svg.replace(">Beds<", ">Beds&nbsp;<")  # an HTML entity: not XML, so WeasyPrint could not read it as an image
+    assert chart_image(broken) == broken
+    page = f"<style>td svg {{ width: 1mm; }}</style><p>{svg}</p>"
+    assert charts_as_images(page) == (f"<style>td svg {{ width: 1mm; }}\ntd img.{CHART_IMAGE_CLASS} {{ width: 1mm; }}\n"
+                                      f"</style><p>{img}</p>")
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler's pdftoppm is not installed")
+def test_chart_printed_as_image_looks_the_same_as_inline(tmp_path: Path) -> None:
+    """A pack page with a real chart, printed with the chart inline or as its image: the same pixels at 150 dpi."""
+    import altair as alt
+    from weasyprint import HTML
+
+    from kpikit.charts import render
+    from kpikit.report.html import figure
+    from kpikit.report.packs import _stylesheets
+
+    data = pd.DataFrame({"period": ["2026-01", "2026-02", "2026-03"], "value": [3.0, 1.5, 2.25]})
+    made = alt.Chart(data, title="Beds & <occupancy>").mark_line(point=True).encode(x="period:O", y="value:Q")
+    svg = render.print_svg(str(figure(made, "Beds & <occupancy>", "Three months").svg))
+    page = (f'<html lang="en"><head><title>t</title></head><body class="kpikit-report"><table class="scorecard"><tr>'
+            f'<td class="spark">{svg}</td></tr></table><figure class="chart"><div class="fig-body">{svg}</div></figure>'
+            f"</body></html>")
+    fonts, *sheets = _stylesheets()
+    inline = HTML(string=page).write_pdf(stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
+    pngs = []
+    for name, pdf in (("inline", inline), ("image", pack_pdf(page))):
+        (tmp_path / f"{name}.pdf").write_bytes(pdf)
+        subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(tmp_path / f"{name}.pdf"),
+                        str(tmp_path / name)], check=True)
+        pngs.append((tmp_path / f"{name}.png").read_bytes())
+        assert "Beds & <occupancy>" in pdf_text(tmp_path / f"{name}.pdf")
+    assert pngs[0] == pngs[1]
