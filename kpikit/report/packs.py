@@ -45,6 +45,7 @@ from kpikit.report.sections import (
     recommendations,
     stakeholder_map,
 )
+from kpikit.report.sections.contents import in_pack
 
 AUDIENCES = ("units", "owners", "meeting")
 """What ``--packs`` accepts: a pack per org unit, a brief per accountable stakeholder, the review meeting pre-read."""
@@ -241,9 +242,21 @@ def pack_html(pack: Pack, period: str | None, base: ReportContext | None = None,
     :func:`pack_pdf`, which applies them parsed once per run.
     """
     ctx = subset_context(pack.eng, base) if base is not None else ReportContext(pack.eng, period)
-    sections = [] if pack.empty else [str(f(ctx)) for f in (executive_summary, objective_cascade, kpi_scorecard,
-                                                             stakeholder_map, recommendations)]
-    return render_pack(pack, ctx, sections, inline_css)
+    return render_pack(pack, ctx, pack_sections(pack, ctx), inline_css)
+
+
+PACK_SECTIONS = (("summary", executive_summary), ("cascade", objective_cascade), ("scorecard", kpi_scorecard),
+                 ("stakeholders", stakeholder_map), ("recommendations", recommendations))
+"""The report's sections a pack holds, in its order: (the report's section key, its function)."""
+
+
+def pack_sections(pack: Pack, ctx: ReportContext) -> list[str]:
+    """The pack's sections rendered on its subset: numbered in the pack (Section 01 to 05, not the report's
+    numbers), their appendix references pointing to the full report's appendix (:func:`in_pack`)."""
+    if pack.empty:
+        return []
+    with in_pack(key for key, _ in PACK_SECTIONS):
+        return [str(make(ctx)) for _, make in PACK_SECTIONS]
 
 
 def render_pack(pack: Pack, ctx: ReportContext, sections: list[str], inline_css: bool = True) -> str:
@@ -440,8 +453,7 @@ def write_packs(eng: Engagement, period: str | None, out_dir: Path, audiences: I
             continue
         for pack in make(eng):
             ctx = subset_context(pack.eng, base, shared)
-            sections = [] if pack.empty else [str(f(ctx)) for f in (executive_summary, objective_cascade, kpi_scorecard,
-                                                                     stakeholder_map, recommendations)]
+            sections = pack_sections(pack, ctx)
             write(Path(out_dir) / PACKS_DIR / kind, file_stem(pack.audience_id), render_pack(pack, ctx, sections),
                   render_pack(pack, ctx, sections, inline_css=False))
     if "meeting" in wanted:
@@ -452,6 +464,6 @@ def write_packs(eng: Engagement, period: str | None, out_dir: Path, audiences: I
     return written
 
 
-__all__ = ["AUDIENCES", "CHART_IMAGE_CLASS", "PACKS_DIR", "Pack", "PackContext", "chain_above", "chart_image",
-           "chart_image_css", "charts_as_images", "owner_packs", "owner_subset", "pack_html", "pack_pdf",
+__all__ = ["AUDIENCES", "CHART_IMAGE_CLASS", "PACKS_DIR", "PACK_SECTIONS", "Pack", "PackContext", "chain_above", "chart_image",
+           "chart_image_css", "charts_as_images", "owner_packs", "owner_subset", "pack_html", "pack_pdf", "pack_sections",
            "render_pack", "restrict", "subset_context", "unit_packs", "unit_subset", "write_packs"]

@@ -222,3 +222,37 @@ def test_chart_printed_as_image_looks_the_same_as_inline(tmp_path: Path) -> None
         pngs.append((tmp_path / f"{name}.png").read_bytes())
         assert "Beds & <occupancy>" in pdf_text(tmp_path / f"{name}.pdf")
     assert pngs[0] == pngs[1]
+
+
+@pytest.mark.parametrize("doc", ["units/U00", "units/U03", "owners/S-U01"])
+def test_a_pack_numbers_its_own_sections_and_sends_the_reader_to_the_full_reports_appendix(
+        packs: Path, doc: str) -> None:
+    """A pack has five of the report's sections and no appendix: it numbers them 01-05 (not the report's 01, 03, 04,
+    07, 08), and every mention of an appendix says it is the full report's."""
+    html = (packs / "out" / "packs" / f"{doc}.html").read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    kickers = [k.get_text(strip=True) for k in soup.select(".section-kicker")]
+    assert kickers == [f"Section {i:02d}" for i in range(1, 6)]
+    text = " ".join(soup.get_text(" ").split())
+    mentions = re.findall(r".{0,20}\bappendix\b.{0,25}", text, re.I)
+    assert mentions  # the summary, cascade, stakeholders and recommendations refer to it
+    for m in mentions:
+        assert "of the full report" in m or "full report's appendix" in m, m
+
+
+def test_the_report_keeps_its_own_numbers_and_appendix(packs: Path) -> None:
+    from kpikit.report.context import ReportContext
+    from kpikit.report.sections import stakeholder_map
+    from kpikit.report.sections.contents import appendix, in_pack
+
+    ctx = ReportContext(load_engagement(packs / "client"))
+    with in_pack(["summary", "stakeholders"]):
+        assert appendix("B") == "Appendix B of the full report"
+        in_a_pack = str(stakeholder_map(ctx))
+    assert "Section 02" in in_a_pack
+    assert "Appendix A of the full report" in in_a_pack
+    assert appendix("B") == "Appendix B"
+    assert appendix() == "the appendix"
+    in_the_report = str(stakeholder_map(ctx))
+    assert "Section 07" in in_the_report
+    assert "in Appendix A." in in_the_report

@@ -12,7 +12,7 @@ from kpikit.engine import cascade, review
 from kpikit.report.context import ReportContext
 from kpikit.report.formatting import ident, pct, text
 from kpikit.report.html import Figure, Fragment, chart
-from kpikit.report.sections.contents import section
+from kpikit.report.sections.contents import appendix, section
 from kpikit.text import join_words, natural_key, plural
 
 CASCADE_PAGE_ROWS = 34
@@ -114,7 +114,7 @@ def _gaps(ctx: ReportContext) -> list[dict[str, Any]]:
                  f"{w['parent_id']} ({ctx.unit_names.get(str(w['parent_unit_id']), w['parent_unit_id'])}), a unit that "
                  "is neither its own nor above it." for w in wrong]
         if len(lines) > MAX_LINKS:  # a bullet each, like the other gaps; Appendix B lists every one
-            lines = [*lines[:MAX_LINKS], f"{len(wrong) - MAX_LINKS} more links like these are listed in Appendix B "
+            lines = [*lines[:MAX_LINKS], f"{len(wrong) - MAX_LINKS} more links like these are listed in {appendix('B')} "
                                          "(CASCADE_WRONG_UNIT)."]
         out.append({"title": "Links to a parent in an unrelated unit", "count": len(wrong), "lines": lines})
     units = sorted(cascade.units_without_objectives(eng), key=natural_key)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from kpikit.report.context import ReportContext
@@ -28,11 +31,45 @@ OPTIONAL: dict[str, str] = {"since_published": "Since the last report", "signals
 """Sections shown only when they have something to say (key: their kicker); unnumbered."""
 
 
+_PACK_SECTIONS: ContextVar[tuple[str, ...] | None] = ContextVar("kpikit_pack_sections", default=None)
+"""The sections of the pack being rendered, in its order; None for the report."""
+
+
+@contextlib.contextmanager
+def in_pack(keys: Iterable[str]) -> Iterator[None]:
+    """Render sections for a pack made of ``keys`` (in that order): numbered 01, 02 ... in the pack, and their
+    references to the appendix pointing to the full report's, since a pack has none.
+
+    >>> with in_pack(["summary", "stakeholders"]):
+    ...     appendix("A")
+    'Appendix A of the full report'
+    """
+    token = _PACK_SECTIONS.set(tuple(keys))
+    try:
+        yield
+    finally:
+        _PACK_SECTIONS.reset(token)
+
+
+def appendix(part: str = "") -> str:
+    """How a section names an appendix part (``appendix("A")``: "Appendix A"; ``appendix()``: "the appendix"),
+    or the full report's when it is rendered for a pack (:func:`in_pack`)."""
+    in_pack = _PACK_SECTIONS.get() is not None
+    if not part:
+        return "the full report's appendix" if in_pack else "the appendix"
+    return f"Appendix {part} of the full report" if in_pack else f"Appendix {part}"
+
+
 def section(key: str, **values: Any) -> Fragment:
-    """Render ``sections/<key>.html.j2`` with its anchor key, heading and kicker."""
-    keys = [k for k, _ in SECTIONS if k not in OPTIONAL]  # an optional section does not renumber the others
-    kicker = "Appendix" if key == "appendix" else OPTIONAL[key] if key in OPTIONAL else f"Section {keys.index(key) + 1:02d}"
-    return render_template(f"{key}.html.j2", key=key, title=dict(SECTIONS)[key], kicker=kicker, **values)
+    """Render ``sections/<key>.html.j2`` with its anchor key, heading and kicker (numbered in the pack's order
+    inside :func:`in_pack`)."""
+    pack = _PACK_SECTIONS.get()
+    keys = list(pack) if pack is not None else [k for k, _ in SECTIONS if k not in OPTIONAL]
+    # an optional section does not renumber the others
+    kicker = ("Appendix" if key == "appendix" else OPTIONAL[key] if key in OPTIONAL and key not in keys
+              else f"Section {keys.index(key) + 1:02d}")
+    return render_template(f"{key}.html.j2", key=key, title=dict(SECTIONS)[key], kicker=kicker, appendix=appendix,
+                           **values)
 
 
 def contents(_ctx: ReportContext) -> Fragment:

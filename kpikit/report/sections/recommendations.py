@@ -12,7 +12,7 @@ from kpikit.engine import review
 from kpikit.engine.findings import CODES, Finding
 from kpikit.report.context import ReportContext
 from kpikit.report.html import Fragment
-from kpikit.report.sections.contents import section
+from kpikit.report.sections.contents import appendix, section
 from kpikit.report.wording import ACTIONS, MAX_NAMED, SUGGESTION_ACTIONS
 from kpikit.text import join_words, natural_key
 
@@ -78,6 +78,6 @@ def _sentence(noun: str, labels: list[str], code: str | None = None) -> str:
     nouns = noun if n == 1 else ("objectives or KPIs" if noun == "objective or KPI" else f"{noun}s")
     shown = labels[:MAX_NAMED]
     rest = n - len(shown)
-    where = f" (Appendix B, {code}, lists them all)" if code else " (the scorecard lists them all)"
+    where = f" ({appendix('B')}, {code}, lists them all)" if code else " (the scorecard lists them all)"
     tail = f", and {rest} more{where}" if rest > 0 else ""
     return f"It concerns {n} {nouns}: {join_words(shown)}{tail}."
