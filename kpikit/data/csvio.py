@@ -435,8 +435,8 @@ def _lines_of(data: bytes) -> tuple[list[str], str, bool, bool] | None:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    others = {"\n": ("\r",), "\r": ("\n",), "\r\n": ()}[eol]
-    if any(o in text for o in others) or (eol == "\r\n" and text.count("\r") != text.count("\n")):
+    rest = text.replace(eol, "")  # a lone CR or LF beside the file's line ends (CRLF with one LF CR) is a mix
+    if "\r" in rest or "\n" in rest:
         return None
     pieces = text.split(eol)
     if final_eol:
@@ -477,7 +477,12 @@ def _records_of(data: bytes) -> _Records | None:
     pieces, eol = split[0], split[1]
     if b'"' not in data:
         return _Records(pieces)
-    reader = csv.reader(pieces, strict=True)  # one string per line: line_num counts them as parse_csv's reader does
+    # one string per line, with its line end as parse_csv's reader sees it: line_num counts lines the same way, and
+    # a quoted field that spans lines keeps its line break
+    ends = [eol] * len(pieces)
+    if not split[3] and ends:
+        ends[-1] = ""
+    reader = csv.reader((p + e for p, e in zip(pieces, ends, strict=True)), strict=True)
     texts: list[str] = []
     starts: list[int] = []
     fields: list[list[str]] = []

@@ -205,3 +205,33 @@ def test_saves_and_rereads_in_turn_stay_a_whole_load(tmp_path: Path, monkeypatch
         mine = refresh_engagement(mine)
         _assert_same(mine, load_engagement(folder))
     assert taken == [True, True, True]
+
+
+def _as_whole_load(old: bytes, new: bytes, file: str) -> None:
+    """reread_changed on ``new`` either declines (None: the whole file is read) or gives a whole load's rows and lines."""
+    before, _ = csvio.parse_csv(old, file)
+    whole, _ = csvio.parse_csv(new, file)
+    assert before is not None
+    assert whole is not None
+    got = csvio.reread_changed(old, new, before.lines, file)
+    if got is None:
+        return
+    part, match, lines = got
+    fresh = iter(part.rows)
+    rows = [before.rows[m] if m >= 0 else next(fresh) for m in match.tolist()]
+    assert (rows, lines) == (whole.rows, whole.lines)
+
+
+@pytest.mark.parametrize(("file", "old", "new"), [
+    # CRLF line ends with one LF CR pair: as many CRs as LFs, but not one kind of line end
+    ("actuals.csv", b"metric_id,period,value,note\r\nM1,2024-01,1,a\n\rM2,2024-01,2,b\r\n\r\n\r\n",
+     b"metric_id,period,value,note\r\nM1,2024-01,1,a\n\rM2,2024-01,2,b\r\nM3,2024-01,3,c\r\n\r\n"),
+    # a quoted header cell with a line break in it: not the column name it would be without the break
+    ("metrics.csv", b'"sou\nrce",id,name,direction,frequency\nx,M1,a,up,monthly\n',
+     b'"sou\nrce",id,name,direction,frequency\nx,M1,a,up,monthly\n#x,M2,b,up,monthly\n'),
+    # a quoted note that spans lines, and no line end at the end of the file
+    ("actuals.csv", b'metric_id,period,value,note\nM1,2024-01,1,"two\nlines"\nM2,2024-01,2,b',
+     b'metric_id,period,value,note\nM1,2024-01,1,"two\nlines"\nM2,2024-01,2,b\nM3,2024-01,3,"c\r\nd"'),
+])
+def test_odd_line_ends_and_quoted_breaks_read_as_a_whole_load_does(file: str, old: bytes, new: bytes) -> None:
+    _as_whole_load(old, new, file)
