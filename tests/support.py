@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kpikit.data.model import Engagement
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "clients" / "demo-harbor"
@@ -92,3 +97,26 @@ def set_owners(editor: object, **owners: str) -> None:
     for oid, owner in owners.items():
         editor.picker.value = oid.replace("_", "-")  # type: ignore[attr-defined]
         editor.owner_box.value = owner  # type: ignore[attr-defined]
+
+
+def verdict(check: Callable[[], Engagement]) -> tuple[str, object]:
+    """("ok", the engagement) or ("refused", each problem's text, column and row): two loads compare by this."""
+    from kpikit.errors import EngagementError
+
+    try:
+        return "ok", check()
+    except EngagementError as exc:
+        return "refused", [(str(p), p.column, p.row) for p in exc.problems]
+
+
+def assert_same_engagement(a: Engagement, b: Engagement, *record_fields: str) -> None:
+    """Same tables (values and dtypes), source lines and headers, and the same ``record_fields`` of the store's record."""
+    from kpikit.data.store import frames_equal, record_of
+
+    assert a.present == b.present
+    for name in b.tables:
+        assert frames_equal(a.tables[name], b.tables[name]), name
+        assert a.tables[name].dtypes.equals(b.tables[name].dtypes), name
+    ra, rb = record_of(a), record_of(b)
+    for field in ("source_lines", "headers", *record_fields):
+        assert getattr(ra, field) == getattr(rb, field), field

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from scaleclient import write_client
-from support import DEMO, copy_client
+from support import DEMO, assert_same_engagement, copy_client, verdict
 
 import kpikit.data.csvio as csvio
 from kpikit.data.model import Engagement
-from kpikit.data.store import frames_equal, load_engagement, record_of, refresh_engagement
+from kpikit.data.store import load_engagement, refresh_engagement
 from kpikit.errors import EngagementError
 
 TextEdit = Callable[[list[str]], list[str]]
@@ -109,24 +109,8 @@ def source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return copy_client(DEMO, root) if request.param == "demo" else write_client(root / "plan")
 
 
-def _verdict(check: Callable[[], Engagement]) -> tuple[str, object]:
-    try:
-        return "ok", check()
-    except EngagementError as exc:
-        return "refused", [(str(p), p.column, p.row) for p in exc.problems]
-
-
 def _assert_same(fresh: Engagement, whole: Engagement) -> None:
-    assert fresh.present == whole.present
-    for name in whole.tables:
-        assert frames_equal(fresh.tables[name], whole.tables[name]), name
-        assert fresh.tables[name].dtypes.equals(whole.tables[name].dtypes), name
-    a, b = record_of(fresh), record_of(whole)
-    assert a.source_lines == b.source_lines
-    assert a.headers == b.headers
-    assert a.fingerprints == b.fingerprints
-    assert a.spellings == b.spellings
-    assert a.texts == b.texts
+    assert_same_engagement(fresh, whole, "fingerprints", "spellings", "texts")
 
 
 def _write(path: Path, edit: TextEdit, eol: str = "\n") -> None:
@@ -156,8 +140,8 @@ def test_a_reread_of_changed_lines_is_a_whole_load(
     mine = load_engagement(folder)
     _write(folder / "actuals.csv", EDITS[edit])
     taken = _count_fast(monkeypatch)
-    fresh = _verdict(lambda: refresh_engagement(mine))
-    whole = _verdict(lambda: load_engagement(folder))
+    fresh = verdict(lambda: refresh_engagement(mine))
+    whole = verdict(lambda: load_engagement(folder))
     assert taken == [edit in FAST]
     assert fresh[0] == whole[0]
     if whole[0] == "refused":

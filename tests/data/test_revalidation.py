@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scaleclient import write_client
-from support import DEMO, copy_client
+from support import DEMO, assert_same_engagement, copy_client, verdict
 
 from kpikit.data.model import Engagement
 from kpikit.data.schema import SPECS
-from kpikit.data.store import frames_equal, load_engagement, record_of, refresh_engagement
+from kpikit.data.store import load_engagement, record_of, refresh_engagement
 from kpikit.data.validation import revalidate
 from kpikit.errors import EngagementError
 
@@ -139,21 +139,6 @@ def client(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     return load_engagement(folder)
 
 
-def _verdict(check: Callable[[], Engagement]) -> tuple[str, object]:
-    try:
-        return "ok", check()
-    except EngagementError as exc:
-        return "refused", [(str(p), p.column, p.row) for p in exc.problems]
-
-
-def _same_engagement(a: Engagement, b: Engagement) -> None:
-    assert a.present == b.present
-    for name in b.tables:
-        assert frames_equal(a.tables[name], b.tables[name]), name
-        assert a.tables[name].dtypes.equals(b.tables[name].dtypes), name
-    ra, rb = record_of(a), record_of(b)
-    assert ra.source_lines == rb.source_lines
-    assert ra.headers == rb.headers
 
 
 @pytest.mark.parametrize("edit", list(EDITS))
@@ -165,10 +150,10 @@ def test_incremental_check_gives_the_verdict_of_the_whole_check(client: Engageme
     assert changed, "the edit changed nothing"
     # the incremental path is the one taken (not a fallback to the whole check)
     edited = {k: draft.tables[k] for k in changed}
-    assert _verdict(lambda: revalidate(record.baseline(draft), draft.present | frozenset(changed), edited=edited)
+    assert verdict(lambda: revalidate(record.baseline(draft), draft.present | frozenset(changed), edited=edited)
                     or pytest.fail("revalidate fell back"))[0] in ("ok", "refused")
-    fast = _verdict(lambda: record.validate(draft))
-    full = _verdict(lambda: record.validate(draft, full=True))
+    fast = verdict(lambda: record.validate(draft))
+    full = verdict(lambda: record.validate(draft, full=True))
     assert fast[0] == full[0]
     if full[0] == "refused":
         assert fast[1] == full[1]
@@ -176,7 +161,7 @@ def test_incremental_check_gives_the_verdict_of_the_whole_check(client: Engageme
     else:
         assert isinstance(fast[1], Engagement)
         assert isinstance(full[1], Engagement)
-        _same_engagement(fast[1], full[1])
+        assert_same_engagement(fast[1], full[1])
 
 
 def test_the_breaking_edits_are_refused_and_name_the_unchanged_file(client: Engagement) -> None:
@@ -200,14 +185,12 @@ def test_a_reread_of_changed_files_is_a_whole_load(client: Engagement, tmp_path:
     record = record_of(theirs)
     for name in record.changed_tables(theirs):  # written as another editor's save would, even when invalid
         theirs.tables[name].to_csv(folder / SPECS[name].file, index=False)
-    fresh = _verdict(lambda: refresh_engagement(mine))
-    whole = _verdict(lambda: load_engagement(folder))
+    fresh = verdict(lambda: refresh_engagement(mine))
+    whole = verdict(lambda: load_engagement(folder))
     assert fresh[0] == whole[0]
     if whole[0] == "refused":
         assert fresh[1] == whole[1]
     else:
         assert isinstance(fresh[1], Engagement)
         assert isinstance(whole[1], Engagement)
-        _same_engagement(fresh[1], whole[1])
-        assert record_of(fresh[1]).fingerprints == record_of(whole[1]).fingerprints
-        assert record_of(fresh[1]).spellings == record_of(whole[1]).spellings
+        assert_same_engagement(fresh[1], whole[1], "fingerprints", "spellings")
