@@ -120,3 +120,16 @@ def assert_same_engagement(a: Engagement, b: Engagement, *record_fields: str) ->
     ra, rb = record_of(a), record_of(b)
     for field in ("source_lines", "headers", *record_fields):
         assert getattr(ra, field) == getattr(rb, field), field
+
+
+def assert_same_verdict(a: tuple[str, object], b: tuple[str, object], *record_fields: str) -> None:
+    """Two :func:`verdict` s agree: the same problems, or engagements equal as :func:`assert_same_engagement` says."""
+    from kpikit.data.model import Engagement
+
+    assert a[0] == b[0]
+    if b[0] == "refused":
+        assert a[1] == b[1]
+    else:
+        assert isinstance(a[1], Engagement)
+        assert isinstance(b[1], Engagement)
+        assert_same_engagement(a[1], b[1], *record_fields)
