@@ -16,7 +16,14 @@ from pathlib import Path
 
 import pytest
 from scaleclient import write_client
-from support import DEMO, assert_same_engagement, assert_same_verdict, copy_client, verdict
+from support import (
+    DEMO,
+    FIXTURES,
+    assert_same_engagement,
+    assert_same_verdict,
+    copy_client,
+    verdict,
+)
 
 import kpikit.data.csvio as csvio
 from kpikit.data.model import Engagement
@@ -103,9 +110,12 @@ FAST = {"a value changed", "a line deleted", "a line appended", "two lines swapp
 """Edits read at the cost of their changed lines; the others fall back to reading the whole file."""
 
 
-@pytest.fixture(scope="module", params=["demo", "plan-sized"])
+@pytest.fixture(scope="module", params=["demo", "plan-sized", "school plan"])
 def source(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp(request.param)
+    """The demo, a generated plan-sized client, and a real state education plan converted as a new user would."""
+    root = tmp_path_factory.mktemp(request.param.replace(" ", "-"))
+    if request.param == "school plan":
+        return copy_client(FIXTURES / "school_plan", root)
     return copy_client(DEMO, root) if request.param == "demo" else write_client(root / "plan")
 
 
