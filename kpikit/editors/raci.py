@@ -195,12 +195,13 @@ class RaciGrid(EditorBox):
         self.shown_items = items[self.page * PAGE:(self.page + 1) * PAGE]
         self.prev_button.disabled = self.page == 0
         self.next_button.disabled = self.page >= pages - 1
-        self.page_label.value = f"page {self.page + 1} of {pages} ({plural(len(items), 'item')})"
         for n, (item_id, kind, name) in enumerate(self.shown_items):
             short = name if len(name) <= 48 else name[:47] + "…"
             self.labels[n].value = (f"<div style='line-height:1.25' title='{html.escape(name, quote=True)}'>{html.escape(item_id)} "
                                     f"<small>({kind})</small><br><small>{html.escape(short)}</small></div>")
         self.set_people_page(self.people_page if self.unit_box.value != ON_PAGE else 0, refresh_items=True)
+        # last, so the label never names a page the grid does not show yet (its rows change in many messages)
+        self.page_label.value = f"page {self.page + 1} of {pages} ({plural(len(items), 'item')})"
 
     def set_people_page(self, page: int, refresh_items: bool = False) -> None:
         people = self.candidate_people()
