@@ -133,8 +133,7 @@ def test_raci_grid_draws_pages_filters_and_searches_people(lab: Lab, browser: An
         people.click()
         people.type("S019", delay=30)
         heads = page.locator(".kpikit-editor .widget-html b:text-matches('^S[0-9]{3}$')")
-        expect(heads.first).to_have_text("S019", timeout=30_000)
-        assert heads.all_inner_texts() == ["S019"]
+        expect(heads).to_have_text(["S019"], timeout=30_000)  # the other people's columns leave the grid
         expect(cells).to_have_count(1, timeout=30_000)  # one item by one person
         _no_missing_models(page, lab)
         _shot(page, "lab-scale-raci-searched.png")
