@@ -464,6 +464,12 @@ class _Records:
     def cells(self, i: int) -> list[str]:
         return self.fields[i] if self.fields is not None else self.texts[i].split(",")
 
+    def header_at(self) -> int | None:
+        """Index of the header record: the first that is not blank (nor only commas)."""
+        if self.fields is None:
+            return _header_at(self.texts)
+        return next((i for i, f in enumerate(self.fields) if "".join(f).strip()), None)
+
 
 def _records_of(data: bytes) -> _Records | None:
     """A CSV file's records, for a file :func:`_lines_of` can split; None when it cannot, or its quoting is broken.
@@ -520,13 +526,7 @@ def reread_changed(
     was, now = _records_of(old), _records_of(new)
     if was is None or now is None:
         return None
-
-    def header_at(r: _Records) -> int | None:
-        if r.fields is None:
-            return _header_at(r.texts)
-        return next((i for i, f in enumerate(r.fields) if "".join(f).strip()), None)
-
-    ha, hb = header_at(was), header_at(now)
+    ha, hb = was.header_at(), now.header_at()
     if ha is None or hb is None or was.texts[ha] != now.texts[hb]:
         return None
     header = [c.strip().lstrip("\ufeff").lower() for c in now.cells(hb)]

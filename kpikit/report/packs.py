@@ -21,9 +21,11 @@ unit, up to its pillar, by title only ("How our work counts").
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -333,14 +335,11 @@ def chart_image(svg: str) -> str:
     WeasyPrint parses and styles every node of an inline ``<svg>`` as an HTML element
     (through its HTML parser and the report's CSS) before drawing it as SVG; an SVG image
     is parsed once as XML and drawn by the same SVG renderer, so the chart is the same
-    vector drawing with the same text (still text in the PDF), at about a sixth less of a
-    pack's PDF time. The chart's ``aria-label`` becomes the image's ``alt``, which
+    vector drawing with the same text (still text in the PDF); the demo's unit packs took
+    6% less CPU (benchmarks/README.md). The chart's ``aria-label`` becomes the image's ``alt``, which
     WeasyPrint writes as the Figure's alternative text in the PDF's structure tree (an
     inline SVG's ``aria-label`` is not). A chart that is not well-formed XML stays inline.
     """
-    import base64
-    import xml.etree.ElementTree as ET
-
     from kpikit.charts.render import print_svg
 
     lean = print_svg(svg)

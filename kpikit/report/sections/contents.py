@@ -54,10 +54,10 @@ def in_pack(keys: Iterable[str]) -> Iterator[None]:
 def appendix(part: str = "") -> str:
     """How a section names an appendix part (``appendix("A")``: "Appendix A"; ``appendix()``: "the appendix"),
     or the full report's when it is rendered for a pack (:func:`in_pack`)."""
-    in_pack = _PACK_SECTIONS.get() is not None
+    for_pack = _PACK_SECTIONS.get() is not None
     if not part:
-        return "the full report's appendix" if in_pack else "the appendix"
-    return f"Appendix {part} of the full report" if in_pack else f"Appendix {part}"
+        return "the full report's appendix" if for_pack else "the appendix"
+    return f"Appendix {part} of the full report" if for_pack else f"Appendix {part}"
 
 
 def section(key: str, **values: Any) -> Fragment:
