@@ -11,18 +11,24 @@ CPU seconds (CPU is the steadier figure on a shared machine):
 - with ``--before``, the unit packs the way they were first written (each pack its own context, its
   own charts and CSS: ``pack_html`` + ``html_to_pdf``), for the comparison.
 
+With ``--runs N``, also the figure an analyst waits for: ``kpikit run`` with and without
+``--packs units``, N rounds alternately, wall seconds and CPU seconds of the run and all its
+processes (the kernel and, with packs, the printing processes of ``report/printing.Printer``).
+
 The SVG cache is cleared before each step: in a run the report's charts are drawn in the kernel,
 not in the process that writes the packs. Clients: the demo, and a generated one (tests/canaryclient.py)
 with ``--units`` units (fan-out 3) and ``--kpis-per-unit`` KPIs each (default 60 and 17: 1,020 KPIs).
 
     .venv/bin/python benchmarks/bench_deliverables.py [--skip-demo] [--skip-large] [--before]
-                                                      [--units 60] [--kpis-per-unit 17]
+                                                      [--units 60] [--kpis-per-unit 17] [--runs 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +49,7 @@ from kpikit.report.build import html_to_pdf  # noqa: E402
 from kpikit.report.context import ReportContext  # noqa: E402
 from kpikit.report.deck import build_deck  # noqa: E402
 from kpikit.report.packs import pack_html, unit_packs, write_packs  # noqa: E402
+from kpikit.report.printing import Printer, default_workers, warm_up  # noqa: E402
 
 SECTION_FNS = [sections.cover, sections.contents, sections.executive_summary, sections.since_published,
                sections.signals, sections.strategy, sections.objective_cascade, sections.kpi_scorecard,
@@ -80,6 +87,39 @@ def packs(folder: Path, audience: str, out: Path) -> int:
     return sum(1 for p in written if p.suffix == ".pdf")
 
 
+def packs_pooled(folder: Path, out: Path) -> int:
+    """The unit packs as a run with packs writes them: every PDF printed by a pool of printing processes."""
+    eng = load_engagement(folder)
+    with Printer(warm_up=warm_up) as printer:
+        written = write_packs(eng, None, out / "pooled", {"units"}, base=ReportContext(eng), printer=printer)
+    return sum(1 for p in written if p.suffix == ".pdf")
+
+
+def timed_run(folder: Path, out: Path, packs: bool) -> tuple[float, float]:
+    """(wall s, CPU s of the run and every process it waited for) of one ``kpikit run``."""
+    kpikit = Path(sys.executable).parent / "kpikit"
+    args = [str(kpikit), "run", str(folder), "--force", "--quiet", "--format", "html,pdf", "--out", str(out)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w = time.perf_counter()
+    subprocess.run([*args, *(["--packs", "units"] if packs else [])], check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - w
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def bench_runs(name: str, folder: Path, rounds: int) -> None:
+    """``kpikit run`` and ``kpikit run --packs units`` alternately; what the packs add, against the run alone."""
+    plain: list[tuple[float, float]] = []
+    packed: list[tuple[float, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(rounds):
+            plain.append(timed_run(folder, Path(tmp) / f"plain{i}", False))
+            packed.append(timed_run(folder, Path(tmp) / f"packs{i}", True))
+    for (pw, pc), (kw, kc) in zip(plain, packed, strict=True):
+        print(f"  {name}: run {pw:6.1f} s wall {pc:6.1f} s CPU; with --packs units {kw:6.1f} s wall {kc:6.1f} s CPU; "
+              f"the packs add {(kw - pw) / pw:.2f}x the run's wall, {(kc - pc) / pc:.2f}x its CPU", flush=True)
+
+
 def packs_before(folder: Path) -> int:
     """The unit packs as first written: each its own context, charts and stylesheet."""
     found = unit_packs(load_engagement(folder))
@@ -103,6 +143,9 @@ def bench(name: str, folder: Path, before: bool) -> None:
             w, c, n = timed(functools.partial(packs, folder, audience, Path(tmp)))
             line(f"{audience}: {n} document{'s' if n != 1 else ''}", w, c,
                  f"{c / max(n, 1):.2f} s CPU each; {c / rc:.2f}x the report")
+        w, c, n = timed(functools.partial(packs_pooled, folder, Path(tmp)))
+        line(f"units, {default_workers()} printing processes: {n}", w, c, f"{w / rw:.2f}x the report's wall "
+             "(CPU here: this process only)")
     if before:
         w, c, n = timed(lambda: packs_before(folder))
         line(f"units, as first written: {n}", w, c, f"{c / max(n, 1):.2f} s CPU each; {c / rc:.2f}x the report")
@@ -115,15 +158,21 @@ def main() -> None:
     ap.add_argument("--before", action="store_true", help="also time the unit packs the way they were first written")
     ap.add_argument("--units", type=int, default=60)
     ap.add_argument("--kpis-per-unit", type=int, default=17)
+    ap.add_argument("--runs", type=int, default=0, metavar="N",
+                    help="also time N rounds of kpikit run with and without --packs units")
     args = ap.parse_args()
     render.setup(static=True)
     if not args.skip_demo:
         bench("demo (29 KPIs, 15 units)", ROOT / "clients" / "demo-harbor", args.before)
+        if args.runs:
+            bench_runs("demo", ROOT / "clients" / "demo-harbor", args.runs)
     if not args.skip_large:
         with tempfile.TemporaryDirectory() as tmp:
             big = write_client(Path(tmp) / "big", n_units=args.units, kpis_per_unit=args.kpis_per_unit, empty=())
             n_kpis = len(load_engagement(big).kpis)
             bench(f"generated: {args.units} units, {n_kpis:,} KPIs", big, args.before)
+            if args.runs:
+                bench_runs(f"generated ({args.units} units, {n_kpis:,} KPIs)", big, args.runs)
 
 
 if __name__ == "__main__":

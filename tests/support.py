@@ -7,6 +7,7 @@ the fixtures themselves are in ``conftest.py``.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,15 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "clients" / "demo-harbor"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pdf_text(path: Path) -> str:
+    """The text a reader of the PDF gets (pdftotext, in reading order); skips when poppler-utils is missing."""
+    import pytest
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def copy_client(src: Path, dest_parent: Path, name: str | None = None) -> Path:

@@ -21,6 +21,7 @@ from kpikit.data.csvio import atomic_write
 from kpikit.data.model import Engagement
 from kpikit.errors import ReportError
 from kpikit.kit.resources import templates_dir
+from kpikit.report.printing import Printer, html_to_pdf
 
 FORMATS = frozenset({"html", "pdf", "pptx"})
 """The report formats a run can deliver (``kpikit run --format``): the report and the board deck
@@ -58,22 +59,6 @@ def export_html(executed: Path, eng: Engagement) -> str:
     return str(body)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Print the report HTML to a tagged PDF (PDF/UA-1: structure tree, language, title).
-
-    Page size, margins, running header and page numbers come from the HTML's print CSS
-    (``templates/report/print.css``; the size from engagement.yaml ``report.page_size``).
-    The charts are printed from :func:`~kpikit.charts.render.print_svgs`' leaner copy of
-    the same SVG (same drawing and text, no screen-reader markup inside it).
-    """
-    from weasyprint import HTML
-
-    from kpikit.charts.render import print_svgs
-
-    pdf: bytes = HTML(string=print_svgs(html), base_url=None).write_pdf(pdf_variant="pdf/ua-1")
-    return pdf
-
-
 def check_no_local_paths(html: str, paths: list[str]) -> None:
     """Refuse to deliver a report that names a folder of this machine (a leak, and useless to the client)."""
     for p in paths:
@@ -82,12 +67,14 @@ def check_no_local_paths(html: str, paths: list[str]) -> None:
 
 
 def build_report(executed_report_notebook: Path, out_dir: Path, eng: Engagement, formats: set[str],
-                 period: str | None = None) -> list[Path]:
+                 period: str | None = None, printer: Printer | None = None) -> list[Path]:
     """Write ``report.html``, ``report.pdf`` and/or ``report.pptx`` into ``out_dir``; return the files written.
 
     ``formats`` is a subset of :data:`FORMATS`. HTML and PDF come from the same HTML, so
     the PDF is the HTML paginated; the deck from the report's context for ``period``
-    (the run's review period). Files are written atomically.
+    (the run's review period). Files are written atomically. With a ``printer``
+    (:class:`~kpikit.report.printing.Printer`), the PDF is printed by it and written when
+    it finishes (a run with packs prints the report while it computes the packs).
     """
     unknown = set(formats) - FORMATS
     if unknown:
@@ -96,7 +83,7 @@ def build_report(executed_report_notebook: Path, out_dir: Path, eng: Engagement,
     out = Path(out_dir)
     written: list[Path] = []
     if formats & {"html", "pdf"}:
-        written += _write_html_pdf(executed, out, eng, formats)
+        written += _write_html_pdf(executed, out, eng, formats, printer)
     if "pptx" in formats:
         from kpikit.report.context import ReportContext
         from kpikit.report.deck import write_deck
@@ -105,7 +92,8 @@ def build_report(executed_report_notebook: Path, out_dir: Path, eng: Engagement,
     return written
 
 
-def _write_html_pdf(executed: Path, out: Path, eng: Engagement, formats: set[str]) -> list[Path]:
+def _write_html_pdf(executed: Path, out: Path, eng: Engagement, formats: set[str],
+                    printer: Printer | None) -> list[Path]:
     html = export_html(executed, eng)
     check_no_local_paths(html, _local_paths(eng, executed, out))
     written: list[Path] = []
@@ -115,7 +103,10 @@ def _write_html_pdf(executed: Path, out: Path, eng: Engagement, formats: set[str
         written.append(target)
     if "pdf" in formats:
         target = out / "report.pdf"
-        atomic_write(target, html_to_pdf(html))
+        if printer is None:
+            atomic_write(target, html_to_pdf(html))
+        else:
+            printer.print(target, html_to_pdf, html, "the report")
         written.append(target)
     return written
 

@@ -21,11 +21,9 @@ unit, up to its pillar, by title only ("How our work counts").
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import functools
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +38,14 @@ from kpikit.data.model import Engagement
 from kpikit.engine import cascade
 from kpikit.kit.resources import templates_dir
 from kpikit.report.context import ReportContext
+from kpikit.report.printing import (
+    CHART_IMAGE_CLASS,
+    Printer,
+    chart_image,
+    chart_image_css,
+    charts_as_images,
+    pack_pdf,
+)
 from kpikit.report.sections import (
     executive_summary,
     kpi_scorecard,
@@ -321,116 +327,16 @@ def file_stem(audience_id: str) -> str:
     return _SAFE.sub("_", audience_id)
 
 
-CHART_IMAGE_CLASS = "kpikit-chart-image"
-"""The class of a chart in a pack's PDF copy, where it is an SVG image (:func:`charts_as_images`)."""
-_CHART_SVG = re.compile(r"<svg\b.*?</svg>", re.S)
-_STYLE = re.compile(r"(<style\b[^>]*>)(.*?)(</style>)", re.S)
-_ARIA_LABEL = re.compile(r'\saria-label="([^"]*)"')
-_SVG_SUBJECT = re.compile(r"\bsvg\s*$")
-
-
-def chart_image(svg: str) -> str:
-    """One inline chart as the ``<img>`` of its lean print copy (:func:`~kpikit.charts.render.print_svg`) in a data URI.
-
-    WeasyPrint parses and styles every node of an inline ``<svg>`` as an HTML element
-    (through its HTML parser and the report's CSS) before drawing it as SVG; an SVG image
-    is parsed once as XML and drawn by the same SVG renderer, so the chart is the same
-    vector drawing with the same text (still text in the PDF); the demo's unit packs took
-    6% less CPU (benchmarks/README.md). The chart's ``aria-label`` becomes the image's ``alt``, which
-    WeasyPrint writes as the Figure's alternative text in the PDF's structure tree (an
-    inline SVG's ``aria-label`` is not). A chart that is not well-formed XML stays inline.
-    """
-    from kpikit.charts.render import print_svg
-
-    lean = print_svg(svg)
-    data = lean.encode("utf-8")
-    try:
-        ET.fromstring(data)
-    except ET.ParseError:
-        return svg
-    root = lean[: lean.find(">") + 1]
-    label = _ARIA_LABEL.search(root)
-    alt = label.group(1) if label else ""  # already escaped for an attribute, as the aria-label was
-    return (f'<img class="{CHART_IMAGE_CLASS}" alt="{alt}" '
-            f'src="data:image/svg+xml;base64,{base64.b64encode(data).decode("ascii")}">')
-
-
-def chart_image_css(css: str) -> str:
-    """The rules of ``css`` that size or place a chart's ``<svg>``, for its image (:func:`chart_image`).
-
-    Every rule whose selector's subject is ``svg`` (``td.spark svg``, ``figure.chart svg``)
-    is repeated with ``img.kpikit-chart-image`` in its place, in the same order and
-    ``@media``, so the image is laid out exactly as the inline chart was.
-    """
-    import tinycss2  # type: ignore[import-untyped]  # WeasyPrint's own CSS parser (a dependency of it)
-
-    out = []
-    for rule in tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True):
-        if rule.type == "qualified-rule":
-            chart = [_SVG_SUBJECT.sub(f"img.{CHART_IMAGE_CLASS}", s.strip())
-                     for s in tinycss2.serialize(rule.prelude).split(",") if _SVG_SUBJECT.search(s)]
-            if chart:
-                out.append(f"{', '.join(chart)} {{{tinycss2.serialize(rule.content or [])}}}")
-        elif rule.type == "at-rule" and rule.lower_at_keyword == "media" and rule.content is not None:
-            inner = chart_image_css(tinycss2.serialize(rule.content))
-            if inner:
-                out.append(f"@media {tinycss2.serialize(rule.prelude).strip()} {{\n{inner}\n}}")
-    return "\n".join(out)
-
-
-def charts_as_images(html_text: str) -> str:
-    """A page's PDF copy: every inline chart as an SVG image (:func:`chart_image`), and each ``<style>``
-    of the page followed by its chart rules for the images (:func:`chart_image_css`)."""
-    html_text = _CHART_SVG.sub(lambda m: chart_image(m.group(0)), html_text)
-
-    def style(m: re.Match[str]) -> str:
-        extra = chart_image_css(m.group(2))
-        return f"{m.group(1)}{m.group(2)}\n{extra}\n{m.group(3)}" if extra else m.group(0)
-
-    return _STYLE.sub(style, html_text)
-
-
-@functools.cache
-def _stylesheets() -> tuple[Any, ...]:
-    """The report's screen and print CSS, parsed once per process for every pack's PDF (with one font configuration).
-
-    Parsing the 18 KB of CSS and setting up fonts cost WeasyPrint about 0.3-0.5 s a document
-    here; a run of 60 packs pays it once. Applied as user stylesheets, they sit where the
-    inline ``<style>`` of the HTML file does (the page's own rules, the page size, come after).
-    Each carries its chart rules for the charts printed as images (:func:`chart_image_css`).
-    """
-    from weasyprint import CSS
-    from weasyprint.text.fonts import FontConfiguration
-
-    fonts = FontConfiguration()
-    folder = templates_dir() / "report"
-    texts = [(folder / name).read_text(encoding="utf-8") for name in ("report.css", "print.css")]
-    sheets = tuple(CSS(string=f"{t}\n{chart_image_css(t)}\n", font_config=fonts) for t in texts)
-    return (fonts, *sheets)
-
-
-def pack_pdf(html_without_css: str) -> bytes:
-    """Print a pack (rendered with ``inline_css=False``) to a tagged PDF (PDF/UA-1) with the CSS parsed once.
-
-    The charts are printed as SVG images of their lean copies (:func:`charts_as_images`):
-    the same vector drawing and text, each with its alternative text.
-    """
-    from weasyprint import HTML
-
-    fonts, *sheets = _stylesheets()
-    pdf: bytes = HTML(string=charts_as_images(html_without_css), base_url=None).write_pdf(
-        stylesheets=sheets, font_config=fonts, pdf_variant="pdf/ua-1")
-    return pdf
-
-
 def write_packs(eng: Engagement, period: str | None, out_dir: Path, audiences: Iterable[str],
-                base: ReportContext | None = None) -> list[Path]:
+                base: ReportContext | None = None, printer: Printer | None = None) -> list[Path]:
     """Write ``packs/units/<unit>.html|pdf``, ``packs/owners/<stakeholder>.html|pdf`` and/or
     ``packs/meeting.html|pdf`` (the review meeting pre-read, :mod:`kpikit.report.meeting`); return the files.
 
     Every pack draws on one :class:`ReportContext` of the whole client (``base``, or one made
     here): the meeting pre-read is computed from it, and each unit pack and owner brief takes
-    its KPIs' figures from it (:func:`subset_context`).
+    its KPIs' figures from it (:func:`subset_context`). With a ``printer``
+    (:class:`~kpikit.report.printing.Printer`), the PDFs are printed by it, in other
+    processes, while the next packs are computed; they are written when it finishes.
     """
     from kpikit.report.build import check_no_local_paths
 
@@ -439,12 +345,15 @@ def write_packs(eng: Engagement, period: str | None, out_dir: Path, audiences: I
     base = base if base is not None else ReportContext(eng, period)
     local = [str(eng.path.resolve()), str(Path(out_dir).resolve()), str(Path.home())]
 
-    def write(folder: Path, stem: str, html: str, bare: str) -> None:
+    def write(folder: Path, stem: str, html: str, bare: str, what: str) -> None:
         check_no_local_paths(html, local)
         folder.mkdir(parents=True, exist_ok=True)
-        for suffix, data in ((".html", html.encode("utf-8")), (".pdf", pack_pdf(bare))):
-            atomic_write(folder / f"{stem}{suffix}", data)
-            written.append(folder / f"{stem}{suffix}")
+        atomic_write(folder / f"{stem}.html", html.encode("utf-8"))
+        if printer is None:
+            atomic_write(folder / f"{stem}.pdf", pack_pdf(bare))
+        else:
+            printer.print(folder / f"{stem}.pdf", pack_pdf, bare, what)
+        written.extend([folder / f"{stem}.html", folder / f"{stem}.pdf"])
 
     shared: dict[tuple[str, ...], Any] = {}  # each KPI's chart, drawn once for every pack it appears in
     for kind, make in (("units", unit_packs), ("owners", owner_packs)):
@@ -454,12 +363,13 @@ def write_packs(eng: Engagement, period: str | None, out_dir: Path, audiences: I
             ctx = subset_context(pack.eng, base, shared)
             sections = pack_sections(pack, ctx)
             write(Path(out_dir) / PACKS_DIR / kind, file_stem(pack.audience_id), render_pack(pack, ctx, sections),
-                  render_pack(pack, ctx, sections, inline_css=False))
+                  render_pack(pack, ctx, sections, inline_css=False),
+                  f"the {'unit pack' if kind == 'units' else 'owner brief'} {pack.audience_id}")
     if "meeting" in wanted:
         from kpikit.report.meeting import meeting_page
 
         html, bare = meeting_page(base)
-        write(Path(out_dir) / PACKS_DIR, "meeting", html, bare)
+        write(Path(out_dir) / PACKS_DIR, "meeting", html, bare, "the meeting pre-read")
     return written
 
 

@@ -492,11 +492,16 @@ class ReportJob(threading.Thread):
             from kpikit.report.build import build_report
 
             self.staging.mkdir(exist_ok=True)
-            self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats), self.period)
-            if self.packs:
+            if not self.packs:
+                self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats), self.period)
+            else:  # every PDF printed in other processes while this one computes the next pack
                 from kpikit.report.packs import write_packs
+                from kpikit.report.printing import Printer, warm_up
 
-                self.paths += write_packs(self.eng, self.period, self.staging, self.packs)
+                with Printer(warm_up=warm_up) as printer:
+                    self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats), self.period,
+                                              printer)
+                    self.paths += write_packs(self.eng, self.period, self.staging, self.packs, printer=printer)
         except BaseException as exc:  # handed to the main thread by finish()
             self.error = exc
         self.seconds = time.perf_counter() - t

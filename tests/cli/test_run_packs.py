@@ -9,13 +9,11 @@ One module-scoped pair of runs (the small three-notebook kit keeps them short): 
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from canaryclient import write_client
-from support import FIXTURES, run_cli
+from support import FIXTURES, pdf_text, run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -39,12 +37,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     code_all = run_cli(["run", "--all", str(clients), "--out", str(every), "--notebooks", str(SMALL), "--format", "html",
                         "--packs", "units", "--workers", "2", "--force", "--quiet"])
     return {"one": one, "all": every, "code_one": code_one, "code_all": code_all}
-
-
-def pdf_text(path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def test_dir_run_writes_unit_packs_and_owner_briefs_where_the_docs_say(runs: dict) -> None:

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from canaryclient import canary, tree, write_client
+from support import pdf_text
 
 from kpikit.charts.render import print_svg
 from kpikit.data.store import load_engagement
@@ -45,12 +46,6 @@ def packs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_packs(load_engagement(client), None, root / "out", {"units", "owners"})
     assert {p.name: p.read_bytes() for p in client.iterdir()} == before  # inputs only read
     return root
-
-
-def pdf_text(path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
 
 
 def split(html: str) -> tuple[str, str]:
@@ -204,7 +199,7 @@ def test_chart_printed_as_image_looks_the_same_as_inline(tmp_path: Path) -> None
 
     from kpikit.charts import render
     from kpikit.report.html import figure
-    from kpikit.report.packs import _stylesheets
+    from kpikit.report.printing import _stylesheets
 
     data = pd.DataFrame({"period": ["2026-01", "2026-02", "2026-03"], "value": [3.0, 1.5, 2.25]})
     made = alt.Chart(data, title="Beds & <occupancy>").mark_line(point=True).encode(x="period:O", y="value:Q")
