@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpikit.data.csvio import atomic_write
 from kpikit.data.model import Engagement
 from kpikit.errors import ReportError
 from kpikit.kit.resources import templates_dir
 from kpikit.report.printing import Printer, html_to_pdf
+
+if TYPE_CHECKING:
+    from kpikit.report.context import ReportContext
 
 FORMATS = frozenset({"html", "pdf", "pptx"})
 """The report formats a run can deliver (``kpikit run --format``): the report and the board deck
@@ -67,14 +70,16 @@ def check_no_local_paths(html: str, paths: list[str]) -> None:
 
 
 def build_report(executed_report_notebook: Path, out_dir: Path, eng: Engagement, formats: set[str],
-                 period: str | None = None, printer: Printer | None = None) -> list[Path]:
+                 period: str | None = None, printer: Printer | None = None,
+                 context: ReportContext | None = None) -> list[Path]:
     """Write ``report.html``, ``report.pdf`` and/or ``report.pptx`` into ``out_dir``; return the files written.
 
     ``formats`` is a subset of :data:`FORMATS`. HTML and PDF come from the same HTML, so
     the PDF is the HTML paginated; the deck from the report's context for ``period``
     (the run's review period). Files are written atomically. With a ``printer``
     (:class:`~kpikit.report.printing.Printer`), the PDF is printed by it and written when
-    it finishes (a run with packs prints the report while it computes the packs).
+    it finishes (a run with packs prints the report while it computes the packs). The deck
+    reads ``context`` when given (the run's one :class:`ReportContext`, which the packs read too).
     """
     unknown = set(formats) - FORMATS
     if unknown:
@@ -88,7 +93,7 @@ def build_report(executed_report_notebook: Path, out_dir: Path, eng: Engagement,
         from kpikit.report.context import ReportContext
         from kpikit.report.deck import write_deck
 
-        written.append(write_deck(ReportContext(eng, period), out))
+        written.append(write_deck(context if context is not None else ReportContext(eng, period), out))
     return written
 
 

@@ -221,10 +221,18 @@ class Printer:
         if self.workers == 1:
             atomic_write(target, make(html))
             return target
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_worker_init, initargs=(os.getpid(), self.warm_up))
-        self._pending.append((target, self._pool.submit(make, html), what))
+        try:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
+                                                 mp_context=multiprocessing.get_context("spawn"),
+                                                 initargs=(os.getpid(), self.warm_up))
+            future = self._pool.submit(make, html)
+        except OSError:  # no processes here (a limit, no /dev/shm for the pool's locks): print in this one
+            self.finish()  # what the pool took already
+            self.close_pool()
+            self.workers = 1
+            return self.print(target, make, html, what)
+        self._pending.append((target, future, what))
         return target
 
     def finish(self) -> None:
@@ -242,6 +250,10 @@ class Printer:
         for _, future, _ in self._pending:
             future.cancel()
         self._pending = []
+        self.close_pool()
+
+    def close_pool(self) -> None:
+        """Stop the printing processes (what they have not printed yet is cancelled)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None

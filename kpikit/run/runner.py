@@ -495,13 +495,15 @@ class ReportJob(threading.Thread):
             if not self.packs:
                 self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats), self.period)
             else:  # every PDF printed in other processes while this one computes the next pack
+                from kpikit.report.context import ReportContext
                 from kpikit.report.packs import write_packs
                 from kpikit.report.printing import Printer, warm_up
 
+                ctx = ReportContext(self.eng, self.period)  # one for the deck and every pack
                 with Printer(warm_up=warm_up) as printer:
                     self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats), self.period,
-                                              printer)
-                    self.paths += write_packs(self.eng, self.period, self.staging, self.packs, printer=printer)
+                                              printer, ctx)
+                    self.paths += write_packs(self.eng, self.period, self.staging, self.packs, base=ctx, printer=printer)
         except BaseException as exc:  # handed to the main thread by finish()
             self.error = exc
         self.seconds = time.perf_counter() - t

@@ -77,6 +77,20 @@ def test_a_printer_prints_here_at_once_with_one_worker(tmp_path: Path) -> None:
     printer.close()
 
 
+def test_a_printer_prints_here_when_no_process_can_start(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No /dev/shm for the pool's locks, or a process limit: the documents are printed in this process."""
+    from kpikit.report import printing
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied: '/dev/shm'")
+
+    monkeypatch.setattr(printing, "ProcessPoolExecutor", refused)
+    with Printer(2) as printer:
+        printer.print(tmp_path / "a.pdf", pdf_of_page, page("printed here"), "page a")
+        assert "printed here" in pdf_text(tmp_path / "a.pdf")
+    assert printer.workers == 1
+
+
 def test_a_daemonic_process_prints_in_itself() -> None:
     """run --all's pool workers and Dask's workers are daemonic: they may not start printing processes."""
     ctx = multiprocessing.get_context("spawn")
