@@ -48,3 +48,9 @@ def workers_in_daemon(queue: Any) -> None:
     from kpikit.report.printing import default_workers
 
     queue.put(default_workers())
+
+
+def workers_here(_: object = None) -> int:
+    from kpikit.report.printing import default_workers
+
+    return default_workers()

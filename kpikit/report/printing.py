@@ -8,9 +8,9 @@ sections, and writes every PDF (atomically) when :meth:`Printer.finish` has them
 The same documents come out; only where they are printed changes
 (``benchmarks/README.md``: the demo's run with unit packs, wall time).
 
-A printer with one worker (:func:`default_workers` in a daemonic process, such as a
-``run --all`` pool worker or a Dask worker, which may not start processes of its own)
-prints in this process at once, as before.
+A printer with one worker prints in this process at once, as before: so does every
+printer in a ``run --all`` or Dask worker (:func:`print_in_this_process`), which runs
+clients side by side already, and one where no process can start.
 
 >>> with Printer(warm_up=packs.warm_up) as printer:  # doctest: +SKIP
 ...     printer.print(Path("out/report.pdf"), html_to_pdf, html, "the report")
@@ -19,6 +19,7 @@ prints in this process at once, as before.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import multiprocessing
 import os
@@ -170,20 +171,35 @@ def pack_pdf(html_without_css: str) -> bytes:
 MAX_WORKERS = 4
 """Most printing processes: each holds a WeasyPrint (about 150-300 MB while it prints a report)."""
 
+_IN_THIS_PROCESS = False
+"""Set by :func:`print_in_this_process` in a process that runs clients side by side (``run --all``, Dask)."""
+
+
+def print_in_this_process() -> None:
+    """Make every :class:`Printer` of this process print in it: called by the ``run --all`` and Dask workers,
+    which run clients side by side already (a pool per client there would be pools in pools)."""
+    global _IN_THIS_PROCESS
+    _IN_THIS_PROCESS = True
+
 
 def default_workers() -> int:
-    """Printing processes for this process: one per CPU (at most :data:`MAX_WORKERS`), or 1 in a daemonic process."""
-    if multiprocessing.current_process().daemon:
-        return 1  # daemonic processes are not allowed to have children
+    """Printing processes for this process: one per CPU (at most :data:`MAX_WORKERS`); 1 (this process) in a
+    ``run --all`` or Dask worker (:func:`print_in_this_process`) and in a daemonic process, which may not
+    start processes."""
+    if _IN_THIS_PROCESS or multiprocessing.current_process().daemon:
+        return 1
     return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
 def _worker_init(parent: int, warm_up: Callable[[], None] | None) -> None:
     """Runs once in each printing process: leave Ctrl-C to the run, stop with it, then ``warm_up``.
 
-    The run handles Ctrl-C and SIGTERM itself and shuts the pool down; a printing process
-    that caught them would print a traceback. If the run dies without shutting the pool
-    down (SIGKILL), the process sees its parent gone and exits instead of waiting forever.
+    The run handles Ctrl-C and SIGTERM itself and stops the pool; a printing process that
+    caught them would print a traceback (:meth:`Printer.start` starts the processes with
+    Ctrl-C already ignored, for the moment before this runs). If the run dies without
+    stopping the pool (SIGKILL), the process sees its parent gone and exits instead of
+    waiting forever. A failing warm-up is left to the first document, which reports it
+    with the document's name.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -194,15 +210,22 @@ def _worker_init(parent: int, warm_up: Callable[[], None] | None) -> None:
 
     threading.Thread(target=watch, name="kpikit-printer-watch", daemon=True).start()
     if warm_up is not None:
-        warm_up()
+        with contextlib.suppress(Exception):
+            warm_up()
+
+
+def _ready(_: object = None) -> None:
+    """The first task of each printing process (:meth:`Printer.start`): nothing."""
 
 
 class Printer:
     """Print PDFs in ``workers`` processes (1: in this process, at once) and write them where asked.
 
     Use it as a context manager: leaving the block normally waits for every document and
-    writes it (:meth:`finish`); leaving it with an exception cancels what is not printed
-    yet and writes nothing more (the run's staging folder is then discarded).
+    writes it (:meth:`finish`); leaving it with an exception stops the printing processes
+    and writes nothing more (the run's staging folder is then discarded). :meth:`stop`
+    (another thread: the run, interrupted) does the same at once and makes the next
+    :meth:`print` raise.
     """
 
     def __init__(self, workers: int | None = None, warm_up: Callable[[], None] | None = None) -> None:
@@ -211,26 +234,58 @@ class Printer:
         self.warm_up = warm_up  # run once in each printing process before its first document (module-level)
         self._pool: ProcessPoolExecutor | None = None
         self._pending: list[tuple[Path, Future[bytes], str]] = []
+        self._stopped = threading.Event()
+
+    def start(self) -> Printer:
+        """Start the printing processes now, so they are warm by the first document; returns the printer.
+
+        Called from the main thread, the processes start with Ctrl-C ignored (they inherit
+        it), so a Ctrl-C while one is still importing cannot print its traceback.
+        """
+        if self.workers == 1 or self._pool is not None:
+            return self
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:
+            for _ in range(self.workers):  # each submit with no idle process starts one
+                self._submit(_ready, None)
+        except (OSError, RuntimeError):  # no processes here (a limit, no /dev/shm): print in this one
+            self._fall_back()
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
+        return self
+
+    def _submit(self, make: Callable[..., Any], arg: Any) -> Future[Any]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
+                                             mp_context=multiprocessing.get_context("spawn"),
+                                             initargs=(os.getpid(), self.warm_up))
+        return self._pool.submit(make, arg)
+
+    def _fall_back(self) -> None:
+        self.finish()  # what the pool took already
+        self._terminate()
+        self.workers = 1
 
     def print(self, target: Path, make: Callable[[str], bytes], html: str, what: str) -> Path:
         """Print ``make(html)`` (a module-level function: it is sent to a process) to ``target``; return ``target``.
 
         With one worker the file is written before this returns; otherwise by :meth:`finish`.
-        ``what`` names the document in an error ("the pack of unit U03").
+        ``what`` names the document in an error ("the unit pack U03").
         """
+        if self._stopped.is_set():
+            raise ReportError(f"the run was stopped before {what} was printed")
         if self.workers == 1:
             atomic_write(target, make(html))
             return target
         try:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
-                                                 mp_context=multiprocessing.get_context("spawn"),
-                                                 initargs=(os.getpid(), self.warm_up))
-            future = self._pool.submit(make, html)
-        except OSError:  # no processes here (a limit, no /dev/shm for the pool's locks): print in this one
-            self.finish()  # what the pool took already
-            self.close_pool()
-            self.workers = 1
+            future = self._submit(make, html)
+        except BrokenProcessPool:  # a printing process died: name the document it was printing
+            self.finish()
+            raise
+        except (OSError, RuntimeError):  # no processes here (a limit, no /dev/shm): print in this one
+            self._fall_back()
             return self.print(target, make, html, what)
         self._pending.append((target, future, what))
         return target
@@ -245,29 +300,44 @@ class Printer:
                 raise ReportError(f"the process printing {what} stopped before it finished") from exc
             atomic_write(target, data)  # a failure in the document itself is raised as in one process
 
+    def stop(self) -> None:
+        """Stop at once (from any thread): the printing processes end, nothing more is printed or written."""
+        self._stopped.set()
+        self._terminate()
+
     def close(self) -> None:
-        """Cancel what is not printed yet and stop the printing processes."""
+        """Stop the printing processes once every document is printed (:meth:`finish`) or given up."""
         for _, future, _ in self._pending:
             future.cancel()
         self._pending = []
-        self.close_pool()
-
-    def close_pool(self) -> None:
-        """Stop the printing processes (what they have not printed yet is cancelled)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def _terminate(self) -> None:
+        """End the printing processes without waiting for what they print (cancelled, never written)."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # concurrent.futures has no public way to end its processes before Python 3.14 (terminate_workers)
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def __enter__(self) -> Printer:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is not None:
+            self._pending = []
+            self._terminate()
+            return
         try:
-            if kind is None:
-                self.finish()
+            self.finish()
         finally:
             self.close()
 
 
 __all__ = ["CHART_IMAGE_CLASS", "MAX_WORKERS", "Printer", "chart_image", "chart_image_css", "charts_as_images",
-           "default_workers", "html_to_pdf", "pack_pdf", "warm_up"]
+           "default_workers", "html_to_pdf", "pack_pdf", "print_in_this_process", "warm_up"]

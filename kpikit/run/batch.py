@@ -28,6 +28,7 @@ from pathlib import Path
 
 from kpikit.data.schema import CONFIG_FILE
 from kpikit.errors import EngagementError, KpikitError, RunSetupError
+from kpikit.report.printing import print_in_this_process
 from kpikit.run.session import KERNEL_ENV, KernelSession
 from kpikit.run.slow_imports import skip_slow_optional_imports
 
@@ -88,9 +89,10 @@ Only :func:`_worker_init` sets it and only :func:`_run_client` reads it.
 
 
 def _worker_init(kernel_env: dict[str, str]) -> None:
-    """Runs once in each worker: skip the slow optional import, boot a kernel early."""
+    """Runs once in each worker: skip the slow optional import, print PDFs here, boot a kernel early."""
     global _WORKER
     skip_slow_optional_imports()  # a worker is kpikit's own process (see kpikit.run.slow_imports)
+    print_in_this_process()  # clients run side by side already: no printing pool per client
     session = KernelSession(kernel_env)
     session.launch()
     _WORKER = WorkerState(session)

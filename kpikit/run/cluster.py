@@ -79,9 +79,11 @@ def _plugin_class() -> type:
         name = "kpikit-kernel"
 
         def setup(self, worker: Any) -> None:  # noqa: ARG002 - the signature WorkerPlugin calls
+            from kpikit.report.printing import print_in_this_process
             from kpikit.run.slow_imports import skip_slow_optional_imports
 
             skip_slow_optional_imports()
+            print_in_this_process()  # clients run side by side already: no printing pool per client
 
         def teardown(self, worker: Any) -> None:  # noqa: ARG002
             from kpikit.run import batch

@@ -51,6 +51,7 @@ from kpikit.errors import CannotWriteError, KernelStartError, RunSetupError
 from kpikit.kit.resources import notebooks_dir as default_notebooks_dir
 from kpikit.report.build import FORMATS
 from kpikit.report.csvout import write_csv
+from kpikit.report.printing import Printer
 from kpikit.run.inputs import copy_inputs
 from kpikit.run.manifest import Failure, Manifest, NotebookRecord, package_versions, utc_now
 from kpikit.run.notebooks import imported_modules, read_declared_parameters
@@ -400,6 +401,7 @@ def execute_plan(plan: RunPlan, *, progress: Progress | None = None, session: Ke
             if src == report_nb:  # build the report while the kernel runs the remaining notebooks
                 preload.join()
                 job = ReportJob(nb_out / src.name, out, eng, plan.formats, plan.period, plan.packs)
+                job.start_printer()  # here, in the main thread: the printing processes start with Ctrl-C ignored
                 job.start()
         current = None
 
@@ -481,6 +483,7 @@ class ReportJob(threading.Thread):
         super().__init__(name="kpikit-report", daemon=True)
         self.executed, self.out, self.eng, self.formats = executed, out, eng, formats
         self.period, self.packs = period, packs
+        self.printer: Printer | None = None
         self.staging = out / ".report-staging"
         self.paths: list[Path] = []
         self.error: BaseException | None = None
@@ -497,10 +500,9 @@ class ReportJob(threading.Thread):
             else:  # every PDF printed in other processes while this one computes the next pack
                 from kpikit.report.context import ReportContext
                 from kpikit.report.packs import write_packs
-                from kpikit.report.printing import Printer, warm_up
 
                 ctx = ReportContext(self.eng, self.period)  # one for the deck and every pack
-                with Printer(warm_up=warm_up) as printer:
+                with self.printer or Printer(1) as printer:
                     self.paths = build_report(self.executed, self.staging, self.eng, set(self.formats), self.period,
                                               printer, ctx)
                     self.paths += write_packs(self.eng, self.period, self.staging, self.packs, base=ctx, printer=printer)
@@ -524,7 +526,17 @@ class ReportJob(threading.Thread):
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)
 
+    def start_printer(self) -> None:
+        """With packs, start the printing processes (:class:`~kpikit.report.printing.Printer`) before the job."""
+        if self.packs:
+            from kpikit.report.printing import warm_up
+
+            self.printer = Printer(warm_up=warm_up).start()
+
     def discard(self) -> None:
+        """Stop the build (its printing processes at once, its computing at the next document) and drop it."""
+        if self.printer is not None:
+            self.printer.stop()
         self.join()
         shutil.rmtree(self.staging, ignore_errors=True)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from canaryclient import write_client
-from printjobs import PIDS_FOLDER, dies, fails, page, pdf_of_page, workers_in_daemon
+from printjobs import PIDS_FOLDER, dies, fails, page, pdf_of_page, workers_here, workers_in_daemon
 from support import pdf_text
 
 from kpikit.charts import render
@@ -51,22 +52,19 @@ def test_unit_packs_printed_in_processes_read_the_same_as_printed_here(tmp_path:
 
 
 def test_a_document_that_fails_in_a_printing_process_raises_its_own_error(tmp_path: Path) -> None:
-    printer = Printer(2)
-    printer.print(tmp_path / "a.pdf", pdf_of_page, page("first"), "page a")
-    printer.print(tmp_path / "b.pdf", fails, page("second"), "page b")
-    assert not (tmp_path / "a.pdf").exists()  # written when every document is printed
-    with pytest.raises(ReportError, match="this page cannot be printed: <!DOC"):
-        printer.__exit__(None, None, None)
+    with pytest.raises(ReportError, match="this page cannot be printed: <!DOC"), Printer(2) as printer:  # noqa: PT012
+        printer.print(tmp_path / "a.pdf", pdf_of_page, page("first"), "page a")
+        printer.print(tmp_path / "b.pdf", fails, page("second"), "page b")
+        assert not (tmp_path / "a.pdf").exists()  # written when every document is printed (leaving the block)
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
     assert not (tmp_path / "b.pdf").exists()
     assert not list(tmp_path.glob(".*.tmp"))
 
 
 def test_a_printing_process_killed_midway_names_the_document(tmp_path: Path) -> None:
-    printer = Printer(2)
-    printer.print(tmp_path / "U03.pdf", dies, page("x"), "the unit pack U03")
-    with pytest.raises(ReportError, match="the process printing the unit pack U03 stopped before it finished"):
-        printer.__exit__(None, None, None)
+    with pytest.raises(ReportError, match="the process printing the unit pack U03 stopped before it finished"), \
+            Printer(2) as printer:
+        printer.print(tmp_path / "U03.pdf", dies, page("x"), "the unit pack U03")
     assert not (tmp_path / "U03.pdf").exists()
 
 
@@ -137,8 +135,57 @@ def test_printing_processes_stop_when_the_run_is_killed(tmp_path: Path) -> None:
 
 def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:  # a zombie waits for a reaper: it no longer runs
+            return f.read().split(") ", 1)[1][0] != "Z"
+    except OSError:
         return False
-    with open(f"/proc/{pid}/stat", encoding="ascii") as f:  # a zombie waits for a reaper: it no longer runs
-        return f.read().split(") ", 1)[1][0] != "Z"
+
+
+def _printing_processes(group: int) -> list[int]:
+    ps = subprocess.run(["ps", "-o", "pid=,args=", "-g", str(group)], capture_output=True, text=True).stdout
+    return [int(line.split()[0]) for line in ps.splitlines() if "multiprocessing.spawn" in line]
+
+
+def test_ctrl_c_while_packs_print_stops_the_run_at_once_without_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group, printing processes included: the run says it was interrupted
+    (exit 130), no printing process prints a traceback or outlives it, and no pack is left behind."""
+    client = write_client(tmp_path / "client", n_units=30)
+    out = tmp_path / "out"
+    kpikit = Path(sys.executable).parent / "kpikit"
+    proc = subprocess.Popen([str(kpikit), "run", str(client), "--out", str(out), "--format", "html", "--packs", "units"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        staged = out / ".report-staging" / "packs" / "units"
+        while not (len(list(staged.glob("*.html"))) >= 2 and _printing_processes(proc.pid)):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the packs were never printed"
+            time.sleep(0.1)
+        printing = _printing_processes(proc.pid)
+        os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
+        t = time.monotonic()
+        _, stderr = proc.communicate(timeout=120)
+        took = time.monotonic() - t
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith("kpikit run: interrupted by SIGINT")
+    assert took < 10  # stopped at the next pack, not after printing all 30 (17 s here)
+    assert not any(_alive(p) for p in printing)
+    assert not (out / "packs").exists()
+    assert not (out / ".report-staging").exists()
+
+
+def test_a_run_all_worker_prints_in_itself() -> None:
+    """run --all already runs clients side by side: its workers print their clients' PDFs themselves."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from kpikit.run import batch
+    from kpikit.run.runner import KERNEL_ENV
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=batch._worker_init,
+                             initargs=(KERNEL_ENV,)) as pool:
+        assert pool.submit(workers_here).result(timeout=120) == 1
