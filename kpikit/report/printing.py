@@ -12,7 +12,7 @@ A printer with one worker prints in this process at once, as before: so does eve
 printer in a ``run --all`` or Dask worker (:func:`print_in_this_process`), which runs
 clients side by side already, and one where no process can start.
 
->>> with Printer(warm_up=packs.warm_up) as printer:  # doctest: +SKIP
+>>> with Printer(warm_up=warm_up).start() as printer:  # doctest: +SKIP
 ...     printer.print(Path("out/report.pdf"), html_to_pdf, html, "the report")
 """
 
@@ -257,6 +257,8 @@ class Printer:
         return self
 
     def _submit(self, make: Callable[..., Any], arg: Any) -> Future[Any]:
+        if self._stopped.is_set():  # stop() came from another thread since print() looked: start no new pool
+            raise ReportError("the run was stopped before every document was printed")
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_worker_init,
                                              mp_context=multiprocessing.get_context("spawn"),
