@@ -45,12 +45,8 @@ typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 	$(BIN)/mypy notebooks/_sources
 
-# One pytest worker per CPU (at most 4), a whole test file to a worker so that its module
-# fixtures (one real run each) are built once: on 2 cores 10.5 min instead of 18-20
-# (docs/decisions.md, "the suite in parallel"). PYTEST_WORKERS=0 runs it in one process.
-PYTEST_WORKERS ?= auto
 pytest: $(VENV)/.test-installed
-	$(BIN)/python -m pytest --numprocesses=$(PYTEST_WORKERS) --maxprocesses=4 --dist=loadfile
+	$(BIN)/python -m pytest
 
 $(BIN)/uv: | $(BIN)/python
 	$(PIP_INSTALL) uv
